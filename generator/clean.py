@@ -1,0 +1,242 @@
+"""Stage 2, clean: PDF-extracted text → the paragraphs the author wrote.
+
+In: the decoded text of one reply (LF line ends). Out: a list of paragraphs, each one
+line of text with extraction spaces removed and words, numbers and dates cut at line ends
+rejoined. Page numbers (`— 3 —`, `- 3 -`, `第 3 页`) and blank or space-only lines are
+dropped; every other non-space character of the input is kept, in order.
+
+Where a paragraph ends is decided per gap between two lines from several signals scored
+together (sentence-final punctuation, indentation, line length against the document's
+usual width, trailing spaces, blank lines in single-spaced files, heading patterns),
+because each single signal is missing or misleading in some files. Each signal is only
+used when the document shows that it carries information (e.g. indentation counts only if
+some but not all lines are indented).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass
+
+CN_NUM = "一二三四五六七八九十"
+SPACES = " \t\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
+
+# Page furniture: official page numbers and their usual variants.
+PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－~～_·•]{1,3}\s*\d{1,4}\s*[-—–－~～_·•]{1,3}"
+    r"|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*[/／]\s*\d{1,4})$"
+)
+
+# Heading patterns, each at the start of a paragraph.
+SECTION_HEAD = re.compile(rf"^[{CN_NUM}]{{1,3}}\s*[、，．.]")
+SUBSECTION_HEAD = re.compile(rf"^[（(]\s*[{CN_NUM}]{{1,3}}\s*[）)]")
+NUMBERED_HEAD = re.compile(r"^(?:\d{1,2}\s*[.．、](?!\d)|[（(]\s*\d{1,2}\s*[）)])")
+# Typical paragraph starters of these documents: enumerations, next steps, sub-replies.
+PARAGRAPH_START = re.compile(
+    rf"^(?:[{CN_NUM}]是|下一步|同时[，,]|此外[，,]|另外[，,]|最后[，,]"
+    r"|[\u4e00-\u9fff（）()]{2,20}(?:答复|回复)[：:])"
+)
+
+# Lines that always stand alone (never joined to a neighbour).
+DOC_NUMBER_LINE = re.compile(
+    r"^(?:文号[：:]\s*)?[\u4e00-\u9fff]{1,16}\s*[〔【\[（(［]\s*\d{4}\s*[〕】\]）)］]\s*\d{1,5}\s*号$"
+)
+CLASSIFICATION_LINE = re.compile(r"^(?:分类[：:]\s*)?[A-Ca-cＡ-Ｃ]\s*类?$|^分类[：:].{1,6}$")
+DATE_CN = "〇零○Ｏ一二三四五六七八九十"
+DATE_LINE = re.compile(
+    rf"^(?:\d{{4}}|[{DATE_CN}]{{4}})\s*年\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*月\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*日$"
+)
+DATE_PREFIX = re.compile(
+    rf"^(?:\d{{4}}|[{DATE_CN}]{{4}})\s*年(?:\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*月?)?$"
+)
+DATE_SUFFIX = re.compile(rf"^(?:(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*月)?\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*日$|^\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$|^月\s*\d{{1,2}}\s*日$")
+AGENCY_LINE = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,30}(?:厅|委员会|委|局|办公室|办|人民政府|政府|法院|检察院|部|署|中心|总会|联合会|分行|公司)$"
+)
+BLOCK_START = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联 系 人|抄送|抄报|附件)")
+
+SENTENCE_END = set("。！？；：!?;:…")
+CLOSERS = set("”’」』）)】》〕]\"'")
+NO_BREAK_END = set("，、（(《“‘「『【〔[—-/+")
+NO_BREAK_START = set("，。、；：！？）)》」』”’】〕]%‰·.,;:")
+
+
+def is_page_furniture(line: str) -> bool:
+    """True for a page-number line such as `— 3 —`, `- 3 -` or `第 3 页`."""
+    return bool(PAGE_NUMBER.match(line.strip(SPACES)))
+
+
+def char_width(ch: str) -> float:
+    """Printed width in CJK character units: wide characters 1, others 0.5."""
+    return 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "%&+-./'\"#@_")
+
+
+_SPACE_RUN = re.compile(f"[{SPACES}]+")
+
+
+def squash_spaces(text: str) -> str:
+    """Remove the spaces PDF extraction puts where fonts switch.
+
+    A space survives (as one ASCII space) only between two Latin letters or digits, as in
+    `Windows 10`; between CJK characters, digits and punctuation it goes.
+    """
+
+    def keep(match: re.Match) -> str:
+        start, end = match.span()
+        if start == 0 or end == len(text):
+            return ""
+        return " " if _is_latin(text[start - 1]) and _is_latin(text[end]) else ""
+
+    return _SPACE_RUN.sub(keep, text)
+
+
+@dataclass
+class _Line:
+    text: str  # content without leading/trailing spaces
+    indent: float  # leading white space, in character units
+    trailing: bool  # had trailing white space
+    gap: int  # blank lines before it
+    width: float  # printed width of the content, inner spaces not counted
+
+
+def _lines(text: str) -> list[_Line]:
+    out: list[_Line] = []
+    gap = 0
+    for raw in text.split("\n"):
+        content = raw.strip(SPACES)
+        if not content:
+            gap += 1
+            continue
+        if is_page_furniture(content):
+            # A page break: behaves like blank lines, not like a paragraph end.
+            continue
+        lead = raw[: len(raw) - len(raw.lstrip(SPACES))]
+        indent = sum(1.0 if c == "\u3000" else 2.0 if c == "\t" else 0.5 for c in lead)
+        # A run of inner spaces was a visible gap in the PDF: half a character.
+        width = sum(char_width(c) for c in content if c not in SPACES)
+        width += 0.5 * len(_SPACE_RUN.findall(content))
+        out.append(_Line(content, indent, raw != raw.rstrip(SPACES), gap, width))
+        gap = 0
+    return out
+
+
+@dataclass
+class _Layout:
+    """What this document's layout tells: which signals carry information."""
+
+    width: float  # usual width of a full line
+    base_indent: float
+    uses_indent: bool
+    uses_trailing: bool
+    uses_blank: bool
+    wrapped: bool  # lines were wrapped at a fixed width (else: one paragraph per line)
+
+
+def _layout(lines: list[_Line]) -> _Layout:
+    n = len(lines)
+    widths = sorted(line.width for line in lines)
+    width = widths[min(n - 1, int(n * 0.75))] if n else 0.0
+    near_full = sum(1 for w in widths if width - 3 <= w <= width + 1)
+    wrapped = n >= 4 and near_full >= 0.4 * n and width >= 10
+    indents = [round(line.indent) for line in lines]
+    base = statistics.mode(indents) if indents else 0
+    indented = sum(1 for line in lines if line.indent >= base + 0.9)
+    trailing = sum(1 for line in lines if line.trailing)
+    gaps = [line.gap for line in lines[1:]]
+    blank_gaps = sum(1 for g in gaps if g)
+    return _Layout(
+        width=width,
+        base_indent=base,
+        uses_indent=0.04 * n <= indented <= 0.6 * n,
+        uses_trailing=0.04 * n <= trailing <= 0.85 * n,
+        uses_blank=bool(gaps) and statistics.median(gaps) == 0 and blank_gaps <= 0.5 * len(gaps),
+        wrapped=wrapped,
+    )
+
+
+def _ends_sentence(text: str) -> bool:
+    stripped = text.rstrip("".join(CLOSERS))
+    return bool(stripped) and (stripped[-1] in SENTENCE_END or stripped.endswith("……"))
+
+
+def _is_heading(paragraph: str) -> bool:
+    return bool(
+        SECTION_HEAD.match(paragraph) or SUBSECTION_HEAD.match(paragraph) or NUMBERED_HEAD.match(paragraph)
+    )
+
+
+def _standalone(line: _Line, layout: _Layout) -> bool:
+    text = squash_spaces(line.text)
+    return bool(
+        DOC_NUMBER_LINE.match(text)
+        or CLASSIFICATION_LINE.match(text)
+        or DATE_LINE.match(text)
+        or (AGENCY_LINE.match(text) and line.width <= max(layout.width * 0.8, 12))
+    )
+
+
+def _breaks(prev: _Line, nxt: _Line, paragraph: str, count: int, layout: _Layout) -> bool:
+    """Does the paragraph end between `prev` and `nxt`? `paragraph` is its text so far."""
+    joined = squash_spaces(paragraph)
+    head = squash_spaces(nxt.text)
+    # A date cut over two lines (`2024 年` / `5月 20日`) is one line.
+    if DATE_PREFIX.match(joined) and DATE_SUFFIX.match(head):
+        return False
+    if _standalone(prev, layout) or _standalone(nxt, layout) or BLOCK_START.match(head):
+        return True
+    # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
+    if count < 4 and joined.startswith("关于") and not re.search(r"(?:答复|复函|函|复文|意见)$", joined):
+        return False
+    if not layout.wrapped:
+        return True
+    if prev.text[-1] in NO_BREAK_END or head[0] in NO_BREAK_START:
+        return False
+    full = layout.width - (1.0 if layout.uses_indent and prev.indent >= layout.base_indent + 0.9 else 0.0)
+    short = prev.width < full - 2.0
+    score = 2 if _ends_sentence(prev.text) else -1
+    score += 2 if short else -1
+    if layout.uses_indent:
+        score += 3 if nxt.indent >= layout.base_indent + 0.9 else -2
+    elif nxt.indent >= layout.base_indent + 4:
+        score += 3  # centred or right-aligned line
+    if layout.uses_trailing:
+        score += 1 if prev.trailing else -1
+    if layout.uses_blank and nxt.gap:
+        score += 2
+    if short and len(joined) <= 60:
+        if SECTION_HEAD.match(joined) or SUBSECTION_HEAD.match(joined):
+            score += 4
+        elif NUMBERED_HEAD.match(joined):
+            score += 2  # `1.` more often starts an ordinary paragraph than a heading
+    if _is_heading(head):
+        score += 2
+    elif PARAGRAPH_START.match(head):
+        score += 1
+    return score >= 2
+
+
+def clean(text: str) -> list[str]:
+    """Turn PDF-extracted reply text into its paragraphs (see the module docstring)."""
+    lines = _lines(text)
+    if not lines:
+        return []
+    layout = _layout(lines)
+    paragraphs: list[str] = []
+    current = lines[0].text
+    for prev, nxt in zip(lines, lines[1:]):
+        if _breaks(prev, nxt, current, len(paragraphs), layout):
+            paragraphs.append(squash_spaces(current))
+            current = nxt.text
+        else:
+            # Keep a space only where both sides are Latin and the line ended with one.
+            sep = " " if prev.trailing and _is_latin(prev.text[-1]) and _is_latin(nxt.text[0]) else ""
+            current = current + sep + nxt.text
+    paragraphs.append(squash_spaces(current))
+    return paragraphs

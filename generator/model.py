@@ -1,0 +1,160 @@
+"""The data model shared by every stage: frozen dataclasses with documented fields.
+
+`Reply` is what `extract` produces from one source file (and `classify` completes with
+themes); `Block` is one piece of its body; `Agency`, `Theme`, `Session` and `Proposer`
+are index keys: small objects with a name, a slug and a url, equal and hashed by slug so
+that spelling variants of one key merge in the indexes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date as Date
+from enum import Enum
+
+
+class BlockKind(str, Enum):
+    """What a body block is; decides how `render` lays it out."""
+
+    TITLE = "title"  # the reply's own title (关于……的答复)
+    DOC_NUMBER = "doc_number"  # 文号
+    ADDRESSEE = "addressee"  # 尊敬的徐川委员：
+    PREAMBLE = "preamble"  # other lines before the opening: classification, letterhead
+    OPENING = "opening"  # the "您在……提出的《……》收悉" paragraph
+    SECTION = "section"  # top-level heading: 一、…
+    SUBSECTION = "subsection"  # short heading: （一）…
+    PARAGRAPH = "paragraph"
+    SIGNATURE = "signature"  # signing agency and date
+    CONTACT = "contact"  # contact person / phone: personal data, withheld by default
+    COPY_TO = "copy_to"  # 抄送：…
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of a reply, as the author wrote it (cleaned), with its role."""
+
+    kind: BlockKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Key:
+    """An index key: equal and hashed by slug, so that spelling variants merge."""
+
+    name: str
+    slug: str
+
+    section = "keys"  # URL folder of the key's pages; subclasses override
+
+    @property
+    def url(self) -> str:
+        return f"{self.section}/{self.slug}/"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Key) and type(self) is type(other) and self.slug == other.slug
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.slug))
+
+
+@dataclass(frozen=True, eq=False)
+class Agency(Key):
+    """A government body; `name` is its canonical full name."""
+
+    aliases: tuple[str, ...] = ()
+    known: bool = True  # False when canonicalised by rule, not found in the registry
+    section = "agencies"
+
+
+@dataclass(frozen=True, eq=False)
+class Theme(Key):
+    """A policy theme from `data/themes.yml`."""
+
+    description: str = ""
+    section = "themes"
+
+
+@dataclass(frozen=True, eq=False)
+class Session(Key):
+    """A meeting of a provincial CPPCC committee or People's Congress.
+
+    `name` is the canonical label, e.g. 省政协十三届二次会议 or 省十四届人大四次会议.
+    """
+
+    body: str = ""  # 政协 | 人大
+    term: int = 0
+    meeting: int = 0
+    section = "sessions"
+
+
+@dataclass(frozen=True, eq=False)
+class Proposer(Key):
+    """Who filed the proposal: a member, a deputy or a party/group."""
+
+    type: str = ""  # 委员 | 代表 | 党派团体 | 其他
+    section = "proposers"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reply, extracted and cleaned. Field names are those of the open data.
+
+    A value that is not in the text is None (or empty), never guessed.
+    """
+
+    id: str  # URL-safe; default the source file's stem
+    source: str  # file name under data/replies/
+    title: str | None  # the reply's own title, else 关于《proposal_title》的答复
+    proposal_kind: str | None  # 提案 | 建议 | 议案
+    proposal_number: str | None  # e.g. D8, 2023D51, 0356
+    proposal_title: str | None  # the 《》 text of the opening, without 《》
+    session: str | None  # canonical label
+    session_body: str | None  # 政协 | 人大
+    session_term: int | None
+    session_meeting: int | None
+    proposer: str | None
+    proposer_type: str | None  # 委员 | 代表 | 党派团体 | 其他
+    doc_number: str | None  # brackets normalised to 〔〕, no spaces
+    agency: str | None  # canonical lead (signing) agency
+    co_agencies: tuple[str, ...]  # canonical, order of first appearance, lead excluded
+    date: Date | None
+    year: int | None
+    themes: tuple[str, ...]  # theme names, best first
+    sections: tuple[str, ...]  # top-level section headings, cleaned
+    # Not part of the open data:
+    classification: str | None = None  # 分类：A/B/C
+    publish: str = "full"  # full | summary | none (sidecar `publish`)
+    redactions: int = 0  # contact blocks and personal numbers withheld from the page
+    blocks: tuple[Block, ...] = field(default=(), repr=False)
+
+    # The open-data fields, in order: front matter, JSON and CSV use exactly these.
+    FIELDS = (
+        "id", "source", "title", "proposal_kind", "proposal_number", "proposal_title",
+        "session", "session_body", "session_term", "session_meeting", "proposer",
+        "proposer_type", "doc_number", "agency", "co_agencies", "date", "year", "themes",
+        "sections",
+    )
+
+    def record(self) -> dict:
+        """The open-data record: plain JSON/YAML types, field order as `FIELDS`."""
+        out = {}
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, Date):
+                value = value.isoformat()
+            out[name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one source file; `error` problems skip the reply."""
+
+    source: str
+    message: str
+    severity: str = "error"  # error (reply skipped) | warning | info
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"

@@ -1,0 +1,34 @@
+"""Personal data: contact lines, phone numbers, e-mail addresses and ID-card numbers.
+
+Publication rules withhold the contact details of deputies, members and officials. By
+default `extract` drops contact blocks and `redact` replaces personal numbers and
+addresses found anywhere else with `REDACTED`; a site owner entitled to publish them
+sets `keep_contacts` (see the README).
+"""
+
+from __future__ import annotations
+
+import re
+
+REDACTED = "［已隐去］"
+
+CONTACT_LINE = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联系单位|联 系 人|经办人)")
+
+PERSONAL = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
+    r"[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"  # ID card
+    r"|(?:\+?86[- ]?)?1[3-9]\d{9}"  # mobile
+    r"|(?:0\d{2,3}[-－—\s]?)\d{7,8}(?:[-－—]\d{1,4})?"  # landline with area code
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"  # e-mail
+    r")(?![0-9A-Za-z])"
+)
+
+
+def is_contact(paragraph: str) -> bool:
+    """A contact line such as `（联系人及联系方式：薛翔宇，13006159985）`."""
+    return bool(CONTACT_LINE.match(paragraph))
+
+
+def redact(text: str) -> tuple[str, int]:
+    """Replace phone numbers, e-mail addresses and ID-card numbers; also say how many."""
+    return PERSONAL.subn(REDACTED, text)

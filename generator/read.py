@@ -1,0 +1,88 @@
+"""Stage 1, read: bytes → text.
+
+In: the raw bytes of one reply file. Out: a str with LF line ends and no BOM.
+Accepts UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when the NUL
+pattern makes it unmistakable) and GB18030/GBK; raises `ReadError` with a one-line
+reason for anything else (empty, binary, undecodable).
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from pathlib import Path
+
+
+class ReadError(ValueError):
+    """The file cannot be turned into reply text; the message says why, in one line."""
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Mostly-ASCII or CJK UTF-16 text has NULs in every other byte (at least in part)."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    nul_even, nul_odd = even.count(0), odd.count(0)
+    if max(nul_even, nul_odd) < len(even) * 0.2:
+        # CJK-only UTF-16 has few NULs; try it only if neither UTF-8 nor GB18030 fit later.
+        return None
+    encoding = "utf-16-le" if nul_odd > nul_even else "utf-16-be"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def decode(data: bytes) -> str:
+    """Decode reply bytes to text; see the module docstring for what is accepted."""
+    if not data.strip():
+        raise ReadError("empty file")
+    text = None
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ReadError(f"not valid {encoding.upper()} after its byte-order mark ({exc.reason} at byte {exc.start})") from None
+            break
+    if text is None:
+        text = _utf16_without_bom(data)
+    if text is None:
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+    if text is None:
+        if b"\x00" in data:
+            raise ReadError("binary data: contains NUL bytes")
+        raise ReadError("cannot decode: not UTF-8, UTF-16 or GB18030 text")
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise ReadError("binary data: contains NUL bytes")
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
+    if controls > max(8, len(text) // 200):
+        raise ReadError(f"binary data: {controls} control characters")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # NFC only: NFKC would rewrite full-width punctuation, which is part of the text.
+    text = unicodedata.normalize("NFC", text)
+    if not text.strip():
+        raise ReadError("empty file")
+    return text
+
+
+def read_text(path: Path) -> str:
+    """Read and decode one reply file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    return decode(data)

@@ -1,0 +1,178 @@
+"""Small text helpers shared by the stages: Chinese numerals, slugs, ids, doc numbers, dates.
+
+The table `FIELD_CLEANERS` maps each Reply field to the one function that normalises its
+value, whether the value was extracted from the text or set by a sidecar file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date as Date
+
+from .clean import squash_spaces
+
+_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+           "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_to_int(text: str) -> int | None:
+    """`十三` → 13, `二〇二五` → 2025, `13` → 13; None when it is not a number."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if all(ch in _DIGITS for ch in text):  # digit by digit, as in years: 二〇二五
+        return int("".join(str(_DIGITS[ch]) for ch in text))
+    if "十" in text and text.count("十") == 1:
+        tens, _, ones = text.partition("十")
+        if (tens and tens not in _DIGITS) or (ones and ones not in _DIGITS):
+            return None
+        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    return None
+
+
+def int_to_cn(number: int) -> str:
+    """13 → 十三, 2 → 二, 20 → 二十 (0 < number < 100)."""
+    names = "零一二三四五六七八九"
+    if number < 10:
+        return names[number]
+    tens, ones = divmod(number, 10)
+    return ("" if tens == 1 else names[tens]) + "十" + (names[ones] if ones else "")
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+
+
+def slugify(name: str, prefix: str = "") -> str:
+    """A URL slug from any name: pinyin for Chinese, lower-case ASCII words otherwise."""
+    from pypinyin import lazy_pinyin  # imported here: only unknown names need it
+
+    words = lazy_pinyin(name, errors=lambda chars: [c for c in chars])
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)[:60].strip("-")
+    if not slug:
+        slug = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+    return prefix + slug
+
+
+def id_from_stem(stem: str) -> str:
+    """The reply id for a source file: its stem when URL-safe, else a slug of it."""
+    if _SAFE_ID.match(stem):
+        return stem
+    base = slugify(stem)[:40].strip("-") or "reply"
+    # The hash keeps two stems that slugify alike apart.
+    return f"{base}-{hashlib.sha1(stem.encode('utf-8')).hexdigest()[:8]}"
+
+
+def clean_id(value) -> str:
+    value = str(value).strip()
+    if not _SAFE_ID.match(value):
+        raise ValueError(f"id {value!r} is not URL-safe (letters, digits, _ and -, at most 100)")
+    return value
+
+
+_BRACKETS = str.maketrans({"【": "〔", "[": "〔", "［": "〔", "(": "〔", "（": "〔",
+                           "】": "〕", "]": "〕", "］": "〕", ")": "〕", "）": "〕"})
+
+
+def clean_doc_number(value) -> str | None:
+    """`吉科发人才【2023】91 号` → `吉科发人才〔2023〕91号`."""
+    if value is None:
+        return None
+    text = re.sub(r"\s+", "", str(value)).translate(_BRACKETS)
+    return text.removeprefix("文号：").removeprefix("文号:") or None
+
+
+def clean_date(value) -> Date | None:
+    """A date from ISO text, a date object, or Chinese text like `2024 年 5月 20日` / `二〇二五年六月五日`."""
+    if value is None or isinstance(value, Date):
+        return value
+    text = re.sub(r"\s+", "", str(value))
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if not match:
+        match = re.fullmatch(r"(\S{4})年(\S{1,3})月(\S{1,3})日", text)
+    if not match:
+        raise ValueError(f"not a date: {value!r}")
+    year, month, day = (cn_to_int(part) for part in match.groups())
+    if None in (year, month, day):
+        raise ValueError(f"not a date: {value!r}")
+    return Date(year, month, day)
+
+
+def clean_text(value) -> str | None:
+    if value is None:
+        return None
+    text = squash_spaces(str(value).replace("\n", " ")).strip()
+    return text or None
+
+
+def clean_text_list(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    return tuple(t for t in (clean_text(v) for v in value) if t)
+
+
+def clean_int(value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        return value
+    number = cn_to_int(str(value))
+    if number is None:
+        raise ValueError(f"not a number: {value!r}")
+    return number
+
+
+def _one_of(*choices):
+    def check(value):
+        if value is None:
+            return None
+        value = str(value).strip()
+        if value not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def clean_publish(value) -> str:
+    """Sidecar `publish`: true/full, false/none, or summary."""
+    if value is True or value in ("true", "full", "yes"):
+        return "full"
+    if value is False or value in ("false", "none", "no"):
+        return "none"
+    if value == "summary":
+        return "summary"
+    raise ValueError(f"publish must be true, false or summary, not {value!r}")
+
+
+# One place where every field's value is normalised: field → function.
+FIELD_CLEANERS = {
+    "id": clean_id,
+    "source": str,
+    "title": clean_text,
+    "proposal_kind": _one_of("提案", "建议", "议案"),
+    "proposal_number": clean_text,
+    "proposal_title": clean_text,
+    "session": clean_text,
+    "session_body": _one_of("政协", "人大"),
+    "session_term": clean_int,
+    "session_meeting": clean_int,
+    "proposer": clean_text,
+    "proposer_type": _one_of("委员", "代表", "党派团体", "其他"),
+    "doc_number": clean_doc_number,
+    "agency": clean_text,
+    "co_agencies": clean_text_list,
+    "date": clean_date,
+    "year": clean_int,
+    "themes": clean_text_list,
+    "sections": clean_text_list,
+    "classification": _one_of("A", "B", "C"),
+    "publish": clean_publish,
+}

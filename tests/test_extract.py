@@ -1,0 +1,171 @@
+"""Extraction, judged against expected-output files: a new case is a new pair of files
+(`tests/fixtures/replies/<stem>.txt` + `tests/expected/<stem>.yml`), not new code."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.clean import clean
+from generator.extract import _proposer, _session, extract
+from generator.model import BlockKind
+from generator.read import read_text
+from generator.text import clean_date, clean_doc_number, cn_to_int
+
+from conftest import ROOT, SEEDS
+
+EXPECTED = sorted((ROOT / "tests" / "expected").glob("*.yml"))
+
+
+def load_case(path: Path):
+    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    source = ROOT / case["source"]
+    return case, source
+
+
+def run(source: Path, ctx, keep_contacts=False):
+    reply, problems = extract(clean(read_text(source)), source.name, source.stem, ctx.registry, keep_contacts)
+    assert reply is not None, problems
+    return ctx.classifier.classify(reply), problems
+
+
+@pytest.mark.parametrize("case_path", EXPECTED, ids=[p.stem for p in EXPECTED])
+def test_extract_fields_match_expected(case_path, ctx):
+    case, source = load_case(case_path)
+    reply, _ = run(source, ctx)
+    record = reply.record()
+    record["classification"] = reply.classification
+    for name, expected in case["fields"].items():
+        assert record[name] == expected, f"{name}: expected {expected!r}, got {record[name]!r}"
+
+
+@pytest.mark.parametrize("case_path", EXPECTED, ids=[p.stem for p in EXPECTED])
+def test_extract_section_count_and_paragraphs(case_path, ctx):
+    case, source = load_case(case_path)
+    reply, _ = run(source, ctx)
+    assert len(reply.sections) == case["section_count"], reply.sections
+    assert len([b for b in reply.blocks if b.kind is BlockKind.SECTION]) == case["section_count"]
+    texts = [b.text for b in reply.blocks]
+    for whole in case.get("paragraphs_contain", []):
+        assert any(whole in t for t in texts), whole
+
+
+@pytest.mark.parametrize("case_path", EXPECTED, ids=[p.stem for p in EXPECTED])
+def test_extract_withholds_personal_data(case_path, ctx):
+    case, source = load_case(case_path)
+    reply, _ = run(source, ctx)
+    everything = yaml.safe_dump(reply.record(), allow_unicode=True) + "".join(b.text for b in reply.blocks)
+    for secret in case.get("absent", []):
+        assert str(secret) not in everything
+
+
+def test_extract_keep_contacts_setting_publishes_contact(ctx):
+    source = next(p for p in SEEDS if p.name.startswith("002"))
+    reply, _ = run(source, ctx, keep_contacts=True)
+    assert any("13006159985" in b.text and b.kind is BlockKind.CONTACT for b in reply.blocks)
+
+
+def test_extract_themes_between_one_and_five(ctx):
+    for source in SEEDS:
+        reply, _ = run(source, ctx)
+        assert 1 <= len(reply.themes) <= 5
+
+
+@pytest.mark.parametrize(
+    "who, title, expected",
+    [
+        ("徐川委员", "", ("徐川", "委员")),
+        ("王乃晶代表", "", ("王乃晶", "代表")),
+        ("刘建国等6名代表", "", ("刘建国", "代表")),
+        ("李明、王芳委员", "", ("李明", "委员")),
+        ("民建省委会", "", ("民建省委会", "党派团体")),
+        ("九三学社吉林省委员会", "", ("九三学社吉林省委员会", "党派团体")),
+        ("省政协经济委员会", "", ("省政协经济委员会", "其他")),
+        ("张华同志", "", ("张华", "其他")),
+    ],
+)
+def test_proposer_from_addressee(who, title, expected):
+    assert _proposer(who, title) == expected
+
+
+@pytest.mark.parametrize(
+    "text, label, body, term, meeting",
+    [
+        ("您在省政协十三届二次会议上提出的", "省政协十三届二次会议", "政协", 13, 2),
+        ("您在政协吉林省第十三届委员会第二次会议上提出的", "省政协十三届二次会议", "政协", 13, 2),
+        ("您在省十四届人大四次会议上提出的", "省十四届人大四次会议", "人大", 14, 4),
+        ("您在吉林省第十四届人民代表大会第四次会议上提出的", "省十四届人大四次会议", "人大", 14, 4),
+        ("您在市十七届人大三次会议上提出的", "市十七届人大三次会议", "人大", 17, 3),
+    ],
+)
+def test_session_forms_canonicalised(text, label, body, term, meeting):
+    assert _session(text) == {"session": label, "session_body": body, "session_term": term, "session_meeting": meeting}
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("吉科发政〔2024〕79号", "吉科发政〔2024〕79号"),
+        ("吉工信议案〔2025〕29 号", "吉工信议案〔2025〕29号"),
+        ("吉科发人才【2023】91 号", "吉科发人才〔2023〕91号"),
+        ("吉交函[2025]112号", "吉交函〔2025〕112号"),
+        ("吉教函（2024）7号", "吉教函〔2024〕7号"),
+    ],
+)
+def test_clean_doc_number_brackets(raw, expected):
+    assert clean_doc_number(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("2024 年 5月 29 日", date(2024, 5, 29)),
+        ("二〇二五年六月五日", date(2025, 6, 5)),
+        ("二〇二三年十二月三十一日", date(2023, 12, 31)),
+        ("2025-06-13", date(2025, 6, 13)),
+    ],
+)
+def test_clean_date_forms(raw, expected):
+    assert clean_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["2024年13月1日", "去年", "2024-02-30"])
+def test_clean_date_rejects_nonsense(raw):
+    with pytest.raises(ValueError):
+        clean_date(raw)
+
+
+@pytest.mark.parametrize("raw, expected", [("十三", 13), ("二", 2), ("二十", 20), ("二十一", 21), ("十", 10), ("二〇二五", 2025), ("14", 14), ("百", None)])
+def test_cn_to_int(raw, expected):
+    assert cn_to_int(raw) == expected
+
+
+def test_extract_reply_cut_after_title_is_an_error(ctx):
+    paragraphs = ["关于对省政协十三届三次会议第12号提案的答复", "吉交函〔2025〕3号"]
+    reply, problems = extract(paragraphs, "cut.txt", "cut", ctx.registry)
+    assert reply is None
+    assert [str(p) for p in problems] == ["cut.txt: no reply text: nothing after the heading lines"]
+
+
+def test_extract_unknown_agency_canonicalised_with_warning(ctx):
+    paragraphs = [
+        "张三委员：",
+        "您在省政协十三届二次会议上提出的《关于发展低空经济的提案》收悉，我厅会同省低空经济促进厅认真研究，现答复如下：",
+        "一、关于低空经济",
+        "我省高度重视低空经济发展。",
+        "吉林省交通运输厅",
+        "2024年6月1日",
+    ]
+    reply, problems = extract(paragraphs, "x.txt", "x", ctx.registry)
+    assert reply.agency == "吉林省交通运输厅"
+    assert reply.co_agencies == ("吉林省低空经济促进厅",)
+    assert "x.txt: agency not in the registry: 吉林省低空经济促进厅" in [str(p) for p in problems]
+
+
+def test_no_rule_names_a_sample_file():
+    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "generator").glob("*.py"))
+    for source in SEEDS:
+        assert source.stem not in code and source.stem.split("_")[1] not in code

@@ -1,0 +1,149 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.pipeline import MANIFEST, generate
+
+from conftest import ROOT, seed
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_generate_writes_pages_and_open_data(data_dir, tmp_path):
+    docs = tmp_path / "docs"
+    result = generate(data_dir, docs)
+    assert not result.errors
+    assert sorted(p.name for p in (docs / "replies").glob("*.md")) == sorted(
+        [f"{p.stem}.md" for p in (data_dir / "replies").glob("*.txt")] + ["index.md"])
+    assert len(json.loads((docs / "data" / "replies.json").read_text(encoding="utf-8"))) == 5
+
+
+def test_generate_bad_reply_reported_others_written(data_dir, tmp_path):
+    (data_dir / "replies" / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00" * 50)
+    (data_dir / "replies" / "empty.txt").write_bytes(b"")
+    result = generate(data_dir, tmp_path / "docs")
+    assert [str(p) for p in result.errors] == [
+        "broken.txt: binary data: contains NUL bytes", "empty.txt: empty file"]
+    assert len(result.replies) == 5
+
+
+def test_cli_exit_status_and_summary(data_dir, tmp_path):
+    (data_dir / "replies" / "empty.txt").write_bytes(b"   ")
+    proc = run_cli("generate", "--data", str(data_dir), "--docs", str(tmp_path / "docs"))
+    assert proc.returncode == 1
+    assert "error: empty.txt: empty file" in proc.stderr
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert summary.startswith("5 replies written (0 withheld), 0 warnings, 1 errors")
+    assert summary.endswith("replies/s")
+
+
+def test_cli_clean_run_exits_zero(data_dir, tmp_path):
+    assert main(["generate", "-q", "--data", str(data_dir), "--docs", str(tmp_path / "docs")]) == 0
+
+
+def test_cli_strict_fails_on_warning(data_dir, tmp_path):
+    text = seed("001").read_text(encoding="utf-8").replace("吉林省科学技术厅", "吉林省低空经济厅")
+    (data_dir / "replies" / "001_efe964a827ed06ef.txt").write_text(text, encoding="utf-8")
+    docs = str(tmp_path / "docs")
+    assert main(["generate", "-q", "--data", str(data_dir), "--docs", docs]) == 0
+    assert main(["generate", "-q", "--strict", "--data", str(data_dir), "--docs", docs]) == 1
+
+
+def test_cli_missing_registry_is_clear(tmp_path):
+    (tmp_path / "replies").mkdir()
+    proc = run_cli("generate", "--data", str(tmp_path), "--docs", str(tmp_path / "docs"))
+    assert proc.returncode == 2 and "agencies.yml: cannot read" in proc.stderr
+
+
+def test_generate_refuses_duplicate_id(data_dir, tmp_path):
+    (data_dir / "replies" / "zz_copy.txt").write_bytes(seed("003").read_bytes())
+    (data_dir / "replies" / "zz_copy.yml").write_text("id: 003_b7eee806dff20c32\n", encoding="utf-8")
+    result = generate(data_dir, tmp_path / "docs")
+    assert [str(p) for p in result.errors] == [
+        "zz_copy.txt: id '003_b7eee806dff20c32' is already used by 003_b7eee806dff20c32.txt; not written"]
+    assert sum(r.id == "003_b7eee806dff20c32" for r in result.replies) == 1
+
+
+@pytest.mark.parametrize(
+    "sidecar, check",
+    [
+        ("id: kjt-2024-79\n", lambda r, docs: (docs / "replies" / "kjt-2024-79.md").exists()),
+        ("proposer: 战滨华\nproposer_type: 委员\ndate: 2024-06-01\n", lambda r, docs: str(r.date) == "2024-06-01" and r.year == 2024),
+        ("themes: [教育]\n", lambda r, docs: r.themes == ("教育",)),
+        ("doc_number: 吉科发政【2024】80 号\n", lambda r, docs: r.doc_number == "吉科发政〔2024〕80号"),
+        ("publish: summary\n", lambda r, docs: r.publish == "summary"),
+    ],
+    ids=["id", "date", "themes", "doc-number", "summary"],
+)
+def test_sidecar_overrides_extracted_values(data_dir, tmp_path, sidecar, check):
+    (data_dir / "replies" / "001_efe964a827ed06ef.yml").write_text(sidecar, encoding="utf-8")
+    docs = tmp_path / "docs"
+    result = generate(data_dir, docs)
+    reply = next(r for r in result.replies if r.source == "001_efe964a827ed06ef.txt")
+    assert check(reply, docs)
+
+
+def test_sidecar_publish_false_withholds_everywhere(data_dir, tmp_path):
+    (data_dir / "replies" / "001_efe964a827ed06ef.yml").write_text("publish: false\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    result = generate(data_dir, docs)
+    assert [r.id for r in result.withheld] == ["001_efe964a827ed06ef"]
+    assert not (docs / "replies" / "001_efe964a827ed06ef.md").exists()
+    for path in docs.rglob("*"):
+        if path.is_file() and path.name != MANIFEST:
+            assert "001_efe964a827ed06ef" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize(
+    "sidecar, message",
+    [
+        ("colour: red\n", "unknown field 'colour'"),
+        ("id: ../../etc\n", "is not URL-safe"),
+        ("date: someday\n", "date: not a date"),
+        ("publish: maybe\n", "publish must be"),
+        ("- a list\n", "expected a mapping"),
+        ("title: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_sidecar_errors_name_the_file(data_dir, tmp_path, sidecar, message):
+    (data_dir / "replies" / "001_efe964a827ed06ef.yml").write_text(sidecar, encoding="utf-8")
+    result = generate(data_dir, tmp_path / "docs")
+    assert len(result.errors) == 1
+    error = str(result.errors[0])
+    assert error.startswith("001_efe964a827ed06ef.txt: sidecar 001_efe964a827ed06ef.yml") and message in error
+
+
+def test_generate_twice_identical_bytes_and_no_rewrite(data_dir, tmp_path):
+    docs = tmp_path / "docs"
+    generate(data_dir, docs)
+    first = {p: p.read_bytes() for p in docs.rglob("*") if p.is_file()}
+    result = generate(data_dir, docs)
+    assert result.written == []
+    assert {p: p.read_bytes() for p in docs.rglob("*") if p.is_file()} == first
+
+
+def test_generate_removes_stale_pages_keeps_hand_written(data_dir, tmp_path):
+    docs = tmp_path / "docs"
+    (docs / "replies").mkdir(parents=True)
+    (docs / "replies" / "note.md").write_text("# 手写页面\n", encoding="utf-8")
+    generate(data_dir, docs)
+    (data_dir / "replies" / "004_5384189321c4f11f.txt").unlink()
+    result = generate(data_dir, docs)
+    assert result.removed == ["replies/004_5384189321c4f11f.md"]
+    assert (docs / "replies" / "note.md").read_text(encoding="utf-8") == "# 手写页面\n"
+
+
+def test_file_names_with_spaces_and_chinese_get_safe_ids(data_dir, tmp_path):
+    (data_dir / "replies" / "科技厅 答复 (1).txt").write_bytes(seed("001").read_bytes())
+    result = generate(data_dir, tmp_path / "docs")
+    reply = next(r for r in result.replies if r.source == "科技厅 答复 (1).txt")
+    assert reply.id.startswith("ke-ji-ting-da-fu-1-")
+    assert (tmp_path / "docs" / "replies" / f"{reply.id}.md").exists()

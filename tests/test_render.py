@@ -1,0 +1,127 @@
+import csv
+import io
+import json
+import re
+
+import pytest
+from markdown import Markdown
+from mkdocs.utils.meta import get_data
+
+from generator.model import Block, BlockKind, Reply
+from generator.pipeline import collect, render_all
+from generator.render import Renderer, md_escape, open_data_csv, open_data_json
+
+from conftest import DATA, ROOT
+
+
+@pytest.fixture(scope="module")
+def run(ctx):
+    result = collect(DATA, ctx)
+    return result, render_all(result, ctx)
+
+
+def make_reply(**changes) -> Reply:
+    fields = {name: None for name in Reply.FIELDS}
+    fields.update(id="x", source="x.txt", co_agencies=(), themes=(), sections=())
+    fields.update(changes)
+    return Reply(**fields)
+
+
+def test_render_front_matter_reads_back_through_mkdocs(run):
+    result, files = run
+    for reply in result.replies:
+        body, meta = get_data(files[f"replies/{reply.id}.md"])
+        assert meta == reply.record() | ({"classification": reply.classification} if reply.classification else {})
+        assert body.lstrip().startswith("# ")
+
+
+def test_render_page_holds_every_paragraph(run):
+    result, files = run
+    for reply in result.replies:
+        page = files[f"replies/{reply.id}.md"]
+        for block in reply.blocks:
+            assert md_escape(block.text) in page, block.text
+
+
+def test_render_sections_as_headings(run):
+    result, files = run
+    for reply in result.replies:
+        page = files[f"replies/{reply.id}.md"]
+        headings = re.findall(r"^## (.+)$", page, flags=re.M)
+        assert headings == [md_escape(s) for s in reply.sections]
+        subsections = [b.text for b in reply.blocks if b.kind is BlockKind.SUBSECTION]
+        assert re.findall(r"^### (.+)$", page, flags=re.M) == [md_escape(s) for s in subsections]
+
+
+def test_render_no_phone_number_of_sample_002(run):
+    _, files = run
+    assert not any("13006159985" in content or "薛翔宇" in content for content in files.values())
+
+
+def test_open_data_json_exact_fields_sorted_by_id(run):
+    result, files = run
+    records = json.loads(files["data/replies.json"])
+    assert [r["id"] for r in records] == sorted(r.id for r in result.replies)
+    assert all(list(r) == list(Reply.FIELDS) for r in records)
+
+
+def test_open_data_csv_matches_json(run):
+    _, files = run
+    rows = list(csv.DictReader(io.StringIO(files["data/replies.csv"].lstrip("\ufeff"))))
+    records = json.loads(files["data/replies.json"])
+    assert len(rows) == len(records)
+    for row, record in zip(rows, records):
+        assert list(row) == list(Reply.FIELDS)
+        assert row["co_agencies"].split(";") == (record["co_agencies"] or [""])
+        assert row["date"] == (record["date"] or "")
+
+
+def test_render_same_input_same_bytes(ctx):
+    first = render_all(collect(DATA, ctx), ctx)
+    second = render_all(collect(DATA, ctx), ctx)
+    assert first == second
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>window.pwned=1</script>",
+        '<img src=x onerror="window.pwned=1">',
+        "# not a heading",
+        "1. not a list",
+        "- not a list",
+        "a *b* _c_ `d` [e](javascript:alert(1)) | f | {: .x }",
+        "{{ 7*7 }} {% raw %}",
+        "&lt; stays &amp; literal",
+        "> not a quote",
+    ],
+)
+def test_md_escape_shows_text_literally(text):
+    html = Markdown(extensions=["tables", "attr_list", "md_in_html"]).convert(md_escape(text))
+    assert "<script" not in html and "<img" not in html and "<a " not in html
+    assert "<h1" not in html and "<li" not in html and "<blockquote" not in html and "<code" not in html
+    from html import unescape
+    assert unescape(re.sub(r"<[^>]+>", "", html)) == text
+
+
+def test_render_hostile_values_keep_front_matter_valid():
+    hostile = 'a: b\n"quoted" \'single\' --- {{ x }} <script>'
+    reply = make_reply(title=hostile, proposer=hostile, sections=(hostile,),
+                       blocks=(Block(BlockKind.SECTION, hostile), Block(BlockKind.PARAGRAPH, hostile)))
+    page = Renderer(ROOT / "templates").reply_page(reply)
+    body, meta = get_data(page)
+    assert meta["title"] == hostile and meta["sections"] == [hostile]
+    assert "<script>" not in body and "&lt;script&gt;" in body
+
+
+def test_render_summary_shows_card_and_headings_only():
+    reply = make_reply(title="关于X的答复", publish="summary", sections=("一、关于甲",),
+                       blocks=(Block(BlockKind.OPENING, "您在……收悉"), Block(BlockKind.SECTION, "一、关于甲"),
+                               Block(BlockKind.PARAGRAPH, "正文不公开")))
+    page = Renderer(ROOT / "templates").reply_page(reply)
+    assert "## 一、关于甲" in page and "正文不公开" not in page and "您在" not in page
+
+
+def test_open_data_empty_corpus():
+    assert json.loads(open_data_json([])) == []
+    assert open_data_csv([]).lstrip("\ufeff").strip() == ",".join(Reply.FIELDS)
