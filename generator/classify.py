@@ -22,6 +22,27 @@ RELATIVE = 0.25
 MAX_THEMES = 5
 
 
+def _trie_pattern(words: list[str]) -> str:
+    """A regex matching the longest of `words` at a position, shaped as a trie."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # Greedy optional part: the longest keyword wins, a shorter one is the fallback.
+        return f"(?:{body})?" if ends else body
+
+    return emit(trie)
+
+
 class Classifier:
     """Built once per run: one compiled pattern finds every keyword in one pass."""
 
@@ -33,8 +54,9 @@ class Classifier:
             for word, weight in keywords:
                 self._weights.setdefault(word, []).append((index, weight))
         words = sorted(self._weights, key=len, reverse=True)
-        # Overlapping keywords (光电, 光电信息) must all count: match each at every position.
-        self._pattern = re.compile("(?=(" + "|".join(map(re.escape, words)) + "))") if words else None
+        # Overlapping keywords (光电, 光电信息) must all count: match at every position, the
+        # longest keyword there; a trie-shaped pattern keeps that fast.
+        self._pattern = re.compile("(?=(" + _trie_pattern(words) + "))") if words else None
         # Every keyword matching at a position is a prefix of the longest one matching there.
         self._prefixes = {w: [k for k in words if w.startswith(k)] for w in words}
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
 from dataclasses import dataclass
 
 CN_NUM = "一二三四五六七八九十"
@@ -35,10 +34,9 @@ SECTION_HEAD = re.compile(rf"^[{CN_NUM}]{{1,3}}\s*[、，．.]")
 SUBSECTION_HEAD = re.compile(rf"^[（(]\s*[{CN_NUM}]{{1,3}}\s*[）)]")
 NUMBERED_HEAD = re.compile(r"^(?:\d{1,2}\s*[.．、](?!\d)|[（(]\s*\d{1,2}\s*[）)])")
 # Typical paragraph starters of these documents: enumerations, next steps, sub-replies.
-PARAGRAPH_START = re.compile(
-    rf"^(?:[{CN_NUM}]是|下一步|同时[，,]|此外[，,]|另外[，,]|最后[，,]"
-    r"|[\u4e00-\u9fff（）()]{2,20}(?:答复|回复)[：:])"
-)
+PARAGRAPH_START = re.compile(rf"^(?:[{CN_NUM}]是|下一步|同时[，,]|此外[，,]|另外[，,]|最后[，,])")
+# An agency answering in its own part of a joint reply: `省工信厅答复：`.
+ANSWER_START = re.compile(r"^[\u4e00-\u9fff（）()]{2,24}?(?:答复|回复)[：:]")
 
 # Lines that always stand alone (never joined to a neighbour).
 DOC_NUMBER_LINE = re.compile(
@@ -70,8 +68,18 @@ def is_page_furniture(line: str) -> bool:
 
 
 def char_width(ch: str) -> float:
-    """Printed width in CJK character units: wide characters 1, others 0.5."""
-    return 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5
+    """Printed width in CJK character units: ASCII 0.5, everything else 1 (in Chinese type
+    even the `ambiguous` quotes and dashes “”—… are full width)."""
+    return 0.5 if ch < "\x80" else 1.0
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def text_width(text: str) -> float:
+    """Printed width of `text` (see `char_width`), in C-speed passes."""
+    ascii_count = len(_NON_ASCII.sub("", text))
+    return len(text) - 0.5 * ascii_count
 
 
 def _is_latin(ch: str) -> bool:
@@ -104,6 +112,7 @@ class _Line:
     trailing: bool  # had trailing white space
     gap: int  # blank lines before it
     width: float  # printed width of the content, inner spaces not counted
+    standalone: bool = False  # a line that is always a paragraph of its own (set from the layout)
 
 
 def _lines(text: str) -> list[_Line]:
@@ -120,8 +129,8 @@ def _lines(text: str) -> list[_Line]:
         lead = raw[: len(raw) - len(raw.lstrip(SPACES))]
         indent = sum(1.0 if c == "\u3000" else 2.0 if c == "\t" else 0.5 for c in lead)
         # A run of inner spaces was a visible gap in the PDF: half a character.
-        width = sum(char_width(c) for c in content if c not in SPACES)
-        width += 0.5 * len(_SPACE_RUN.findall(content))
+        runs = _SPACE_RUN.findall(content)
+        width = text_width(content) - sum(text_width(r) for r in runs) + 0.5 * len(runs)
         out.append(_Line(content, indent, raw != raw.rstrip(SPACES), gap, width))
         gap = 0
     return out
@@ -135,6 +144,7 @@ class _Layout:
     base_indent: float
     uses_indent: bool
     uses_trailing: bool
+    trailing_weight: int  # 2 where trailing spaces nearly always end a paragraph, else 1
     uses_blank: bool
     wrapped: bool  # lines were wrapped at a fixed width (else: one paragraph per line)
 
@@ -149,6 +159,8 @@ def _layout(lines: list[_Line]) -> _Layout:
     base = statistics.mode(indents) if indents else 0
     indented = sum(1 for line in lines if line.indent >= base + 0.9)
     trailing = sum(1 for line in lines if line.trailing)
+    # How reliably a trailing space marks a paragraph end: the line ends a sentence or is short.
+    ends = sum(1 for line in lines if line.trailing and (_ends_sentence(line.text) or line.width < width - 2))
     gaps = [line.gap for line in lines[1:]]
     blank_gaps = sum(1 for g in gaps if g)
     return _Layout(
@@ -156,6 +168,7 @@ def _layout(lines: list[_Line]) -> _Layout:
         base_indent=base,
         uses_indent=0.04 * n <= indented <= 0.6 * n,
         uses_trailing=0.04 * n <= trailing <= 0.85 * n,
+        trailing_weight=2 if trailing and ends >= 0.9 * trailing else 1,
         uses_blank=bool(gaps) and statistics.median(gaps) == 0 and blank_gaps <= 0.5 * len(gaps),
         wrapped=wrapped,
     )
@@ -184,15 +197,16 @@ def _standalone(line: _Line, layout: _Layout) -> bool:
 
 def _breaks(prev: _Line, nxt: _Line, paragraph: str, count: int, layout: _Layout) -> bool:
     """Does the paragraph end between `prev` and `nxt`? `paragraph` is its text so far."""
-    joined = squash_spaces(paragraph)
+    # Patterns look at the paragraph's start only: squash a bounded prefix, not all of it.
+    joined = squash_spaces(paragraph[:120])
     head = squash_spaces(nxt.text)
     # A date cut over two lines (`2024 年` / `5月 20日`) is one line.
     if DATE_PREFIX.match(joined) and DATE_SUFFIX.match(head):
         return False
-    if _standalone(prev, layout) or _standalone(nxt, layout) or BLOCK_START.match(head):
+    if prev.standalone or nxt.standalone or BLOCK_START.match(head):
         return True
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
-    if count < 4 and joined.startswith("关于") and not re.search(r"(?:答复|复函|函|复文|意见)$", joined):
+    if count < 4 and joined.startswith("关于") and not re.search(r"(?:答复|复函|函|复文|意见)$", squash_spaces(paragraph[-20:])):
         return False
     if not layout.wrapped:
         return True
@@ -207,15 +221,16 @@ def _breaks(prev: _Line, nxt: _Line, paragraph: str, count: int, layout: _Layout
     elif nxt.indent >= layout.base_indent + 4:
         score += 3  # centred or right-aligned line
     if layout.uses_trailing:
-        score += 1 if prev.trailing else -1
+        score += layout.trailing_weight * (1 if prev.trailing else -1)
     if layout.uses_blank and nxt.gap:
         score += 2
-    if short and len(joined) <= 60:
-        if SECTION_HEAD.match(joined) or SUBSECTION_HEAD.match(joined):
-            score += 4
-        elif NUMBERED_HEAD.match(joined):
-            score += 2  # `1.` more often starts an ordinary paragraph than a heading
-    if _is_heading(head):
+    length = len(squash_spaces(paragraph[:200]))  # enough to tell "at most 60"
+    if length <= 60 and (SECTION_HEAD.match(joined) or SUBSECTION_HEAD.match(joined)):
+        # A short heading ends here; a full line may still be the first line of a long one.
+        score += 4 if short else 1 if length <= 40 else 0
+    elif short and length <= 60 and NUMBERED_HEAD.match(joined):
+        score += 2  # `1.` more often starts an ordinary paragraph than a heading
+    if _is_heading(head) or ANSWER_START.match(head):
         score += 2
     elif PARAGRAPH_START.match(head):
         score += 1
@@ -228,6 +243,8 @@ def clean(text: str) -> list[str]:
     if not lines:
         return []
     layout = _layout(lines)
+    for line in lines:
+        line.standalone = _standalone(line, layout)
     paragraphs: list[str] = []
     current = lines[0].text
     for prev, nxt in zip(lines, lines[1:]):

@@ -50,3 +50,24 @@ def test_classify_at_most_five(ctx):
     themes = ctx.classifier.themes_for(r)
     assert 1 <= len(themes) <= MAX_THEMES
 
+
+
+def test_classify_scores_equal_naive_count(ctx):
+    """The one-pass matcher counts exactly what counting each keyword separately counts."""
+    import re
+    from pathlib import Path
+
+    from generator.registry import load_themes
+    from conftest import DATA, SEEDS
+    from test_extract import run
+
+    themes = load_themes(DATA / "themes.yml")
+    for source in SEEDS:
+        r, _ = run(source, ctx)
+        texts = [(r.proposal_title or "", 3)] + [
+            (b.text, 2 if b.kind is BlockKind.SECTION else 1) for b in r.blocks
+            if b.kind in (BlockKind.SECTION, BlockKind.PARAGRAPH, BlockKind.SUBSECTION, BlockKind.OPENING)]
+        naive = [sum(weight * factor * len(re.findall(f"(?={re.escape(word)})", text))
+                     for word, weight in keywords for text, factor in texts)
+                 for _, keywords in themes]
+        assert ctx.classifier.scores(r) == naive

@@ -169,3 +169,12 @@ def test_no_rule_names_a_sample_file():
     code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "generator").glob("*.py"))
     for source in SEEDS:
         assert source.stem not in code and source.stem.split("_")[1] not in code
+
+
+@pytest.mark.parametrize("source", SEEDS, ids=[p.stem[:3] for p in SEEDS])
+def test_extract_blocks_keep_all_text_but_contacts(source, ctx):
+    from generator.privacy import is_contact
+
+    paragraphs = clean(read_text(source))
+    reply, _ = run(source, ctx)
+    assert "".join(b.text for b in reply.blocks) == "".join(p for p in paragraphs if not is_contact(p))
