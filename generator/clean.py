@@ -54,6 +54,10 @@ DATE_SUFFIX = re.compile(rf"^(?:(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*月)?\s*(?:\d
 AGENCY_LINE = re.compile(
     r"^[\u4e00-\u9fff（）()]{2,30}(?:厅|委员会|委|局|办公室|办|人民政府|政府|法院|检察院|部|署|中心|总会|联合会|分行|公司)$"
 )
+ADDRESSEE_LINE = re.compile(
+    r"^(?:尊敬的)?[^，。：:；、]{1,30}?(?:委员|代表|同志|先生|女士|省委会|市委会|委员会|学社|联合会|工商联)(?:们)?[：:]$"
+)
+TITLE_END = re.compile(r"(?:答复|复函|的函|复文|办理意见)$")
 BLOCK_START = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联 系 人|抄送|抄报|附件)")
 
 SENTENCE_END = set("。！？；：!?;:…")
@@ -191,6 +195,7 @@ def _standalone(line: _Line, layout: _Layout) -> bool:
         DOC_NUMBER_LINE.match(text)
         or CLASSIFICATION_LINE.match(text)
         or DATE_LINE.match(text)
+        or (ADDRESSEE_LINE.match(text) and line.width <= max(layout.width * 0.8, 12))
         or (AGENCY_LINE.match(text) and line.width <= max(layout.width * 0.8, 12))
     )
 
@@ -206,8 +211,8 @@ def _breaks(prev: _Line, nxt: _Line, paragraph: str, count: int, layout: _Layout
     if prev.standalone or nxt.standalone or BLOCK_START.match(head):
         return True
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
-    if count < 4 and joined.startswith("关于") and not re.search(r"(?:答复|复函|函|复文|意见)$", squash_spaces(paragraph[-20:])):
-        return False
+    if count < 4 and joined.startswith("关于") and len(joined) < 80:
+        return bool(TITLE_END.search(squash_spaces(paragraph[-20:])))
     if not layout.wrapped:
         return True
     if prev.text[-1] in NO_BREAK_END or head[0] in NO_BREAK_START:
