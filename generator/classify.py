@@ -60,6 +60,10 @@ class Classifier:
         # Every keyword matching at a position is a prefix of the longest one matching there.
         self._prefixes = {w: [k for k in words if w.startswith(k)] for w in words}
 
+    @property
+    def keywords(self) -> list[str]:
+        return sorted(self._weights)
+
     def _add(self, scores: list[float], text: str, factor: int) -> None:
         if not self._pattern or not text:
             return

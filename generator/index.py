@@ -2,18 +2,23 @@
 
 In: every published Reply of the run (all read before anything is written) and the
 registries. Out: an `Index` whose keys are `Agency`, `Theme`, `Session`, `Proposer`
-objects (equal by slug, so spelling variants merge) and years, each mapped to its
-replies newest first.
+objects (equal by slug, so spelling variants of one agency merge) and years, each mapped
+to its replies newest first; lookups from a reply's field values to those keys; and for
+each reply its related replies.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .model import Agency, Proposer, Reply, Session, Theme
 from .registry import AgencyRegistry
 from .text import slugify
+
+RELATED = 5  # related replies shown per reply
+CANDIDATES_PER_KEY = 200  # newest replies of a key considered as related candidates
 
 
 def newest_first(replies) -> list[Reply]:
@@ -25,17 +30,23 @@ def session_key(reply: Reply) -> Session | None:
     if not reply.session:
         return None
     body = {"政协": "cppcc", "人大": "npc"}.get(reply.session_body or "", "session")
-    level = reply.session.split("政协")[0] if reply.session_body == "政协" else ""
-    prefix = "" if level in ("", "省") else slugify(level) + "-"
+    # Provincial sessions have no prefix; others are told apart by level.
+    prefix = {"全": "national-", "市": "city-", "州": "prefecture-", "县": "county-", "区": "district-"}.get(reply.session[0], "")
     slug = f"{prefix}{body}-{reply.session_term}-{reply.session_meeting}"
     return Session(name=reply.session, slug=slug, body=reply.session_body or "",
                    term=reply.session_term or 0, meeting=reply.session_meeting or 0)
 
 
-def proposer_key(reply: Reply) -> Proposer | None:
-    if not reply.proposer:
-        return None
-    return Proposer(name=reply.proposer, slug=slugify(reply.proposer), type=reply.proposer_type or "其他")
+def _proposer_slugs(names: set[str]) -> dict[str, str]:
+    """Pinyin slugs; names that share one (王芳/汪芳) all get a short hash to stay apart."""
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(names):
+        by_slug[slugify(name)].append(name)
+    out = {}
+    for slug, group in by_slug.items():
+        for name in group:
+            out[name] = slug if len(group) == 1 else f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+    return out
 
 
 @dataclass
@@ -43,34 +54,99 @@ class AgencyReplies:
     lead: list[Reply] = field(default_factory=list)
     co: list[Reply] = field(default_factory=list)
 
+    @property
+    def total(self) -> int:
+        return len(self.lead) + len(self.co)
+
 
 @dataclass
 class Index:
+    replies: list[Reply]  # newest first
     agencies: dict[Agency, AgencyReplies]
     themes: dict[Theme, list[Reply]]
     sessions: dict[Session, list[Reply]]
     proposers: dict[Proposer, list[Reply]]
     years: dict[int, list[Reply]]
+    agency_by_name: dict[str, Agency]
+    theme_by_name: dict[str, Theme]
+    proposer_by_name: dict[str, Proposer]
+    related: dict[str, list[Reply]]  # reply id → related replies, best first
+
+    def session_of(self, reply: Reply) -> Session | None:
+        return session_key(reply)
+
+
+def _related(replies: list[Reply], keys_of) -> dict[str, list[Reply]]:
+    """For each reply, the replies sharing most of its keys (agency, theme, proposer).
+
+    Candidates come from an inverted index, each key contributing its newest
+    CANDIDATES_PER_KEY replies, so the work grows with N, not N².
+    """
+    posting: dict[tuple, list[Reply]] = defaultdict(list)
+    weighted = {reply.id: keys_of(reply) for reply in replies}
+    for reply in replies:  # newest first, so postings are too
+        for key in weighted[reply.id]:
+            if len(posting[key]) < CANDIDATES_PER_KEY:
+                posting[key].append(reply)
+    order = {reply.id: n for n, reply in enumerate(replies)}
+    out = {}
+    for reply in replies:
+        scores: Counter = Counter()
+        for key, weight in weighted[reply.id].items():
+            for other in posting[key]:
+                if other.id != reply.id:
+                    scores[other.id] += weight
+        best = sorted(scores, key=lambda rid: (-scores[rid], order[rid]))[:RELATED]
+        by_id = {r.id: r for key in weighted[reply.id] for r in posting[key]}
+        out[reply.id] = [by_id[rid] for rid in best]
+    return out
 
 
 def build_index(replies: list[Reply], registry: AgencyRegistry, themes: list[Theme]) -> Index:
+    ordered = newest_first(replies)
     agencies: dict[Agency, AgencyReplies] = defaultdict(AgencyReplies)
     by_theme: dict[Theme, list[Reply]] = defaultdict(list)
     sessions: dict[Session, list[Reply]] = defaultdict(list)
     proposers: dict[Proposer, list[Reply]] = defaultdict(list)
     years: dict[int, list[Reply]] = defaultdict(list)
     theme_by_name = {t.name: t for t in themes}
-    for reply in newest_first(replies):
-        if reply.agency:
-            agencies[registry.canonical(reply.agency)].lead.append(reply)
-        for name in reply.co_agencies:
-            agencies[registry.canonical(name)].co.append(reply)
+    agency_by_name: dict[str, Agency] = {}
+    proposer_slugs = _proposer_slugs({r.proposer for r in ordered if r.proposer})
+    proposer_by_name: dict[str, Proposer] = {}
+    for reply in ordered:
+        for name, role in [(reply.agency, "lead")] + [(n, "co") for n in reply.co_agencies]:
+            if not name:
+                continue
+            agency = agency_by_name.setdefault(name, registry.canonical(name))
+            getattr(agencies[agency], role).append(reply)
         for name in reply.themes:
-            theme = theme_by_name.get(name) or Theme(name=name, slug=slugify(name))
+            theme = theme_by_name.setdefault(name, Theme(name=name, slug=slugify(name)))
             by_theme[theme].append(reply)
-        for key, table in ((session_key(reply), sessions), (proposer_key(reply), proposers)):
-            if key is not None:
-                table[key].append(reply)
+        session = session_key(reply)
+        if session is not None:
+            sessions[session].append(reply)
+        if reply.proposer:
+            proposer = proposer_by_name.setdefault(
+                reply.proposer,
+                Proposer(name=reply.proposer, slug=proposer_slugs[reply.proposer], type=reply.proposer_type or "其他"))
+            proposers[proposer].append(reply)
         if reply.year:
             years[reply.year].append(reply)
-    return Index(dict(agencies), dict(by_theme), dict(sessions), dict(proposers), dict(years))
+
+    def keys_of(reply: Reply) -> dict[tuple, float]:
+        keys: dict[tuple, float] = {}
+        for name in (reply.agency, *reply.co_agencies):
+            if name:
+                keys[("agency", agency_by_name[name].slug)] = 2.0
+        for name in reply.themes:
+            keys[("theme", name)] = 1.0
+        if reply.proposer:
+            keys[("proposer", reply.proposer)] = 2.0
+        return keys
+
+    return Index(
+        replies=ordered, agencies=dict(agencies), themes=dict(by_theme), sessions=dict(sessions),
+        proposers=dict(proposers), years=dict(years), agency_by_name=agency_by_name,
+        theme_by_name=theme_by_name, proposer_by_name=proposer_by_name,
+        related=_related(ordered, keys_of),
+    )

@@ -21,11 +21,11 @@ import yaml
 from .classify import Classifier
 from .clean import clean
 from .extract import extract
-from .index import Index, build_index, newest_first
+from .index import Index, build_index
 from .model import Problem, Reply
 from .read import ReadError, read_text
 from .registry import AgencyRegistry, load_themes
-from .render import Renderer, open_data_csv, open_data_json
+from .render import USER_DICT, Renderer, jieba_user_dict, open_data_csv, open_data_json
 from .text import FIELD_CLEANERS, id_from_stem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,11 +150,18 @@ def collect(data_dir: Path, ctx: Context, progress=None) -> RunResult:
 
 def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> dict[str, str]:
     """Every generated file, path relative to docs/ → content."""
-    renderer = Renderer(templates)
+    if result.index is None:
+        result.index = build_index(result.replies, ctx.registry, ctx.classifier.themes)
+    renderer = Renderer(templates, result.index)
     replies = sorted(result.replies, key=lambda r: r.id)
-    files = {f"replies/{r.id}.md": renderer.reply_page(r) for r in replies}
-    files["replies/index.md"] = renderer.replies_list(newest_first(replies))
+    files = {renderer.reply_path(r): renderer.reply_page(r) for r in replies}
+    files.update(renderer.site_pages())
     # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
+    # Search: agency names and short forms, themes and proposers stay single tokens.
+    agencies = [form for a in ctx.registry.agencies for form in (a.name, *a.aliases)]
+    agencies += [a.name for a in result.index.agencies]
+    themes = [t.name for t in ctx.classifier.themes] + list(ctx.classifier.keywords)
+    files[USER_DICT] = jieba_user_dict(agencies + themes + [p.name for p in result.index.proposers])
     files["data/replies.json"] = open_data_json(replies)
     files["data/replies.csv"] = open_data_csv(replies)
     return files
@@ -211,7 +218,6 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     started = time.perf_counter()
     ctx = load_context(data_dir, keep_contacts)
     result = collect(data_dir, ctx, progress)
-    result.index = build_index(result.replies, ctx.registry, ctx.classifier.themes)
     files = render_all(result, ctx)
     result.written, result.removed = write_outputs(files, docs_dir)
     result.seconds = time.perf_counter() - started

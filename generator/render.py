@@ -1,13 +1,20 @@
-"""Stage 6, render: Replies (and their index) → files under docs/.
+"""Stage 6, render: Replies and their Index → files under docs/.
 
-In: the published Replies, sorted, and the templates in `templates/`. Out: a mapping
-of paths relative to docs/ to file contents: `replies/<id>.md` per reply (YAML front
-matter from `yaml.safe_dump`, a header card, the body), `replies/index.md`, and the
-open data `data/replies.json` and `data/replies.csv`. Nothing is written here; see
-`pipeline.write_outputs`.
+In: the published Replies, their `Index` and the templates in `templates/`. Out: a
+mapping of paths relative to docs/ to file contents:
 
-Every text value reaches Markdown through `md_escape`, so raw HTML, Markdown syntax and
-template syntax in a reply are shown literally.
+- `index.md`: the home page (totals, SVG charts, newest replies);
+- `replies/<id>.md` per reply (YAML front matter from `yaml.safe_dump`, a header card
+  linking to its index pages, the agency's commitments, the body, related replies);
+- paginated listings: `replies/`, `agencies/`, `themes/`, `sessions/`, `proposers/`,
+  `years/`, each with a page per key (an agency's page lists its replies as lead and,
+  separately, as co-handler);
+- the open data `data/replies.json` and `data/replies.csv`.
+
+Nothing is written here; see `pipeline.write_outputs`. Every text value reaches Markdown
+through `md_escape`, so raw HTML, Markdown syntax and template syntax in a reply are
+shown literally. No page grows with the number of replies: lists are cut into pages of
+`PAGE_SIZE` rows.
 """
 
 from __future__ import annotations
@@ -15,17 +22,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import posixpath
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 import yaml
 
-from .model import BlockKind, Reply
+from .charts import bar_chart
+from .index import Index, session_key
+from .model import Block, BlockKind, Reply
 
 LIST_SEPARATOR = ";"  # between the items of a list field in the CSV
+PAGE_SIZE = 50  # rows per listing page
+NEWEST = 10  # newest replies on the home page
+CHART_ROWS = 12
 
 _INLINE = re.compile(r"([\\`*_\[\]{}|])")
+NOT_SEARCHED = {"search": {"exclude": True}}
+COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
+COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
 
 
 def md_escape(text) -> str:
@@ -38,50 +55,229 @@ def md_escape(text) -> str:
     return text.replace("\n", " ")
 
 
+def commitments(blocks: tuple[Block, ...]) -> list[int]:
+    """Indices of the paragraphs stating the agency's next steps: those opening with
+    下一步 and every paragraph of a 下步打算 sub-section."""
+    found, inside = [], False
+    for number, block in enumerate(blocks):
+        if block.kind in (BlockKind.SECTION, BlockKind.SUBSECTION):
+            inside = bool(COMMITMENT_HEADING.search(block.text))
+        elif block.kind is BlockKind.PARAGRAPH and (inside or COMMITMENT_START.match(block.text)):
+            found.append(number)
+    return found
+
+
+def yaml_block(data: dict) -> str:
+    """A YAML front matter block; the only way front matter is written."""
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000) + "---\n\n"
+
+
 def front_matter(reply: Reply) -> str:
     data = reply.record()
     if reply.classification:
         data["classification"] = reply.classification
-    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000) + "---\n\n"
+    return yaml_block(data)
+
+
+def rel(target: str, here: str) -> str:
+    """The relative link from the page `here` to the page `target` (both docs-relative)."""
+    return posixpath.relpath(target, posixpath.dirname(here) or ".")
+
+
+@dataclass
+class Page:
+    path: str  # docs-relative path of this page
+    number: int
+    count: int
+    rows: list
+
+
+def paginate(rows: list, first: str, folder: str) -> list[Page]:
+    """Cut `rows` into pages: the first at `first`, the others at `folder/page/N.md`."""
+    chunks = [rows[i: i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
+    return [Page(first if n == 1 else f"{folder}/page/{n}.md", n, len(chunks), chunk)
+            for n, chunk in enumerate(chunks, 1)]
 
 
 class Renderer:
-    def __init__(self, templates: Path):
+    """Renders every page from the templates; one instance per run."""
+
+    def __init__(self, templates: Path, index: Index | None = None):
+        self.index = index
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
             autoescape=False,  # Markdown output: values are escaped with `md` explicitly
         )
         self.env.filters["md"] = md_escape
+        self.env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if d else ""
+        self.env.globals["rel"] = rel
+
+    def _render(self, template: str, **context) -> str:
+        text = self.env.get_template(template).render(**context)
+        return re.sub(r"\n{3,}", "\n\n", text)
+
+    def _index_page(self, template: str, **context) -> str:
+        """A listing or index page: kept out of search, so that search finds replies."""
+        return yaml_block(NOT_SEARCHED) + self._render(template, **context)
+
+    # --- paths of the pages of each key --------------------------------------------
+
+    @staticmethod
+    def reply_path(reply: Reply) -> str:
+        return f"replies/{reply.id}.md"
+
+    @staticmethod
+    def key_path(key) -> str:
+        return f"{key.section}/{key.slug}/index.md"
+
+    def _links(self, reply: Reply) -> dict:
+        """Pages a reply links to: its agencies, session, themes and proposer."""
+        index = self.index
+        if index is None:
+            return {"agency": None, "co": [], "session": None, "themes": [], "proposer": None, "year": None}
+        session = session_key(reply)
+        return {
+            "agency": index.agency_by_name.get(reply.agency) if reply.agency else None,
+            "co": [index.agency_by_name[name] for name in reply.co_agencies],
+            "session": session if session in index.sessions else None,
+            "themes": [index.theme_by_name[name] for name in reply.themes],
+            "proposer": index.proposer_by_name.get(reply.proposer) if reply.proposer else None,
+            "year": f"years/{reply.year}/index.md" if reply.year else None,
+        }
+
+    # --- pages -----------------------------------------------------------------------
 
     def reply_page(self, reply: Reply) -> str:
-        card = [
-            ("提出者", f"{reply.proposer}（{reply.proposer_type}）" if reply.proposer else None),
-            ("会议", reply.session),
-            ("类别", " ".join(filter(None, [reply.proposal_kind, f"第{reply.proposal_number}号" if reply.proposal_number else None])) or None),
-            ("提案/建议题目", f"《{reply.proposal_title}》" if reply.proposal_title else None),
-            ("承办单位", reply.agency),
-            ("会办单位", "、".join(reply.co_agencies) or None),
-            ("文号", reply.doc_number),
-            ("答复日期", reply.date.strftime("%Y年%-m月%-d日") if reply.date else None),
-            ("办理结果分类", reply.classification),
-            ("主题", "、".join(reply.themes) or None),
-        ]
         blocks = [b for b in reply.blocks if b.kind is not BlockKind.TITLE]
         if reply.publish == "summary":
             blocks = [b for b in blocks if b.kind is BlockKind.SECTION]
-        body = self.env.get_template("reply.md.j2").render(
+        promised = set(commitments(tuple(blocks)))
+        related = self.index.related.get(reply.id, []) if self.index else []
+        body = self._render(
+            "reply.md.j2",
             reply=reply,
+            here=self.reply_path(reply),
             heading=reply.title or f"答复 {reply.id}",
-            card=[(label, value) for label, value in card if value],
-            blocks=blocks,
+            links=self._links(reply),
+            blocks=[(b, n in promised) for n, b in enumerate(blocks)],
+            commitments=[blocks[n] for n in sorted(promised)],
+            related=related,
             redacted=reply.redactions > 0 and reply.publish == "full",
+            key_path=self.key_path,
+            reply_path=self.reply_path,
         )
-        return front_matter(reply) + re.sub(r"\n{3,}", "\n\n", body)
+        return front_matter(reply) + body
 
-    def replies_list(self, replies: list[Reply]) -> str:
-        return self.env.get_template("replies.md.j2").render(replies=replies)
+    def listing(self, first: str, folder: str, title: str, replies: list[Reply], intro: str = "") -> dict[str, str]:
+        """A paginated table of replies, newest first."""
+        out = {}
+        pages = paginate(replies, first, folder)
+        for page in pages:
+            out[page.path] = self._index_page(
+                "listing.md.j2", title=title, intro=intro, page=page, pages=pages, here=page.path,
+                replies=page.rows, total=len(replies), reply_path=self.reply_path)
+        return out
+
+    def key_list(self, section: str, title: str, intro: str, rows: list[dict]) -> dict[str, str]:
+        """A paginated table of the keys of one kind (agencies, themes, proposers…)."""
+        out = {}
+        pages = paginate(rows, f"{section}/index.md", section)
+        for page in pages:
+            out[page.path] = self._index_page("keys.md.j2", title=title, intro=intro, page=page, pages=pages,
+                                          here=page.path, rows=page.rows, total=len(rows))
+        return out
+
+    def site_pages(self) -> dict[str, str]:
+        """Every page but the reply pages: home, listings and the page of each key."""
+        index = self.index
+        files: dict[str, str] = {}
+        files.update(self.listing("replies/index.md", "replies", "全部答复", index.replies,
+                                  "按答复日期从新到旧排列。"))
+        # Agencies: the list, then a page per agency with its lead and co-handled replies.
+        agencies = sorted(index.agencies.items(), key=lambda kv: (-len(kv[1].lead), -kv[1].total, kv[0].name))
+        files.update(self.key_list("agencies", "按部门", "各承办单位答复的件数：主办为牵头答复，会办为参与办理。", [
+            {"key": a, "path": self.key_path(a), "cells": [len(r.lead), len(r.co)], "head": ["主办", "会办"]}
+            for a, r in agencies]))
+        for agency, replies in agencies:
+            base = f"agencies/{agency.slug}"
+            lead_pages = self.listing(f"{base}/lead.md", f"{base}/lead", f"{agency.name}：主办答复", replies.lead)
+            co_pages = self.listing(f"{base}/co.md", f"{base}/co", f"{agency.name}：会办答复", replies.co)
+            files[self.key_path(agency)] = self._index_page(
+                "agency.md.j2", agency=agency, replies=replies, here=self.key_path(agency),
+                lead=replies.lead[:PAGE_SIZE], co=replies.co[:PAGE_SIZE], reply_path=self.reply_path,
+                more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE)
+            if len(replies.lead) > PAGE_SIZE:
+                files.update(lead_pages)
+            if len(replies.co) > PAGE_SIZE:
+                files.update(co_pages)
+        # Themes, sessions, proposers, years: a list and a paginated page per key.
+        themes = sorted(index.themes.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
+        files.update(self.key_list("themes", "按主题", "每件答复按关键词归入 1-5 个政策主题。", [
+            {"key": t, "path": self.key_path(t), "cells": [len(r)], "head": ["答复"], "note": t.description}
+            for t, r in themes]))
+        for theme, replies in themes:
+            files.update(self.listing(self.key_path(theme), f"themes/{theme.slug}", f"主题：{theme.name}",
+                                      replies, theme.description))
+        sessions = sorted(index.sessions.items(), key=lambda kv: (kv[0].body, -kv[0].term, -kv[0].meeting, kv[0].name))
+        files["sessions/index.md"] = self._index_page(
+            "sessions.md.j2", here="sessions/index.md", groups=self._session_groups(sessions),
+            key_path=self.key_path)
+        for session, replies in sessions:
+            files.update(self.listing(self.key_path(session), f"sessions/{session.slug}", session.name, replies))
+        proposers = sorted(index.proposers.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
+        files.update(self.key_list("proposers", "按提出者", "提出建议、提案的代表、委员和党派团体。", [
+            {"key": p, "path": self.key_path(p), "cells": [p.type, len(r)], "head": ["类别", "答复"]}
+            for p, r in proposers]))
+        for proposer, replies in proposers:
+            files.update(self.listing(self.key_path(proposer), f"proposers/{proposer.slug}",
+                                      f"{proposer.name}（{proposer.type}）", replies))
+        years = sorted(index.years.items(), reverse=True)
+        files["years/index.md"] = self._index_page("years.md.j2", here="years/index.md", years=years)
+        for year, replies in years:
+            files.update(self.listing(f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies))
+        files["index.md"] = self.home(agencies, themes, sessions)
+        return files
+
+    @staticmethod
+    def _session_groups(sessions) -> list[tuple[str, list]]:
+        """Sessions grouped by body and term, e.g. 省政协十三届 → its meetings."""
+        groups: dict[str, list] = {}
+        for session, replies in sessions:
+            body = "政协" if session.body == "政协" else "人大"
+            label = session.name.split("届")[0] + "届" + ("" if body == "政协" else "人大")
+            groups.setdefault(label, []).append((session, len(replies)))
+        return list(groups.items())
+
+    def home(self, agencies, themes, sessions) -> str:
+        index = self.index
+        by_session = sorted(sessions, key=lambda kv: (kv[0].body, kv[0].term, kv[0].meeting))[-CHART_ROWS:]
+        charts = {
+            "sessions": bar_chart("各次会议的答复件数", [(s.name, len(r)) for s, r in by_session], "chart-sessions"),
+            "agencies": bar_chart("各单位主办答复件数", [(a.name, len(r.lead)) for a, r in agencies if r.lead][:CHART_ROWS], "chart-agencies"),
+            "themes": bar_chart("各主题答复件数", [(t.name, len(r)) for t, r in themes][:CHART_ROWS], "chart-themes"),
+        }
+        dates = [r.date for r in index.replies if r.date]
+        return yaml_block({"hide": ["navigation", "toc"], **NOT_SEARCHED}) + self._render(
+            "home.md.j2", here="index.md", charts=charts, newest=index.replies[:NEWEST],
+            totals={"replies": len(index.replies), "agencies": sum(1 for r in index.agencies.values() if r.lead),
+                    "co_agencies": len(index.agencies), "proposers": len(index.proposers),
+                    "sessions": len(index.sessions), "themes": len(index.themes)},
+            first=min(dates) if dates else None, last=max(dates) if dates else None,
+            reply_path=self.reply_path)
+
+
+USER_DICT = ".userdict.txt"  # docs-relative; MkDocs does not publish dot-files
+USER_DICT_FREQ = 200000  # high enough that jieba keeps these words whole
+
+
+def jieba_user_dict(words) -> str:
+    """A jieba user dictionary: one `word freq` per line, sorted, without duplicates."""
+    clean = {re.sub(r"\s+", "", w) for w in words if w}
+    return "".join(f"{w} {USER_DICT_FREQ}\n" for w in sorted(clean) if len(w) > 1)
 
 
 def open_data_json(replies: list[Reply]) -> str:

@@ -1,7 +1,8 @@
 """Stage 7, site: docs/ → site/ with MkDocs (Material theme).
 
 In: mkdocs.yml and the docs dir written by `render`. Out: the static site in the site
-dir. Uses MkDocs' own API, so the build is the same as `mkdocs build`.
+dir. Uses MkDocs' own API, so the build is the same as `mkdocs build`; the project's
+MkDocs hooks (`generator/mkdocs_hooks.py`) make sure Chinese search is segmented.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
-from mkdocs.exceptions import Abort
+from mkdocs.exceptions import Abort, ConfigurationError
 
 from .pipeline import ROOT
 
@@ -20,7 +21,7 @@ class BuildError(RuntimeError):
     """The MkDocs build failed, or warned under --strict."""
 
 
-class _Counter(logging.Handler):
+class _Collector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -29,19 +30,21 @@ class _Counter(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file: Path = ROOT / "mkdocs.yml") -> list[str]:
+def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file: Path = ROOT / "mkdocs.yml",
+               **overrides) -> list[str]:
     """Build the site; returns MkDocs' warnings. Under `strict` any warning fails."""
-    counter = _Counter()
+    collector = _Collector()
     logger = logging.getLogger("mkdocs")
-    logger.addHandler(counter)
+    logger.addHandler(collector)
     try:
         config = load_config(str(config_file), docs_dir=str(docs_dir.resolve()),
-                             site_dir=str(site_dir.resolve()), strict=strict)
+                             site_dir=str(site_dir.resolve()), strict=strict, **overrides)
         mkdocs_build(config)
-    except Abort as exc:
-        raise BuildError(f"MkDocs build failed: {exc}") from None
+    except (Abort, ConfigurationError) as exc:
+        detail = "; ".join(collector.messages[-3:]) or str(exc)
+        raise BuildError(f"MkDocs build failed: {detail}") from None
     finally:
-        logger.removeHandler(counter)
-    if strict and counter.messages:
-        raise BuildError(f"MkDocs build had {len(counter.messages)} warning(s): {counter.messages[0]}")
-    return counter.messages
+        logger.removeHandler(collector)
+    if strict and collector.messages:
+        raise BuildError(f"MkDocs build had {len(collector.messages)} warning(s): {collector.messages[0]}")
+    return collector.messages

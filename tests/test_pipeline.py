@@ -137,7 +137,11 @@ def test_generate_removes_stale_pages_keeps_hand_written(data_dir, tmp_path):
     generate(data_dir, docs)
     (data_dir / "replies" / "004_5384189321c4f11f.txt").unlink()
     result = generate(data_dir, docs)
-    assert result.removed == ["replies/004_5384189321c4f11f.md"]
+    # The reply's page goes, and so do the index pages only it fed (its proposer, 2023).
+    assert "replies/004_5384189321c4f11f.md" in result.removed
+    assert "proposers/min-jin-sheng-wei-hui/index.md" in result.removed
+    assert "years/2023/index.md" in result.removed
+    assert not (docs / "replies" / "004_5384189321c4f11f.md").exists()
     assert (docs / "replies" / "note.md").read_text(encoding="utf-8") == "# 手写页面\n"
 
 

@@ -21,6 +21,8 @@ def built(tmp_path_factory):
     """Generate and build into a temporary copy of the project's site sources."""
     work = tmp_path_factory.mktemp("site")
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+    (work / "generator").mkdir()
+    shutil.copy(ROOT / "generator" / "mkdocs_hooks.py", work / "generator" / "mkdocs_hooks.py")
     shutil.copytree(ROOT / "docs", work / "docs", ignore=shutil.ignore_patterns("replies", "data", ".generated.json"))
     result = generate(DATA, work / "docs")
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=work,

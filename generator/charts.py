@@ -1,0 +1,40 @@
+"""Small horizontal bar charts as inline SVG, drawn at build time.
+
+In: (label, value) pairs. Out: an SVG element as a string, with no script, font or
+external reference, so that it works offline and in any browser; colours come from the
+page's CSS (class names), with fallbacks in the SVG itself.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+BAR = 18  # row height, px
+LABEL = 190  # label column width, px
+WIDTH = 560
+
+
+def bar_chart(title: str, items: list[tuple[str, int]], chart_id: str) -> str:
+    """A bar chart of `items` (already in display order); empty string when there are none."""
+    if not items:
+        return ""
+    top = max(value for _, value in items) or 1
+    span = WIDTH - LABEL - 48
+    height = BAR * len(items) + 8
+    rows = []
+    for row, (label, value) in enumerate(items):
+        y = 4 + row * BAR
+        shown = label if len(label) <= 14 else label[:13] + "…"
+        width = max(2, round(span * value / top))
+        rows.append(
+            f'<g><title>{escape(label)}：{value}</title>'
+            f'<text class="chart-label" x="{LABEL - 8}" y="{y + 13}" text-anchor="end">{escape(shown)}</text>'
+            f'<rect class="chart-bar" x="{LABEL}" y="{y + 2}" width="{width}" height="{BAR - 5}" rx="2" fill="#c62828"/>'
+            f'<text class="chart-value" x="{LABEL + width + 6}" y="{y + 13}">{value}</text></g>'
+        )
+    return (
+        f'<div class="chart" id="{escape(chart_id)}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'role="img" aria-label="{escape(title)}" font-size="12" fill="currentColor">'
+        f'<title>{escape(title)}</title>{"".join(rows)}</svg></div>'
+    )
