@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
-BAR = 18  # row height, px
-LABEL = 190  # label column width, px
-WIDTH = 560
+BAR = 24  # row height, px
+LABEL = 150  # label column width, px: ten 13 px characters
+WIDTH = 380  # about the width of one chart column on a desktop screen
 
 
 def bar_chart(title: str, items: list[tuple[str, int]], chart_id: str) -> str:
@@ -24,17 +24,17 @@ def bar_chart(title: str, items: list[tuple[str, int]], chart_id: str) -> str:
     rows = []
     for row, (label, value) in enumerate(items):
         y = 4 + row * BAR
-        shown = label if len(label) <= 14 else label[:13] + "…"
+        shown = label if len(label) <= 10 else label[:9] + "…"
         width = max(2, round(span * value / top))
         rows.append(
             f'<g><title>{escape(label)}：{value}</title>'
-            f'<text class="chart-label" x="{LABEL - 8}" y="{y + 13}" text-anchor="end">{escape(shown)}</text>'
-            f'<rect class="chart-bar" x="{LABEL}" y="{y + 2}" width="{width}" height="{BAR - 5}" rx="2" fill="#c62828"/>'
-            f'<text class="chart-value" x="{LABEL + width + 6}" y="{y + 13}">{value}</text></g>'
+            f'<text class="chart-label" x="{LABEL - 8}" y="{y + 16}" text-anchor="end">{escape(shown)}</text>'
+            f'<rect class="chart-bar" x="{LABEL}" y="{y + 4}" width="{width}" height="{BAR - 8}" rx="2" fill="#c62828"/>'
+            f'<text class="chart-value" x="{LABEL + width + 6}" y="{y + 16}">{value}</text></g>'
         )
     return (
         f'<div class="chart" id="{escape(chart_id)}">'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'role="img" aria-label="{escape(title)}" font-size="12" fill="currentColor">'
+        f'role="img" aria-label="{escape(title)}" font-size="13" fill="currentColor">'
         f'<title>{escape(title)}</title>{"".join(rows)}</svg></div>'
     )

@@ -117,6 +117,7 @@ class _Line:
     gap: int  # blank lines before it
     width: float  # printed width of the content, inner spaces not counted
     standalone: bool = False  # a line that is always a paragraph of its own (set from the layout)
+    squashed: str = ""  # the content with extraction spaces removed
 
 
 def _lines(text: str) -> list[_Line]:
@@ -135,7 +136,7 @@ def _lines(text: str) -> list[_Line]:
         # A run of inner spaces was a visible gap in the PDF: half a character.
         runs = _SPACE_RUN.findall(content)
         width = text_width(content) - sum(text_width(r) for r in runs) + 0.5 * len(runs)
-        out.append(_Line(content, indent, raw != raw.rstrip(SPACES), gap, width))
+        out.append(_Line(content, indent, raw != raw.rstrip(SPACES), gap, width, squashed=squash_spaces(content)))
         gap = 0
     return out
 
@@ -190,7 +191,7 @@ def _is_heading(paragraph: str) -> bool:
 
 
 def _standalone(line: _Line, layout: _Layout) -> bool:
-    text = squash_spaces(line.text)
+    text = line.squashed
     return bool(
         DOC_NUMBER_LINE.match(text)
         or CLASSIFICATION_LINE.match(text)
@@ -200,11 +201,11 @@ def _standalone(line: _Line, layout: _Layout) -> bool:
     )
 
 
-def _breaks(prev: _Line, nxt: _Line, paragraph: str, count: int, layout: _Layout) -> bool:
-    """Does the paragraph end between `prev` and `nxt`? `paragraph` is its text so far."""
-    # Patterns look at the paragraph's start only: squash a bounded prefix, not all of it.
-    joined = squash_spaces(paragraph[:120])
-    head = squash_spaces(nxt.text)
+def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) -> bool:
+    """Does the paragraph end between `prev` and `nxt`? `start` is the beginning of the
+    paragraph so far (its first lines, squashed): patterns need no more than that."""
+    joined = start
+    head = nxt.squashed
     # A date cut over two lines (`2024 年` / `5月 20日`) is one line.
     if DATE_PREFIX.match(joined) and DATE_SUFFIX.match(head):
         return False
@@ -212,7 +213,7 @@ def _breaks(prev: _Line, nxt: _Line, paragraph: str, count: int, layout: _Layout
         return True
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
     if count < 4 and joined.startswith("关于") and len(joined) < 80:
-        return bool(TITLE_END.search(squash_spaces(paragraph[-20:])))
+        return bool(TITLE_END.search(prev.squashed))
     if not layout.wrapped:
         return True
     if prev.text[-1] in NO_BREAK_END or head[0] in NO_BREAK_START:
@@ -229,7 +230,7 @@ def _breaks(prev: _Line, nxt: _Line, paragraph: str, count: int, layout: _Layout
         score += layout.trailing_weight * (1 if prev.trailing else -1)
     if layout.uses_blank and nxt.gap:
         score += 2
-    length = len(squash_spaces(paragraph[:200]))  # enough to tell "at most 60"
+    length = len(joined)
     if length <= 60 and (SECTION_HEAD.match(joined) or SUBSECTION_HEAD.match(joined)):
         # A short heading ends here; a full line may still be the first line of a long one.
         score += 4 if short else 1 if length <= 40 else 0
@@ -251,14 +252,17 @@ def clean(text: str) -> list[str]:
     for line in lines:
         line.standalone = _standalone(line, layout)
     paragraphs: list[str] = []
-    current = lines[0].text
+    current = [lines[0].text]
+    start = lines[0].squashed  # the paragraph's first ~100 characters, for the patterns
     for prev, nxt in zip(lines, lines[1:]):
-        if _breaks(prev, nxt, current, len(paragraphs), layout):
-            paragraphs.append(squash_spaces(current))
-            current = nxt.text
+        if _breaks(prev, nxt, start, len(paragraphs), layout):
+            paragraphs.append(squash_spaces("".join(current)))
+            current, start = [nxt.text], nxt.squashed
         else:
             # Keep a space only where both sides are Latin and the line ended with one.
             sep = " " if prev.trailing and _is_latin(prev.text[-1]) and _is_latin(nxt.text[0]) else ""
-            current = current + sep + nxt.text
-    paragraphs.append(squash_spaces(current))
+            current += [sep, nxt.text]
+            if len(start) < 100:
+                start += nxt.squashed
+    paragraphs.append(squash_spaces("".join(current)))
     return paragraphs

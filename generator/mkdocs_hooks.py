@@ -45,29 +45,40 @@ def _han(ch: str) -> bool:
     return bool(_HAN.match(ch))
 
 
+_PARTS = re.compile(r"([\s\u200b\-]+)")  # the search separator, kept
+
+
 def merge_lone_han(text: str) -> str:
-    """Leave no one-character Han token: it joins the Han word before it (`建议\u200b的`
-    → `建议的`), else the token after it (`省\u200b发改委` → `省发改委`, `省\u200b、` → `省、`),
-    else the token before it."""
-    tokens = text.split("\u200b")
-    out: list[str] = []
-    pending = ""  # a lone character waiting for the token after it
-    for token in tokens:
-        if pending:
-            token, pending = pending + token, ""
-        if len(token) == 1 and _han(token):
-            if out and out[-1] and _han(out[-1][-1]):
-                out[-1] += token
+    """Leave no one-character Han token where a zero-width separator can be dropped: it
+    joins the Han word before it (`建议\u200b的` → `建议的`), else the word after it
+    (`省\u200b发改委` → `省发改委`, `省\u200b、` → `省、`), else the word before it
+    (`29\u200b号` → `29号`). Visible separators (spaces, hyphens) are never removed."""
+    parts = _PARTS.split(text)  # words at even indices, separators at odd ones
+    words, seps = parts[0::2], parts[1::2]
+    n = 0
+    while n < len(words):
+        word = words[n]
+        if len(word) == 1 and _han(word):
+            before = n > 0 and seps[n - 1] == "\u200b" and words[n - 1]
+            after = n + 1 < len(words) and seps[n] == "\u200b" and words[n + 1]
+            if before and _han(words[n - 1][-1]):
+                join_at = n - 1
+            elif after:
+                join_at = n
+            elif before:
+                join_at = n - 1
+            else:
+                n += 1
                 continue
-            pending = token
+            words[join_at:join_at + 2] = [words[join_at] + words[join_at + 1]]
+            del seps[join_at]
+            n = join_at  # the merged word may need another look
             continue
-        out.append(token)
-    if pending:
-        if out and out[-1]:
-            out[-1] += pending
-        else:
-            out.append(pending)
-    return "\u200b".join(out)
+        n += 1
+    out = [words[0]]
+    for sep, word in zip(seps, words[1:]):
+        out += [sep, word]
+    return "".join(out)
 
 
 def on_post_build(config, **kwargs):

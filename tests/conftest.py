@@ -38,3 +38,25 @@ def data_dir(tmp_path):
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The sample corpus generated and built with the real `mkdocs build --strict`, in a
+    temporary copy of the site sources. Returns (work dir, generate result)."""
+    import subprocess
+    import sys
+
+    from generator.pipeline import generate
+
+    work = tmp_path_factory.mktemp("site")
+    shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+    (work / "generator").mkdir()
+    shutil.copy(ROOT / "generator" / "mkdocs_hooks.py", work / "generator" / "mkdocs_hooks.py")
+    shutil.copytree(ROOT / "docs", work / "docs", ignore=shutil.ignore_patterns(
+        "replies", "data", "agencies", "themes", "sessions", "proposers", "years", "index.md", ".*"))
+    result = generate(DATA, work / "docs")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=work,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return work, result

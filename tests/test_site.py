@@ -17,18 +17,8 @@ from conftest import DATA, ROOT
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Generate and build into a temporary copy of the project's site sources."""
-    work = tmp_path_factory.mktemp("site")
-    shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
-    (work / "generator").mkdir()
-    shutil.copy(ROOT / "generator" / "mkdocs_hooks.py", work / "generator" / "mkdocs_hooks.py")
-    shutil.copytree(ROOT / "docs", work / "docs", ignore=shutil.ignore_patterns("replies", "data", ".generated.json"))
-    result = generate(DATA, work / "docs")
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=work,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return work, result
+def built(built_site):
+    return built_site
 
 
 def page_text(path) -> str:
@@ -79,3 +69,67 @@ def test_cli_build_strict(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "site built in" in proc.stdout and (tmp_path / "site" / "index.html").is_file()
+
+
+def hrefs_of(path) -> set[str]:
+    """Every link target of a built page, resolved to an absolute path (folder URLs)."""
+    import posixpath
+
+    raw = path.read_text(encoding="utf-8")
+    out = set()
+    for href in re.findall(r'href="([^"#?]+)', raw):
+        if href.startswith(("http:", "https:", "data:", "mailto:")):
+            continue
+        out.add(posixpath.normpath(posixpath.join(posixpath.dirname(str(path)), href)))
+    return out
+
+
+def test_site_index_pages_link_every_reply_and_back(built):
+    work, result = built
+    site = work / "site"
+    index = result.index
+    def page(rel):
+        return site / rel / "index.html"
+    def target(rel):
+        return str(site / rel)
+    groups = []
+    for agency, replies in index.agencies.items():
+        groups.append((f"agencies/{agency.slug}", replies.lead + replies.co))
+    groups += [(f"themes/{k.slug}", v) for k, v in index.themes.items()]
+    groups += [(f"sessions/{k.slug}", v) for k, v in index.sessions.items()]
+    groups += [(f"proposers/{k.slug}", v) for k, v in index.proposers.items()]
+    groups += [(f"years/{k}", v) for k, v in index.years.items()]
+    assert len(groups) >= 5 + 8
+    for folder, replies in groups:
+        links = hrefs_of(page(folder))
+        for reply in replies:
+            assert target(f"replies/{reply.id}") in links, (folder, reply.id)
+            assert target(folder) in hrefs_of(page(f"replies/{reply.id}")), (reply.id, folder)
+
+
+def test_site_search_index_segmented_without_lone_characters(built):
+    import json
+
+    work, _ = built
+    data = json.loads((work / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    text = "\u200b".join(d["title"] + "\u200b" + d["text"] for d in data["docs"])
+    tokens = set(re.split(r"[\s\u200b\-]+", text))
+    assert "\u200b" in text
+    assert {"民建省委会", "省发改委", "王乃晶"} <= tokens
+    assert not [t for t in tokens if len(t) == 1 and "\u4e00" <= t <= "\u9fff"]
+    # Index pages are kept out of search; replies are in it.
+    locations = {d["location"].split("/")[0] for d in data["docs"]}
+    assert "replies" in locations and not locations & {"agencies", "themes", "proposers", "sessions", "years"}
+
+
+def test_build_refuses_without_jieba(tmp_path, monkeypatch):
+    from material.plugins.search import plugin as material_search
+
+    from generator.site import BuildError, build_site
+
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("replies", "data", ".generated.json"))
+    generate(DATA, docs)
+    monkeypatch.setattr(material_search, "jieba", None)
+    with pytest.raises(BuildError, match="jieba cannot be imported"):
+        build_site(docs, tmp_path / "site")

@@ -1,0 +1,162 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the built sample site
+served on 127.0.0.1. Any request leaving 127.0.0.1 is blocked and fails the test.
+Screenshots are saved under tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    work, result = built_site
+    handler = functools.partial(_Quiet, directory=str(work / "site"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", result
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "Debian's chromium is needed: apt-get install chromium"
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    base, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    outside, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(base) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+    assert not errors, f"script errors: {errors}"
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_home_page_totals_charts_newest(page, server):
+    base, result = server
+    page.goto(base + "/")
+    text = page.inner_text("article")
+    assert f"{len(result.replies)} 件答复" in text
+    charts = page.locator(".chart svg")
+    assert charts.count() == 3
+    for n in range(3):
+        assert charts.nth(n).locator("rect").count() >= 1
+    newest = page.locator("article table").first.locator("tbody tr")
+    assert newest.count() == len(result.replies)
+    shot(page, "home")
+
+
+def test_agency_page_lists_lead_and_co_replies(page, server):
+    base, _ = server
+    page.goto(base + "/agencies/jl-science-tech/")
+    assert page.inner_text("h1") == "吉林省科学技术厅"
+    tables = page.locator("article table")
+    lead = tables.nth(0).inner_text()
+    co = tables.nth(1).inner_text()
+    assert "战滨华" in lead and "王乃晶" in lead and "民进省委会" in lead
+    assert "徐川" in co and "民建省委会" in co
+    page.locator("article table").nth(0).locator("a").first.click()
+    page.wait_for_load_state()
+    assert "/replies/" in page.url
+
+
+def test_reply_page_card_sections_commitments_related(page, server):
+    base, _ = server
+    page.goto(base + "/replies/002_1b3f1d40111f6f91/")
+    card = page.locator(".reply-card")
+    for label in ("提出者", "会议", "承办单位", "会办单位", "文号", "答复日期", "主题"):
+        assert label in card.inner_text()
+    hrefs = card.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    for folder in ("agencies/", "sessions/", "themes/", "proposers/", "years/"):
+        assert any(folder in h for h in hrefs), folder
+    assert page.locator("article h2").all_inner_texts()[:3] == [
+        "一、关于“坚持政策引领，促进融合发展”的建议", "二、关于“优化产业集群，加快成果转化”的建议",
+        "三、关于“强化人才培养，提高创新能力”的建议"]
+    promised = page.locator(".admonition.abstract li")
+    assert promised.count() >= 5 and promised.first.inner_text().startswith("下一步")
+    assert page.locator("p.reply-commitment").count() == promised.count()
+    related = page.locator("#related + ul li a")
+    assert 3 <= related.count() <= 5
+    assert "13006159985" not in page.content()
+    shot(page, "reply")
+    # The card's agency link leads to the agency page, which links back.
+    card.get_by_role("link", name="吉林省工业和信息化厅").click()
+    page.wait_for_load_state()
+    assert page.inner_text("h1") == "吉林省工业和信息化厅"
+    assert page.locator('a[href*="002_1b3f1d40111f6f91"]').count() >= 1
+
+
+def search(page, base, query):
+    page.goto(base + "/")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill(query)
+    box.press("End")  # Material searches on key events; an IME commit sends them too
+    page.wait_for_selector(".md-search-result__item", timeout=10_000)
+    return page.locator(".md-search-result__item > .md-search-result__link").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("民建省委会", "002_1b3f1d40111f6f91"),
+        ("王乃晶", "003_b7eee806dff20c32"),
+        ("粤港澳大湾区", "001_efe964a827ed06ef"),
+        ("省发改委", "000_efa8fdae100aaa57"),
+        ("发展和改革委员会", "000_efa8fdae100aaa57"),
+        ("1012", "002_1b3f1d40111f6f91"),
+        ("光电信息", "002_1b3f1d40111f6f91"),
+        ("黑土地", "001_efe964a827ed06ef"),
+    ],
+)
+def test_search_chinese_query_finds_reply_first(page, server, query, expected):
+    base, _ = server
+    hrefs = search(page, base, query)
+    assert expected in hrefs[0], hrefs[:3]
+
+
+def test_search_screenshot(page, server):
+    base, _ = server
+    search(page, base, "民建省委会")
+    page.wait_for_timeout(300)
+    shot(page, "search")
