@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test site generate serve clean
+.PHONY: test site generate serve archive check clean
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ generate: $(VENV)
 site: $(VENV)
 	$(BIN)/python -m generator build --strict
 
+archive: $(VENV)
+	$(BIN)/python -m generator archive --strict
+
+check: $(VENV)
+	$(BIN)/python -m generator check
+
 serve: $(VENV)
 	$(BIN)/python -m generator serve
 
@@ -24,4 +30,5 @@ test: $(VENV)
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf site docs/replies docs/data docs/.generated.json
+	rm -rf site archives docs/index.md docs/replies docs/data docs/agencies docs/themes \
+	  docs/sessions docs/proposers docs/years docs/quality docs/.generated.json docs/.userdict.txt

@@ -19,35 +19,71 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems and the summary")
 
 
-def _generate(args) -> int:
+def _run_generate(args):
+    """Run `generate`, print its problems and summary; returns (exit status, result)."""
     try:
         result = generate(args.data, args.docs, keep_contacts=args.keep_contacts,
                           progress=None if args.quiet else default_progress)
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 2, None
     for problem in result.problems:
         if problem.severity != "info" or not args.quiet:
             print(f"{problem.severity}: {problem}", file=sys.stderr)
     print(result.summary())
-    if result.errors or (args.strict and result.warnings):
-        return 1
-    return 0
+    return (1 if result.errors or (args.strict and result.warnings) else 0), result
 
 
-def _build(args) -> int:
-    from .site import BuildError, build_site
+def _generate(args) -> int:
+    return _run_generate(args)[0]
 
-    status = _generate(args)
+
+def _generate_then(args, step) -> int:
+    """Run `generate`, then `step(result)` (a build), which returns a line to print."""
+    from .site import BuildError
+
+    status, result = _run_generate(args)
     if status == 2 or (status and args.strict):
         return status
     try:
-        warnings = build_site(args.docs, args.site, strict=args.strict)
+        print(step(result))
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"site built in {args.site} ({len(warnings)} MkDocs warnings)")
     return status
+
+
+def _build(args) -> int:
+    from .site import build_site
+
+    def step(result):
+        warnings = build_site(args.docs, args.site, strict=args.strict)
+        return f"site built in {args.site} ({len(warnings)} MkDocs warnings)"
+
+    return _generate_then(args, step)
+
+
+def _archive(args) -> int:
+    from .archive import build_archive
+
+    def step(result):
+        out = build_archive(args.docs, len(result.replies), out=args.out, strict=args.strict)
+        return f"archive written: {out} ({out.stat().st_size // 1024} KB, {len(result.replies)} replies)"
+
+    return _generate_then(args, step)
+
+
+def _check(args) -> int:
+    from .check import format_text, report
+    from .pipeline import collect, load_context
+
+    try:
+        result = collect(args.data, load_context(args.data, args.keep_contacts))
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_text(report(result), result))
+    return 1 if result.errors or (args.strict and result.warnings) else 0
 
 
 def _serve(args) -> int:
@@ -70,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     _common(build)
     build.add_argument("--site", type=Path, default=Path("site"), help="output dir (default: site)")
     build.set_defaults(run=_build)
+    check = commands.add_parser("check", help="report data quality per reply; writes nothing")
+    _common(check)
+    check.set_defaults(run=_check)
+    archive = commands.add_parser("archive", help="generate, then build the offline site into a zip")
+    _common(archive)
+    archive.add_argument("--out", type=Path, default=None,
+                         help="zip to write (default: archives/replies-archive-<date>-<N>.zip)")
+    archive.set_defaults(run=_archive)
     serve = commands.add_parser("serve", help="generate, then preview the site on http://127.0.0.1:8000")
     _common(serve)
     serve.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")

@@ -240,12 +240,12 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     """Build the Reply of one source file from its paragraphs (see the module docstring)."""
     problems: list[Problem] = []
 
-    def warn(message: str) -> None:
-        problems.append(Problem(source, message, "warning"))
+    def warn(message: str, zh: str) -> None:
+        problems.append(Problem(source, message, "warning", zh))
 
     parts = _split(paragraphs)
     if not parts.body and not parts.opening:
-        return None, [Problem(source, "no reply text: nothing after the heading lines")]
+        return None, [Problem(source, "no reply text: nothing after the heading lines", zh="没有答复正文：标题之后没有内容")]
     fields: dict = {"id": reply_id, "source": source}
 
     title = next((p for p in parts.preamble if TITLE.match(p)), None)
@@ -290,15 +290,15 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     if lead:
         fields["agency"] = lead.name
         if not lead.known:
-            warn(f"agency not in the registry: {lead.name}")
+            warn(f"agency not in the registry: {lead.name}", f"单位不在登记表中：{lead.name}")
     else:
-        warn("no signing agency found")
+        warn("no signing agency found", "未找到落款单位")
     co = []
     for agency in _co_agencies(parts, registry):
         if agency != lead and agency.name not in co:
             co.append(agency.name)
             if not agency.known:
-                warn(f"agency not in the registry: {agency.name}")
+                warn(f"agency not in the registry: {agency.name}", f"单位不在登记表中：{agency.name}")
     fields["co_agencies"] = co
 
     date_line = next((p for p in reversed(parts.closing) if DATE_LINE.match(p)), None)
@@ -306,24 +306,27 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
         try:
             fields["date"] = clean_date(date_line)
         except ValueError:
-            warn(f"date not understood: {date_line}")
+            warn(f"date not understood: {date_line}", f"日期无法识别：{date_line}")
     if fields.get("date"):
         fields["year"] = fields["date"].year
     elif fields.get("doc_number"):
         year = re.search(r"〔(\d{4})〕", FIELD_CLEANERS["doc_number"](fields["doc_number"]))
         fields["year"] = int(year.group(1)) if year else None
-    for name, message in (("date", "no date found"), ("proposer", "no addressee found"),
-                          ("session", "no session found"), ("proposal_title", "no proposal title found")):
+    for name, message, zh in (("date", "no date found", "未找到答复日期"),
+                              ("proposer", "no addressee found", "未找到提出者（称谓）"),
+                              ("session", "no session found", "未找到会议届次"),
+                              ("proposal_title", "no proposal title found", "未找到建议提案题目")):
         if not fields.get(name):
-            warn(message)
+            warn(message, zh)
 
     blocks, sections, redactions = _blocks(parts, title, keep_contacts)
     fields["sections"] = sections
     if not parts.body:
-        warn("no body paragraphs after the opening")
+        warn("no body paragraphs after the opening", "开头之后没有正文段落")
     values = {name: FIELD_CLEANERS[name](fields.get(name)) for name in Reply.FIELDS if name != "themes"}
     if fields.get("classification"):
         values["classification"] = fields["classification"]
     if redactions:
-        problems.append(Problem(source, f"{redactions} piece(s) of contact data withheld", "info"))
+        problems.append(Problem(source, f"{redactions} piece(s) of contact data withheld", "info",
+                                f"已隐去联系方式等个人信息 {redactions} 处"))
     return Reply(themes=(), blocks=tuple(blocks), redactions=redactions, **values), problems

@@ -1,8 +1,9 @@
 """MkDocs hooks (see `hooks:` in mkdocs.yml), so that a plain `mkdocs build` is right too.
 
 - on_config: refuse to build when jieba cannot be imported (Material's search would then
-  index Chinese unsegmented, silently), and point the search plugin at the generated
-  jieba user dictionary by an absolute path (the plugin resolves it against the cwd).
+  index Chinese unsegmented, silently); reset jieba, so that every build segments alike;
+  point the search plugin at the generated jieba user dictionary by an absolute path (the
+  plugin resolves it against the cwd).
 - on_post_build: in the search index, merge one-character Han tokens into the word
   before them. Material splits a Chinese query against the index vocabulary, never
   testing the query's full length, so with `省` in the vocabulary the query `省发改委`
@@ -33,6 +34,11 @@ def on_config(config, **kwargs):
 
     if material_search.jieba is None:
         raise PluginError("jieba cannot be imported: Chinese search would not be segmented (pip install jieba)")
+    import jieba
+
+    # Loading a user dictionary adds to jieba's running totals, so a second build in one
+    # process (tests, `serve`) would segment differently: start from the plain dictionary.
+    jieba.dt.initialized = False
     search = _search_plugin(config)
     user_dict = Path(config.docs_dir) / USER_DICT
     if search is not None and user_dict.is_file():

@@ -153,8 +153,9 @@ class Problem:
     """Something wrong with one source file; `error` problems skip the reply."""
 
     source: str
-    message: str
+    message: str  # English, for the command line
     severity: str = "error"  # error (reply skipped) | warning | info
+    zh: str = ""  # the same in Chinese, for the site's 数据质量 page
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -31,6 +32,7 @@ from .text import FIELD_CLEANERS, id_from_stem
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 MANIFEST = ".generated.json"  # which files under docs/ the generator owns
+TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # write_atomic's temporary files
 
 
 @dataclass
@@ -107,16 +109,16 @@ def process(path: Path, ctx: Context) -> tuple[Reply | None, list[Problem]]:
     try:
         paragraphs = clean(read_text(path))
     except ReadError as exc:
-        return None, [Problem(source, str(exc))]
+        return None, [Problem(source, str(exc), zh=f"文件无法读取（{exc}）")]
     if not paragraphs:
-        return None, [Problem(source, "no text")]
+        return None, [Problem(source, "no text", zh="文件没有文字")]
     overrides: dict = {}
     sidecar = path.with_suffix(".yml")
     if sidecar.exists():
         try:
             overrides = load_sidecar(sidecar)
         except ValueError as exc:
-            return None, [Problem(source, str(exc))]
+            return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）")]
     reply, problems = extract(paragraphs, source, id_from_stem(path.stem), ctx.registry, ctx.keep_contacts)
     if reply is None:
         return None, problems
@@ -140,7 +142,9 @@ def collect(data_dir: Path, ctx: Context, progress=None) -> RunResult:
         if reply is None:
             continue
         if reply.id in owner:
-            result.problems.append(Problem(reply.source, f"id {reply.id!r} is already used by {owner[reply.id]}; not written"))
+            result.problems.append(Problem(
+                reply.source, f"id {reply.id!r} is already used by {owner[reply.id]}; not written",
+                zh=f"编号 {reply.id} 已被 {owner[reply.id]} 使用，本件未生成"))
             continue
         owner[reply.id] = reply.source
         (result.withheld if reply.publish == "none" else result.replies).append(reply)
@@ -156,6 +160,16 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     replies = sorted(result.replies, key=lambda r: r.id)
     files = {renderer.reply_path(r): renderer.reply_page(r) for r in replies}
     files.update(renderer.site_pages())
+    from .check import report
+
+    published = {r.id for r in result.replies}
+    entries = report(result)
+    for entry in entries:  # link only to pages that exist
+        if entry.reply_id not in published:
+            entry.reply_id = None
+    files.update(renderer.quality_pages(entries, {
+        "files": result.sources, "errors": len(result.errors), "warnings": len(result.warnings),
+        "missing": sum(1 for e in entries if e.missing)}))
     # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
     # Search: agency names and short forms, themes and proposers stay single tokens.
     agencies = [form for a in ctx.registry.agencies for form in (a.name, *a.aliases)]
@@ -184,6 +198,10 @@ def write_outputs(files: dict[str, str], docs_dir: Path) -> tuple[list[str], lis
     """Write the files whose content changed; remove files the last run owned and this
     one did not produce. Hand-written files (not in the manifest) are never touched."""
     docs_dir = docs_dir.resolve()
+    # Temporary files of a run that was killed before its rename: never a page, remove.
+    for stale in docs_dir.rglob(".*.tmp"):
+        if TEMP_NAME.match(stale.name) and stale.is_file():
+            stale.unlink()
     written = []
     for rel, content in sorted(files.items()):
         target = (docs_dir / rel).resolve()

@@ -115,6 +115,9 @@ class Renderer:
         self.env.filters["md"] = md_escape
         self.env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if d else ""
         self.env.globals["rel"] = rel
+        from .check import FIELD_ZH
+
+        self.env.filters["field_zh"] = lambda name: FIELD_ZH.get(name, name)
 
     def _render(self, template: str, **context) -> str:
         text = self.env.get_template(template).render(**context)
@@ -189,6 +192,16 @@ class Renderer:
         for page in pages:
             out[page.path] = self._index_page("keys.md.j2", title=title, intro=intro, page=page, pages=pages,
                                           here=page.path, rows=page.rows, total=len(rows))
+        return out
+
+    def quality_pages(self, entries, totals: dict) -> dict[str, str]:
+        """The 数据质量 report, paginated; withheld replies are named by file only."""
+        out = {}
+        rows = [e for e in entries if e.level != "ok" or e.missing]
+        pages = paginate(rows, "quality/index.md", "quality")
+        for page in pages:
+            out[page.path] = self._index_page("quality.md.j2", page=page, pages=pages, here=page.path,
+                                              rows=page.rows, totals=totals)
         return out
 
     def site_pages(self) -> dict[str, str]:

@@ -30,15 +30,35 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+IFRAME_WORKER_SHIM = "assets/javascripts/iframe-worker-shim.js"  # a local copy, docs-relative
+
+
+def _enable_offline(config) -> None:
+    """Material's offline plugin: file:// links and search without a server. Its search
+    needs the iframe-worker shim, which the plugin would load from a CDN unless a local
+    copy is listed first."""
+    plugin = next((p for name, p in config.plugins.items() if name.endswith("offline")), None)
+    if plugin is None:
+        raise BuildError("mkdocs.yml has no `offline` plugin: cannot build an offline archive")
+    plugin.config["enabled"] = True
+    config["use_directory_urls"] = False
+    config["extra"]["polyfills"] = [IFRAME_WORKER_SHIM]
+
+
 def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file: Path = ROOT / "mkdocs.yml",
-               **overrides) -> list[str]:
-    """Build the site; returns MkDocs' warnings. Under `strict` any warning fails."""
+               offline: bool = False) -> list[str]:
+    """Build the site; returns MkDocs' warnings. Under `strict` any warning fails.
+    `offline` builds for opening from disk (see `_enable_offline`)."""
     collector = _Collector()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
     try:
         config = load_config(str(config_file), docs_dir=str(docs_dir.resolve()),
-                             site_dir=str(site_dir.resolve()), strict=strict, **overrides)
+                             site_dir=str(site_dir.resolve()), strict=strict)
+        if offline:
+            if not (docs_dir / IFRAME_WORKER_SHIM).is_file():
+                raise BuildError(f"{docs_dir / IFRAME_WORKER_SHIM} is missing")
+            _enable_offline(config)
         mkdocs_build(config)
     except (Abort, ConfigurationError) as exc:
         detail = "; ".join(collector.messages[-3:]) or str(exc)

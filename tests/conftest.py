@@ -32,6 +32,13 @@ def seed(prefix: str) -> Path:
     return next(p for p in SEEDS if p.name.startswith(prefix))
 
 
+def copy_hand_written_docs(target: Path) -> Path:
+    """The hand-written part of docs/ (about.md, assets/), without anything generated."""
+    shutil.copytree(ROOT / "docs", target, ignore=lambda folder, names: [
+        n for n in names if Path(folder) == ROOT / "docs" and n not in ("about.md", "assets")])
+    return target
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     """A copy of the data dir (registries and sample replies) that a test may change."""
@@ -53,8 +60,7 @@ def built_site(tmp_path_factory):
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
     (work / "generator").mkdir()
     shutil.copy(ROOT / "generator" / "mkdocs_hooks.py", work / "generator" / "mkdocs_hooks.py")
-    shutil.copytree(ROOT / "docs", work / "docs", ignore=shutil.ignore_patterns(
-        "replies", "data", "agencies", "themes", "sessions", "proposers", "years", "index.md", ".*"))
+    copy_hand_written_docs(work / "docs")
     result = generate(DATA, work / "docs")
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=work,
                           capture_output=True, text=True)

@@ -151,3 +151,93 @@ def test_file_names_with_spaces_and_chinese_get_safe_ids(data_dir, tmp_path):
     reply = next(r for r in result.replies if r.source == "科技厅 答复 (1).txt")
     assert reply.id.startswith("ke-ji-ting-da-fu-1-")
     assert (tmp_path / "docs" / "replies" / f"{reply.id}.md").exists()
+
+
+def test_generate_same_bytes_whatever_the_file_order(tmp_path):
+    docs = []
+    for name, order in (("a", sorted), ("b", lambda paths: sorted(paths, reverse=True))):
+        data = tmp_path / name / "data"
+        (data / "replies").mkdir(parents=True)
+        for registry in ("agencies.yml", "themes.yml"):
+            (data / registry).write_bytes((ROOT / "data" / registry).read_bytes())
+        for path in order((ROOT / "data" / "replies").glob("*.txt")):  # created in this order
+            (data / "replies" / path.name).write_bytes(path.read_bytes())
+        generate(data, tmp_path / name / "docs")
+        docs.append(tmp_path / name / "docs")
+    first = {p.relative_to(docs[0]): p.read_bytes() for p in docs[0].rglob("*") if p.is_file()}
+    second = {p.relative_to(docs[1]): p.read_bytes() for p in docs[1].rglob("*") if p.is_file()}
+    assert first == second
+
+
+def _mtimes(docs):
+    return {p.relative_to(docs).as_posix(): p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()}
+
+
+def _age(docs):
+    """Set every file's mtime far back, so that a rewrite shows whatever the clock's resolution."""
+    for p in docs.rglob("*"):
+        if p.is_file():
+            os.utime(p, ns=(10**18, 10**18))
+
+
+def test_generate_edit_of_body_rewrites_only_that_page(data_dir, tmp_path):
+    docs = tmp_path / "docs"
+    generate(data_dir, docs)
+    _age(docs)
+    before = _mtimes(docs)
+    source = data_dir / "replies" / "003_b7eee806dff20c32.txt"
+    source.write_text(source.read_text(encoding="utf-8").replace("持续推进院士", "持续推进两院院士")
+                      .replace("培育壮大新兴产业工作", "培育壮大战略性新兴产业工作"), encoding="utf-8")
+    result = generate(data_dir, docs)
+    changed = sorted(k for k, v in _mtimes(docs).items() if v != before.get(k))
+    assert changed == result.written == ["replies/003_b7eee806dff20c32.md"]
+
+
+def test_generate_edit_of_metadata_rewrites_dependent_pages_only(data_dir, tmp_path):
+    docs = tmp_path / "docs"
+    generate(data_dir, docs)
+    _age(docs)
+    before = _mtimes(docs)
+    (data_dir / "replies" / "003_b7eee806dff20c32.yml").write_text("date: 2025-06-30\n", encoding="utf-8")
+    result = generate(data_dir, docs)
+    changed = sorted(k for k, v in _mtimes(docs).items() if v != before.get(k))
+    assert changed == sorted(result.written)
+    assert "replies/003_b7eee806dff20c32.md" in changed and "data/replies.json" in changed
+    for rel in changed:
+        content = (docs / rel).read_text(encoding="utf-8")
+        # Every rewritten page shows the reply (its date moved it in the lists) or aggregates.
+        assert "003_b7eee806dff20c32" in content or rel in {"data/replies.csv", "index.md"}, rel
+    # Pages that do not show the reply are untouched.
+    assert "proposers/zhan-bin-hua/index.md" not in changed
+    assert "agencies/jl-industry-it/index.md" not in changed
+    assert len(changed) < len(before) // 2
+
+
+def test_generate_killed_midway_leaves_no_partial_file(tmp_path):
+    import signal
+    import time
+
+    data = tmp_path / "data"
+    (data / "replies").mkdir(parents=True)
+    for registry in ("agencies.yml", "themes.yml"):
+        (data / registry).write_bytes((ROOT / "data" / registry).read_bytes())
+    seeds = sorted((ROOT / "data" / "replies").glob("*.txt"))
+    for n in range(400):
+        (data / "replies" / f"r{n:03d}.txt").write_bytes(seeds[n % 5].read_bytes())
+    complete = tmp_path / "complete"
+    generate(data, complete)
+    docs = tmp_path / "docs"
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "generate", "-q", "--data", str(data),
+                             "--docs", str(docs)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((docs / "replies").glob("*.md")) if (docs / "replies").exists() else []) < 50:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    written = [p for p in docs.rglob("*") if p.is_file() and not p.name.endswith(".tmp")]
+    assert 50 <= len(written) < len(list(complete.rglob("*")))  # really killed mid-way
+    for path in written:  # every file there is whole: the same bytes as a complete run's
+        assert path.read_bytes() == (complete / path.relative_to(docs)).read_bytes(), path
+    generate(data, docs)  # the next run completes the job and leaves no temporary file
+    assert not list(docs.rglob("*.tmp"))
+    assert {p.relative_to(docs) for p in docs.rglob("*")} == {p.relative_to(complete) for p in complete.rglob("*")}

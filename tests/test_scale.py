@@ -11,7 +11,7 @@ import pytest
 
 from generator.render import PAGE_SIZE
 
-from conftest import DATA, ROOT, SEEDS
+from conftest import DATA, ROOT, SEEDS, copy_hand_written_docs
 
 COPIES = 1000
 LIMIT = 100 * 1024
@@ -26,8 +26,7 @@ def big_site(tmp_path_factory):
         shutil.copy(DATA / name, work / "data" / name)
     for n in range(COPIES):
         shutil.copy(SEEDS[n % len(SEEDS)], replies / f"r{n:04d}.txt")
-    shutil.copytree(ROOT / "docs", work / "docs", ignore=shutil.ignore_patterns(
-        "replies", "data", "agencies", "themes", "sessions", "proposers", "years", "index.md", ".*"))
+    copy_hand_written_docs(work / "docs")
     proc = subprocess.run(
         [sys.executable, "-m", "generator", "build", "--strict", "-q", "--data", str(work / "data"),
          "--docs", str(work / "docs"), "--site", str(work / "site")],

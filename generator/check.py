@@ -1,0 +1,68 @@
+"""Data quality: one report per source file, for `python -m generator check` and the
+site's 数据质量 page.
+
+In: a `RunResult` (every reply read and checked, nothing written). Out: `Entry`s, one per
+source file that has something to report — errors (the reply was skipped: unreadable,
+no text, bad sidecar, duplicate id), warnings (unknown agency, no date, no addressee…),
+fields that could not be extracted, and how much contact data was withheld.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .pipeline import RunResult
+
+# Fields every reply should have; a None here is reported as "not extracted".
+EXPECTED = ("title", "proposal_kind", "proposal_title", "session", "proposer", "proposer_type",
+            "agency", "date", "doc_number", "proposal_number")
+LEVELS = {"error": 0, "warning": 1, "info": 2, "ok": 3}
+LEVEL_ZH = {"error": "错误", "warning": "警告", "info": "提示", "ok": "正常"}
+FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题目", "session": "会议",
+            "proposer": "提出者", "proposer_type": "提出者类别", "agency": "承办单位", "date": "日期",
+            "doc_number": "文号", "proposal_number": "编号"}
+
+
+@dataclass
+class Entry:
+    source: str
+    level: str = "ok"  # the worst: error | warning | info | ok
+    messages: list[tuple[str, str, str]] = field(default_factory=list)  # (severity, English, Chinese)
+    missing: list[str] = field(default_factory=list)  # fields not extracted
+    reply_id: str | None = None
+
+    @property
+    def level_zh(self) -> str:
+        return LEVEL_ZH[self.level]
+
+
+def report(result: RunResult) -> list[Entry]:
+    """Every source file's entry, worst first, then by file name."""
+    entries: dict[str, Entry] = {}
+    for problem in result.problems:
+        entry = entries.setdefault(problem.source, Entry(problem.source))
+        entry.messages.append((problem.severity, problem.message, problem.zh or problem.message))
+        if LEVELS[problem.severity] < LEVELS[entry.level]:
+            entry.level = problem.severity
+    for reply in result.replies + result.withheld:
+        entry = entries.setdefault(reply.source, Entry(reply.source))
+        entry.reply_id = reply.id
+        entry.missing = [name for name in EXPECTED if getattr(reply, name) in (None, "", ())]
+    return sorted(entries.values(), key=lambda e: (LEVELS[e.level], e.source))
+
+
+def format_text(entries: list[Entry], result: RunResult) -> str:
+    """The report as `check` prints it: a line per file, then a summary."""
+    lines = []
+    for entry in entries:
+        parts = [f"{severity}: {message}" for severity, message, _ in entry.messages]
+        if entry.missing:
+            parts.append("not extracted: " + ", ".join(entry.missing))
+        lines.append(f"{entry.source}: " + ("; ".join(parts) if parts else "ok"))
+    checked = result.sources
+    lines.append(
+        f"checked {checked} files: {len(result.replies) + len(result.withheld)} replies read, "
+        f"{len(result.errors)} errors, {len(result.warnings)} warnings, "
+        f"{sum(1 for e in entries if e.missing)} with fields not extracted"
+    )
+    return "\n".join(lines)
