@@ -87,7 +87,8 @@ def text_width(text: str) -> float:
 
 
 def _is_latin(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch in "%&+-./'\"#@_")
+    """Printable ASCII: a space between two such characters is real (`Windows 10`, `{{ x }}`)."""
+    return ch.isascii() and ch.isprintable() and not ch.isspace()
 
 
 _SPACE_RUN = re.compile(f"[{SPACES}]+")
@@ -96,8 +97,8 @@ _SPACE_RUN = re.compile(f"[{SPACES}]+")
 def squash_spaces(text: str) -> str:
     """Remove the spaces PDF extraction puts where fonts switch.
 
-    A space survives (as one ASCII space) only between two Latin letters or digits, as in
-    `Windows 10`; between CJK characters, digits and punctuation it goes.
+    A space survives (as one ASCII space) only between two printable ASCII characters, as
+    in `Windows 10`; next to a CJK character or full-width punctuation it goes.
     """
 
     def keep(match: re.Match) -> str:

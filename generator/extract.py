@@ -152,7 +152,6 @@ def _blocks(parts: _Parts, title: str | None, keep_contacts: bool) -> tuple[list
     """The page blocks in document order, the top-level section headings, and how many
     pieces of personal data were withheld."""
     blocks: list[Block] = []
-    sections: list[str] = []
     for p in parts.preamble:
         if title and p == title:
             kind = BlockKind.TITLE
@@ -168,7 +167,6 @@ def _blocks(parts: _Parts, title: str | None, keep_contacts: bool) -> tuple[list
     for p in parts.body:
         if SECTION_HEAD.match(p):
             heading, rest = _heading(p)
-            sections.append(heading)
             blocks.append(Block(BlockKind.SECTION, heading))
             if rest:
                 blocks.append(Block(BlockKind.PARAGRAPH, rest))
@@ -194,6 +192,8 @@ def _blocks(parts: _Parts, title: str | None, keep_contacts: bool) -> tuple[list
             redactions += count
             kept.append(Block(block.kind, text))
         blocks = kept
+    # Headings as published: after redaction.
+    sections = [b.text for b in blocks if b.kind is BlockKind.SECTION]
     return blocks, sections, redactions
 
 
@@ -323,6 +323,11 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     fields["sections"] = sections
     if not parts.body:
         warn("no body paragraphs after the opening", "开头之后没有正文段落")
+    if not keep_contacts:  # personal numbers must not reach the open data either
+        for name in ("title", "proposal_title", "proposer", "doc_number"):
+            if isinstance(fields.get(name), str):
+                fields[name], count = redact(fields[name])
+                redactions += count
     values = {name: FIELD_CLEANERS[name](fields.get(name)) for name in Reply.FIELDS if name != "themes"}
     if fields.get("classification"):
         values["classification"] = fields["classification"]

@@ -4,6 +4,9 @@
   index Chinese unsegmented, silently); reset jieba, so that every build segments alike;
   point the search plugin at the generated jieba user dictionary by an absolute path (the
   plugin resolves it against the cwd).
+- on_page_markdown: escape the front matter `title`. Material prints `page.meta.title` as
+  HTML (header, <title>, search index), but a reply's title is text and may hold
+  anything, `<script>` included.
 - on_post_build: in the search index, merge one-character Han tokens into the word
   before them. Material splits a Chinese query against the index vocabulary, never
   testing the query's full length, so with `省` in the vocabulary the query `省发改委`
@@ -13,6 +16,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -85,6 +89,13 @@ def merge_lone_han(text: str) -> str:
     for sep, word in zip(seps, words[1:]):
         out += [sep, word]
     return "".join(out)
+
+
+def on_page_markdown(markdown, page, **kwargs):
+    title = page.meta.get("title")
+    if isinstance(title, str):
+        page.meta["title"] = html.escape(title)
+    return markdown
 
 
 def on_post_build(config, **kwargs):

@@ -163,7 +163,8 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     from .check import report
 
     published = {r.id for r in result.replies}
-    entries = report(result)
+    withheld = {r.source for r in result.withheld}
+    entries = [e for e in report(result) if e.source not in withheld]  # withheld: not even named
     for entry in entries:  # link only to pages that exist
         if entry.reply_id not in published:
             entry.reply_id = None

@@ -19,8 +19,16 @@ PERSONAL = re.compile(
     r"[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"  # ID card
     r"|(?:\+?86[- ]?)?1[3-9]\d{9}"  # mobile
     r"|(?:0\d{2,3}[-－—\s]?)\d{7,8}(?:[-－—]\d{1,4})?"  # landline with area code
+    r"|[（(]0\d{2,3}[)）][-－—\s]?\d{7,8}"  # landline, area code in brackets
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"  # e-mail
     r")(?![0-9A-Za-z])"
+)
+
+
+# Any number right after a contact label, whatever its form (`电话：88905432`).
+LABELLED = re.compile(
+    r"(?P<label>(?:联系)?电话|手机(?:号码?)?|联系方式|传真|座机|Tel|TEL|Phone)(?P<sep>[：:\s]*)"
+    r"(?P<number>[+\d][\d\-－—()（）\s]{5,20}\d)"
 )
 
 
@@ -31,4 +39,6 @@ def is_contact(paragraph: str) -> bool:
 
 def redact(text: str) -> tuple[str, int]:
     """Replace phone numbers, e-mail addresses and ID-card numbers; also say how many."""
-    return PERSONAL.subn(REDACTED, text)
+    text, labelled = LABELLED.subn(lambda m: m["label"] + m["sep"] + REDACTED, text)
+    text, numbers = PERSONAL.subn(REDACTED, text)
+    return text, labelled + numbers

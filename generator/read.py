@@ -13,6 +13,9 @@ import unicodedata
 from pathlib import Path
 
 
+MAX_BYTES = 2 * 1024 * 1024  # a reply is tens of KB; a file this large is not one reply
+
+
 class ReadError(ValueError):
     """The file cannot be turned into reply text; the message says why, in one line."""
 
@@ -79,9 +82,13 @@ def decode(data: bytes) -> str:
     return text
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """Read and decode one reply file."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ReadError(f"too large: {size / 2**20:.1f} MB (a reply is at most {max_bytes / 2**20:.0f} MB); "
+                            "is it several replies in one file?")
         data = path.read_bytes()
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None

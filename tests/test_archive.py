@@ -15,8 +15,6 @@ from generator.pipeline import generate
 
 from conftest import DATA, ROOT, copy_hand_written_docs
 
-playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +45,7 @@ def test_archive_zip_is_deterministic(archive, tmp_path):
         assert differ == []
 
 
-def test_archive_opens_from_disk_offline(archive, tmp_path):
+def test_archive_opens_from_disk_offline(archive, tmp_path, browser):
     out, result = archive
     with zipfile.ZipFile(out) as z:
         z.extractall(tmp_path)
@@ -55,41 +53,39 @@ def test_archive_opens_from_disk_offline(archive, tmp_path):
     assert (root / "index.html").is_file() and (root / "search" / "search_index.js").is_file()
     assert (root / "data" / "replies.json").is_file()
     outside = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
 
-        def route(r):
-            if r.request.url.startswith(("file://", "data:", "blob:", "about:")):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
+    def route(r):
+        if r.request.url.startswith(("file://", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
 
-        page.route("**/*", route)
-        page.goto((root / "index.html").as_uri())
-        assert page.locator(".chart svg rect").count() >= 3
-        # Links: the 部门 tab, an agency, one of its replies.
-        page.get_by_role("link", name="部门").first.click()
-        page.wait_for_load_state()
-        assert page.url.endswith("agencies/index.html")
-        page.locator("article table a", has_text="吉林省科学技术厅").click()
-        page.wait_for_load_state()
-        assert page.url.endswith("agencies/jl-science-tech/index.html")
-        page.locator("article table").first.locator("a").first.click()
-        page.wait_for_load_state()
-        assert "/replies/" in page.url and page.locator(".reply-card").count() == 1
-        # The open data link resolves to the file in the archive.
-        data_href = page.locator(".reply-data a").first.get_attribute("href")
-        assert (Path(page.url.removeprefix("file://")).parent / data_href).resolve().is_file()
-        # Search, with no server and no network.
-        box = page.locator("input.md-search__input")
-        box.click()
-        box.fill("民建省委会")
-        box.press("End")
-        page.wait_for_selector(".md-search-result__item", timeout=15_000)
-        first = page.locator(".md-search-result__item > .md-search-result__link").first.get_attribute("href")
-        assert "002_1b3f1d40111f6f91" in first
-        browser.close()
+    page.route("**/*", route)
+    page.goto((root / "index.html").as_uri())
+    assert page.locator(".chart svg rect").count() >= 3
+    # Links: the 部门 tab, an agency, one of its replies.
+    page.get_by_role("link", name="部门").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("agencies/index.html")
+    page.locator("article table a", has_text="吉林省科学技术厅").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("agencies/jl-science-tech/index.html")
+    page.locator("article table").first.locator("a").first.click()
+    page.wait_for_load_state()
+    assert "/replies/" in page.url and page.locator(".reply-card").count() == 1
+    # The open data link resolves to the file in the archive.
+    data_href = page.locator(".reply-data a").first.get_attribute("href")
+    assert (Path(page.url.removeprefix("file://")).parent / data_href).resolve().is_file()
+    # Search, with no server and no network.
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("民建省委会")
+    box.press("End")
+    page.wait_for_selector(".md-search-result__item", timeout=15_000)
+    first = page.locator(".md-search-result__item > .md-search-result__link").first.get_attribute("href")
+    assert "002_1b3f1d40111f6f91" in first
+    context.close()
     assert outside == [], outside

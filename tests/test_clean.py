@@ -72,6 +72,7 @@ def test_clean_rejoins_words_numbers_and_dates(prefix, whole):
         ("吉林省 教育科技", "吉林省教育科技"),
         ("( 一)主要措施", "(一)主要措施"),
         ("Office 365 与 Windows Server", "Office 365与Windows Server"),
+        ("{{ 7*7 }} 与 ( 一)", "{{ 7*7 }}与(一)"),
         ("SK 集团", "SK集团"),
         ("\u3000\u3000段落", "段落"),
     ],
