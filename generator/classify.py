@@ -12,35 +12,15 @@ highest first, ties in file order. A reply no keyword matches gets the fallback 
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
+
+import ahocorasick
 
 from .model import BlockKind, Reply, Theme
 
 MIN_SCORE = 3
 RELATIVE = 0.25
 MAX_THEMES = 5
-
-
-def _trie_pattern(words: list[str]) -> str:
-    """A regex matching the longest of `words` at a position, shaped as a trie."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        # Greedy optional part: the longest keyword wins, a shorter one is the fallback.
-        return f"(?:{body})?" if ends else body
-
-    return emit(trie)
 
 
 class Classifier:
@@ -53,24 +33,25 @@ class Classifier:
         for index, (_, keywords) in enumerate(themes):
             for word, weight in keywords:
                 self._weights.setdefault(word, []).append((index, weight))
-        words = sorted(self._weights, key=len, reverse=True)
-        # Overlapping keywords (光电, 光电信息) must all count: match at every position, the
-        # longest keyword there; a trie-shaped pattern keeps that fast.
-        self._pattern = re.compile("(?=(" + _trie_pattern(words) + "))") if words else None
-        # Every keyword matching at a position is a prefix of the longest one matching there.
-        self._prefixes = {w: [k for k in words if w.startswith(k)] for w in words}
+        # Aho-Corasick finds every occurrence of every keyword in one pass, overlapping ones
+        # (光电, 光电信息) included, as the scoring rule wants.
+        self._automaton = None
+        if self._weights:
+            self._automaton = ahocorasick.Automaton()
+            for word, entries in self._weights.items():
+                self._automaton.add_word(word, tuple(entries))
+            self._automaton.make_automaton()
 
     @property
     def keywords(self) -> list[str]:
         return sorted(self._weights)
 
     def _add(self, scores: list[float], text: str, factor: int) -> None:
-        if not self._pattern or not text:
+        if self._automaton is None or not text:
             return
-        for match in self._pattern.finditer(text):
-            for word in self._prefixes[match.group(1)]:
-                for index, weight in self._weights[word]:
-                    scores[index] += weight * factor
+        for _, entries in self._automaton.iter(text):
+            for index, weight in entries:
+                scores[index] += weight * factor
 
     def scores(self, reply: Reply) -> list[float]:
         scores = [0.0] * len(self.themes)

@@ -72,9 +72,6 @@ class Index:
     proposer_by_name: dict[str, Proposer]
     related: dict[str, list[Reply]]  # reply id → related replies, best first
 
-    def session_of(self, reply: Reply) -> Session | None:
-        return session_key(reply)
-
 
 def _related(replies: list[Reply], keys_of) -> dict[str, list[Reply]]:
     """For each reply, the replies sharing most of its keys (agency, theme, proposer).

@@ -55,7 +55,6 @@ class AgencyRegistry:
                 self._by_form[form] = agency
         forms = sorted(self._by_form, key=len, reverse=True)  # longest first wins
         self._forms = re.compile("|".join(map(re.escape, forms))) if forms else re.compile(r"(?!)")
-        self._by_slug = {agency.slug: agency for agency in self.agencies}
         self._unknown: dict[str, Agency] = {}
 
     @classmethod
@@ -75,11 +74,6 @@ class AgencyRegistry:
     def get(self, form: str) -> Agency | None:
         """The registered agency written as `form`, or None."""
         return self._by_form.get(form)
-
-    def by_slug(self, slug: str) -> Agency | None:
-        return self._by_slug.get(slug) or next(
-            (a for a in self._unknown.values() if a.slug == slug), None
-        )
 
     def canonical(self, form: str) -> Agency:
         """The agency for any written form; unknown forms are canonicalised by rule."""

@@ -3,7 +3,6 @@ pages, links, charts, open data and search all work."""
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from generator.archive import build_archive
 from generator.pipeline import generate
 
-from conftest import DATA, ROOT, copy_hand_written_docs
+from conftest import DATA, copy_hand_written_docs
 
 
 

@@ -1,4 +1,3 @@
-import pytest
 
 from generator.classify import MAX_THEMES, Classifier
 from generator.model import Block, BlockKind, Reply, Theme
@@ -55,7 +54,6 @@ def test_classify_at_most_five(ctx):
 def test_classify_scores_equal_naive_count(ctx):
     """The one-pass matcher counts exactly what counting each keyword separately counts."""
     import re
-    from pathlib import Path
 
     from generator.registry import load_themes
     from conftest import DATA, SEEDS

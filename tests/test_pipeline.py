@@ -2,7 +2,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -241,3 +240,13 @@ def test_generate_killed_midway_leaves_no_partial_file(tmp_path):
     generate(data, docs)  # the next run completes the job and leaves no temporary file
     assert not list(docs.rglob("*.tmp"))
     assert {p.relative_to(docs) for p in docs.rglob("*")} == {p.relative_to(complete) for p in complete.rglob("*")}
+
+
+def test_generate_sample_002_contact_nowhere_in_docs(data_dir, tmp_path):
+    docs = tmp_path / "docs"
+    generate(data_dir, docs)
+    files = [p for p in docs.rglob("*") if p.is_file()]
+    assert len(files) > 20
+    for path in files:
+        content = path.read_text(encoding="utf-8")
+        assert "13006159985" not in content and "薛翔宇" not in content, path

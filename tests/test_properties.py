@@ -9,9 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.clean import clean, is_page_furniture
+from generator.extract import extract
+from generator.pipeline import load_context
 from generator.read import decode, read_text
 
-from conftest import SEEDS
+from conftest import DATA, SEEDS
 from test_clean import _rewrap, _source_layout
 
 SOURCES = {p.stem: read_text(p) for p in SEEDS}
@@ -51,6 +53,19 @@ def damaged(draw):
 def test_clean_damaged_layout_same_paragraphs(case):
     stem, text = case
     assert clean(text) == PARAGRAPHS[stem]
+
+
+CONTEXT = load_context(DATA)
+RECORDS = {stem: extract(PARAGRAPHS[stem], stem, stem, CONTEXT.registry)[0].record() for stem in PARAGRAPHS}
+
+
+@given(damaged())
+def test_generator_damaged_layout_same_fields(case):
+    """The whole reading of a reply, not only cleaning, survives the damage."""
+    stem, text = case
+    reply, problems = extract(clean(text), stem, stem, CONTEXT.registry)
+    assert reply is not None, problems
+    assert reply.record() == RECORDS[stem]
 
 
 @given(st.sampled_from(sorted(SOURCES)), st.integers(0, 10_000), st.integers(1, 400))
