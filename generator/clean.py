@@ -57,7 +57,11 @@ AGENCY_LINE = re.compile(
 ADDRESSEE_LINE = re.compile(
     r"^(?:尊敬的)?[^，。：:；、]{1,30}?(?:委员|代表|同志|先生|女士|省委会|市委会|委员会|学社|联合会|工商联)(?:们)?[：:]$"
 )
-TITLE_END = re.compile(r"(?:答复|复函|的函|复文|办理意见)$")
+# A reply's own title: 关于……的答复, 吉林省X厅关于……的答复, 对……第N号提案的答复.
+TITLE_START = re.compile(
+    r"^(?:[\u4e00-\u9fff（）]{2,25}?(?:厅|委员会|委|局|办公室|办|政府|院|部|中心)关于|关于|对[^，。：]{0,30}?(?:会议|提案|建议|议案))"
+)
+TITLE_END = re.compile(r"(?:答复|复函|答复函|的函|复文|办理意见)$")
 BLOCK_START = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联 系 人|抄送|抄报|附件)")
 
 SENTENCE_END = set("。！？；：!?;:…")
@@ -213,7 +217,7 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     if prev.standalone or nxt.standalone or BLOCK_START.match(head):
         return True
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
-    if count < 4 and joined.startswith("关于") and len(joined) < 80:
+    if count < 4 and TITLE_START.match(joined) and len(joined) < 80:
         return bool(TITLE_END.search(prev.squashed))
     if not layout.wrapped:
         return True

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .clean import (
     AGENCY_LINE, CLASSIFICATION_LINE, DATE_LINE, DOC_NUMBER_LINE, SECTION_HEAD,
-    SUBSECTION_HEAD, CN_NUM,
+    SUBSECTION_HEAD, CN_NUM, TITLE_END, TITLE_START,
 )
 from .model import Block, BlockKind, Problem, Reply
 from .privacy import is_contact, redact
@@ -45,7 +45,7 @@ SUB_REPLY = re.compile(rf"^(?:[（(]\s*[{CN_NUM}]{{1,3}}\s*[）)])?\s*")
 ANSWER = re.compile(r"^[\u4e00-\u9fff（）()]{2,24}?(?:答复|回复|办理意见)[：:]")
 CO_CLAUSE = re.compile(r"(?:会同|经商|商请|征求|协同|会商)(?P<list>[^，。；：]{2,200}?)(?:等(?:单位|部门|有关单位|相关单位|相关部门|有关部门)?)?(?=[，。；]|共同|认真|研究|进行|办理)")
 CO_LIST = re.compile(r"^(?:协办单位|会办单位|会办部门|协办部门)[：:](?P<list>.+)$")
-TITLE = re.compile(r"^关于.{2,}(?:答复|复函|的函|复文|办理意见)$")
+TITLE = re.compile(TITLE_START.pattern + r".{2,}" + TITLE_END.pattern)
 SELF = re.compile(r"我(?:委|厅|局|办|部|会|院)")
 
 

@@ -149,3 +149,14 @@ def test_clean_is_idempotent(path, seed_paragraphs):
     paragraphs = seed_paragraphs[path.stem]
     assert clean("\n\n".join(paragraphs)) == paragraphs
     assert clean("\n".join(paragraphs)) == paragraphs
+
+
+def test_clean_short_opening_with_guan_yu_is_not_a_title():
+    text = "\n\n".join([
+        "尊敬的李明委员： ",
+        "  您在会上提出的关于加快物流发展的建议收悉，现答复如下： ",
+        "  一、关于完善农村物流网络 ",
+        "  我厅高度重视这项工作，组织有关部门深入调查研究，形成了较为完善的工作机制和配套措施。 ",
+        "  吉林省交通运输厅 ",
+    ]) + "\n"
+    assert clean(text)[1:3] == ["您在会上提出的关于加快物流发展的建议收悉，现答复如下：", "一、关于完善农村物流网络"]

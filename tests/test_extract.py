@@ -178,3 +178,28 @@ def test_extract_blocks_keep_all_text_but_contacts(source, ctx):
     paragraphs = clean(read_text(source))
     reply, _ = run(source, ctx)
     assert "".join(b.text for b in reply.blocks) == "".join(p for p in paragraphs if not is_contact(p))
+
+
+@pytest.mark.parametrize(
+    "lines, title",
+    [
+        (["吉林省交通运输厅关于省政协十三届三次会议", "第0356号提案的答复"], "吉林省交通运输厅关于省政协十三届三次会议第0356号提案的答复"),
+        (["对省十四届人大三次会议第0217号建议的答复"], "对省十四届人大三次会议第0217号建议的答复"),
+        (["关于对省政协十三届二次会议", "第0123号提案的答复函"], "关于对省政协十三届二次会议第0123号提案的答复函"),
+    ],
+)
+def test_extract_title_forms(lines, title, ctx):
+    """Titles with the agency in front, without 关于, or wrapped, in a layout like the samples."""
+    body = "  我厅高度重视这项工作，组织有关部门深入调查研究，形成了较为完善的工作机制和配套措施。 "
+    text = "\n\n".join(["   " + line + " " for line in lines] + [
+        "尊敬的李明委员： ",
+        "  您在省政协十三届三次会议上提出的《关于加快发展农村物流的提案》收悉，经认真研究办理，现答复如下： ",
+        "  一、关于完善农村物流网络 ",
+        body, body, body,
+        "  吉林省交通运输厅 ",
+        "  2025 年 6 月 5 日 ",
+    ]) + "\n"
+    reply, _ = extract(clean(text), "t.txt", "t", ctx.registry)
+    assert reply.title == title
+    assert reply.proposer == "李明" and reply.date.isoformat() == "2025-06-05"
+    assert reply.sections == ("一、关于完善农村物流网络",)
