@@ -17,13 +17,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-contacts", action="store_true",
                         help="publish contact lines and personal phone numbers (only for an owner entitled to)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems and the summary")
+    parser.add_argument("-j", "--jobs", type=int, default=None,
+                        help="processes reading replies (default: one per core; 1 = no extra process)")
 
 
 def _run_generate(args):
     """Run `generate`, print its problems and summary; returns (exit status, result)."""
     try:
         result = generate(args.data, args.docs, keep_contacts=args.keep_contacts,
-                          progress=None if args.quiet else default_progress)
+                          progress=None if args.quiet else default_progress, jobs=args.jobs)
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2, None
@@ -78,7 +80,7 @@ def _check(args) -> int:
     from .pipeline import collect, load_context
 
     try:
-        result = collect(args.data, load_context(args.data, args.keep_contacts))
+        result = collect(args.data, load_context(args.data, args.keep_contacts), jobs=args.jobs)
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -127,15 +127,41 @@ def process(path: Path, ctx: Context) -> tuple[Reply | None, list[Problem]]:
     return replace(reply, **overrides), problems
 
 
-def collect(data_dir: Path, ctx: Context, progress=None) -> RunResult:
-    """Read, check and classify every reply; reject duplicate ids."""
+PARALLEL_FROM = 200  # below this many files, worker start-up costs more than it saves
+_WORKER_CONTEXT: Context | None = None
+
+
+def _init_worker(data_dir: Path, keep_contacts: bool) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = load_context(data_dir, keep_contacts)  # once per worker, not per reply
+
+
+def _process_in_worker(path: Path):
+    return process(path, _WORKER_CONTEXT)
+
+
+def _processed(paths: list[Path], data_dir: Path, ctx: Context, jobs: int):
+    """(reply, problems) for each path, in the order of `paths`, on `jobs` processes."""
+    if jobs <= 1 or len(paths) < PARALLEL_FROM:
+        yield from (process(path, ctx) for path in paths)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(data_dir, ctx.keep_contacts)) as pool:
+        yield from pool.map(_process_in_worker, paths, chunksize=16)
+
+
+def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None) -> RunResult:
+    """Read, check and classify every reply (on `jobs` processes, default one per core);
+    reject duplicate ids. The result does not depend on `jobs`."""
     result = RunResult()
     started = time.perf_counter()
     paths = sorted((data_dir / "replies").glob("*.txt"), key=lambda p: p.name)
     result.sources = len(paths)
     owner: dict[str, str] = {}
-    for number, path in enumerate(paths, 1):
-        reply, problems = process(path, ctx)
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    for number, (path, (reply, problems)) in enumerate(zip(paths, _processed(paths, data_dir, ctx, jobs)), 1):
         result.problems.extend(problems)
         if progress and (number % 500 == 0 or number == len(paths)):
             progress(f"read {number}/{len(paths)} replies")
@@ -232,11 +258,12 @@ def write_outputs(files: dict[str, str], docs_dir: Path) -> tuple[list[str], lis
     return written, removed
 
 
-def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progress=None) -> RunResult:
+def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progress=None,
+             jobs: int | None = None) -> RunResult:
     """Read and index every reply, then write docs/. Registry errors raise RegistryError."""
     started = time.perf_counter()
     ctx = load_context(data_dir, keep_contacts)
-    result = collect(data_dir, ctx, progress)
+    result = collect(data_dir, ctx, progress, jobs)
     files = render_all(result, ctx)
     result.written, result.removed = write_outputs(files, docs_dir)
     result.seconds = time.perf_counter() - started

@@ -250,3 +250,21 @@ def test_generate_sample_002_contact_nowhere_in_docs(data_dir, tmp_path):
     for path in files:
         content = path.read_text(encoding="utf-8")
         assert "13006159985" not in content and "薛翔宇" not in content, path
+
+
+def test_collect_same_result_on_one_or_two_processes(tmp_path):
+    from generator.pipeline import PARALLEL_FROM, collect, load_context
+
+    data = tmp_path / "data"
+    (data / "replies").mkdir(parents=True)
+    for registry in ("agencies.yml", "themes.yml"):
+        (data / registry).write_bytes((ROOT / "data" / registry).read_bytes())
+    seeds = sorted((ROOT / "data" / "replies").glob("*.txt"))
+    for n in range(PARALLEL_FROM + 10):
+        (data / "replies" / f"r{n:03d}.txt").write_bytes(seeds[n % 5].read_bytes())
+    (data / "replies" / "r007.txt").write_bytes(b"")  # a problem, reported the same way
+    ctx = load_context(data)
+    one, two = collect(data, ctx, jobs=1), collect(data, ctx, jobs=2)
+    assert [r.record() for r in one.replies] == [r.record() for r in two.replies]
+    assert [r.blocks for r in one.replies] == [r.blocks for r in two.replies]
+    assert one.problems == two.problems and [str(p) for p in one.errors] == ["r007.txt: empty file"]
