@@ -39,6 +39,18 @@ def copy_hand_written_docs(target: Path) -> Path:
     return target
 
 
+def copies_data_dir(target: Path, count: int, order=sorted) -> Path:
+    """A data dir with the registries and `count` copies of the samples (r000.txt …),
+    the files created in the order `order` gives."""
+    (target / "replies").mkdir(parents=True)
+    for registry in ("agencies.yml", "themes.yml"):
+        (target / registry).write_bytes((DATA / registry).read_bytes())
+    names = [f"r{n:03d}.txt" for n in range(count)]
+    for name in order(names):
+        (target / "replies" / name).write_bytes(SEEDS[int(name[1:-4]) % len(SEEDS)].read_bytes())
+    return target
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     """A copy of the data dir (registries and sample replies) that a test may change."""

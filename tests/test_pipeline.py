@@ -8,7 +8,7 @@ import pytest
 from generator.cli import main
 from generator.pipeline import MANIFEST, generate
 
-from conftest import ROOT, seed
+from conftest import ROOT, copies_data_dir, seed
 
 
 def run_cli(*args, cwd=ROOT):
@@ -154,13 +154,8 @@ def test_file_names_with_spaces_and_chinese_get_safe_ids(data_dir, tmp_path):
 
 def test_generate_same_bytes_whatever_the_file_order(tmp_path):
     docs = []
-    for name, order in (("a", sorted), ("b", lambda paths: sorted(paths, reverse=True))):
-        data = tmp_path / name / "data"
-        (data / "replies").mkdir(parents=True)
-        for registry in ("agencies.yml", "themes.yml"):
-            (data / registry).write_bytes((ROOT / "data" / registry).read_bytes())
-        for path in order((ROOT / "data" / "replies").glob("*.txt")):  # created in this order
-            (data / "replies" / path.name).write_bytes(path.read_bytes())
+    for name, order in (("a", sorted), ("b", lambda names: sorted(names, reverse=True))):
+        data = copies_data_dir(tmp_path / name / "data", 5, order)  # files created in this order
         generate(data, tmp_path / name / "docs")
         docs.append(tmp_path / name / "docs")
     first = {p.relative_to(docs[0]): p.read_bytes() for p in docs[0].rglob("*") if p.is_file()}
@@ -216,13 +211,7 @@ def test_generate_killed_midway_leaves_no_partial_file(tmp_path):
     import signal
     import time
 
-    data = tmp_path / "data"
-    (data / "replies").mkdir(parents=True)
-    for registry in ("agencies.yml", "themes.yml"):
-        (data / registry).write_bytes((ROOT / "data" / registry).read_bytes())
-    seeds = sorted((ROOT / "data" / "replies").glob("*.txt"))
-    for n in range(400):
-        (data / "replies" / f"r{n:03d}.txt").write_bytes(seeds[n % 5].read_bytes())
+    data = copies_data_dir(tmp_path / "data", 400)
     complete = tmp_path / "complete"
     generate(data, complete)
     docs = tmp_path / "docs"
@@ -255,13 +244,7 @@ def test_generate_sample_002_contact_nowhere_in_docs(data_dir, tmp_path):
 def test_collect_same_result_on_one_or_two_processes(tmp_path):
     from generator.pipeline import PARALLEL_FROM, collect, load_context
 
-    data = tmp_path / "data"
-    (data / "replies").mkdir(parents=True)
-    for registry in ("agencies.yml", "themes.yml"):
-        (data / registry).write_bytes((ROOT / "data" / registry).read_bytes())
-    seeds = sorted((ROOT / "data" / "replies").glob("*.txt"))
-    for n in range(PARALLEL_FROM + 10):
-        (data / "replies" / f"r{n:03d}.txt").write_bytes(seeds[n % 5].read_bytes())
+    data = copies_data_dir(tmp_path / "data", PARALLEL_FROM + 10)
     (data / "replies" / "r007.txt").write_bytes(b"")  # a problem, reported the same way
     ctx = load_context(data)
     one, two = collect(data, ctx, jobs=1), collect(data, ctx, jobs=2)
