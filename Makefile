@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test site generate serve archive check clean
+.PHONY: test site generate serve archive check bench clean
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ site: $(VENV)
 
 archive: $(VENV)
 	$(BIN)/python -m generator archive --strict
+
+# Benchmarks on synthetic corpora (bench/run.py): prints a table, writes bench/results.json.
+bench: $(VENV)
+	$(BIN)/python bench/run.py
 
 check: $(VENV)
 	$(BIN)/python -m generator check

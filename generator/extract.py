@@ -57,7 +57,7 @@ class _Parts:
     closing: list[str] = field(default_factory=list)
 
 
-def _split(paragraphs: list[str]) -> _Parts:
+def _split(paragraphs: list[str], registry: AgencyRegistry) -> _Parts:
     parts = _Parts()
     opening = next(
         (i for i, p in enumerate(paragraphs[:10]) if OPENING.search(p) and not SECTION_HEAD.match(p)), None
@@ -74,7 +74,7 @@ def _split(paragraphs: list[str]) -> _Parts:
         parts.opening = paragraphs[opening]
         rest = paragraphs[opening + 1 :]
     end = len(rest)
-    while end > 0 and _is_closing(rest[end - 1]):
+    while end > 0 and _is_closing(rest[end - 1], registry):
         end -= 1
     parts.body, parts.closing = rest[:end], rest[end:]
     return parts
@@ -87,10 +87,15 @@ def _is_header(p: str) -> bool:
     )
 
 
-def _is_closing(p: str) -> bool:
+def _is_agency_line(p: str, registry: AgencyRegistry) -> bool:
+    """A line that is just an agency's name: by its ending, or known to the registry."""
+    return bool((AGENCY_LINE.match(p) and len(p) <= 30) or registry.get(p))
+
+
+def _is_closing(p: str, registry: AgencyRegistry) -> bool:
     return bool(
         DATE_LINE.match(p) or is_contact(p) or p.startswith(("抄送", "抄报"))
-        or (AGENCY_LINE.match(p) and len(p) <= 30) or DOC_NUMBER_LINE.match(p)
+        or _is_agency_line(p, registry) or DOC_NUMBER_LINE.match(p)
     )
 
 
@@ -243,7 +248,7 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     def warn(message: str, zh: str) -> None:
         problems.append(Problem(source, message, "warning", zh))
 
-    parts = _split(paragraphs)
+    parts = _split(paragraphs, registry)
     if not parts.body and not parts.opening:
         return None, [Problem(source, "no reply text: nothing after the heading lines", zh="没有答复正文：标题之后没有内容")]
     fields: dict = {"id": reply_id, "source": source}
@@ -284,7 +289,7 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
                 fields["classification"] = letter.group().upper().translate(str.maketrans("ＡＢＣ", "ABC"))
 
     # The signing agency is the lead; the letterhead stands in when there is no signature.
-    signer = next((p for p in reversed(parts.closing) if AGENCY_LINE.match(p) and not DATE_LINE.match(p)), None)
+    signer = next((p for p in reversed(parts.closing) if _is_agency_line(p, registry) and not DATE_LINE.match(p)), None)
     letterhead = next((p for p in parts.preamble if AGENCY_LINE.match(p) and not ADDRESSEE.match(p)), None)
     lead = registry.canonical(signer or letterhead) if (signer or letterhead) else None
     if lead:

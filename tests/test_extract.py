@@ -203,3 +203,12 @@ def test_extract_title_forms(lines, title, ctx):
     assert reply.title == title
     assert reply.proposer == "李明" and reply.date.isoformat() == "2025-06-05"
     assert reply.sections == ("一、关于完善农村物流网络",)
+
+
+@pytest.mark.parametrize("signer", ["吉林省科学技术协会", "吉林省总工会", "吉林省红十字会", "长春海关",
+                                    "吉林省消防救援总队", "吉林省供销合作社联合社", "国家税务总局吉林省税务局"])
+def test_extract_signature_of_other_bodies(signer, ctx):
+    paragraphs = ["张三委员：", "您在省政协十三届二次会议上提出的《关于某事的提案》收悉，现答复如下：",
+                  "一、关于某事", "我会高度重视。", signer, "2024年6月1日"]
+    reply, _ = extract(paragraphs, "s.txt", "s", ctx.registry)
+    assert reply.agency == ctx.registry.canonical(signer).name

@@ -1,0 +1,180 @@
+"""Benchmark the generator and the site on synthetic corpora of N replies.
+
+    python bench/run.py [--sizes 1000 10000] [--build-max 1000] [--out bench/results.json]
+
+For each N it writes a corpus made from `data/replies` (varied proposers, agencies,
+sessions, dates and section order; the PDF-extraction artefacts kept, since only words
+inside lines change) and measures, each in a fresh process:
+
+- generate: wall time, replies/s, peak memory (the largest process, workers included);
+- incremental: a second generate after one reply changed;
+- build (N <= --build-max): `python -m generator build` wall time, site size, the largest
+  HTML page, and the search index a browser downloads before its first result.
+
+It prints a table and writes the figures, with the machine, to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "out"
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红春晖玉兰海燕晓东宇浩然子涵欣怡梓轩思远"
+GROUPS = ["民建省委会", "民进省委会", "民盟省委会", "民革省委会", "农工党省委会", "致公党省委会", "九三学社吉林省委员会", "台盟省委会", "省工商联"]
+CN = "一二三四五六七八九十"
+
+
+def synthetic_reply(text: str, rng: random.Random, agencies: list[str]) -> str:
+    """A new reply from a sample: other proposer, signing agency, session, date, section order."""
+    lines = text.split("\n")
+    for n, line in enumerate(lines[:12]):  # the addressee
+        match = re.match(r"^(\s*)(尊敬的)?(.+?)(委员|代表)([：:]\s*)$", line)
+        if match:
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+            lines[n] = f"{match[1]}{match[2] or ''}{name}{match[4]}{match[5]}"
+            break
+        match = re.match(r"^(\s*)(\S+?(?:省委会|委员会))([：:]\s*)$", line)
+        if match:
+            lines[n] = f"{match[1]}{rng.choice(GROUPS)}{match[3]}"
+            break
+    text = "\n".join(lines)
+    term, meeting = rng.choice([("十三届", m) for m in "一二三四五"] + [("十二届", m) for m in "三四五"])
+    text = re.sub(r"(政协)(十[二三四])届([一二三四五])次", lambda m: f"{m[1]}{term}{meeting}次", text)
+    text = re.sub(r"(省)十四届人大([一二三四五])次", lambda m: f"{m[1]}十四届人大{rng.choice('一二三四五')}次", text)
+    # The signature: another agency, another date (in the closing lines only).
+    head, tail = text[:-400], text[-400:]
+    tail = re.sub(r"吉林省[\u4e00-\u9fff]{2,14}(?:厅|委员会|局)(?=\s*\n)", lambda m: rng.choice(agencies), tail, count=1)
+    tail = re.sub(r"\d{4}(\s*年)", lambda m: str(rng.randint(2018, 2026)) + m[1], tail, count=1)
+    text = head + tail
+    # Section order: rotate the top-level sections (their lines move whole).
+    lines = text.split("\n")
+    starts = [n for n, l in enumerate(lines) if re.match(rf"^\s*[{CN}]\s*、", l)]
+    signature = [n for n, l in enumerate(lines) if l.strip() in agencies or l.strip().startswith("吉林省") and len(l.strip()) < 16]
+    if len(starts) >= 3 and signature and signature[-1] > starts[-1]:
+        end = signature[-1]
+        blocks = [lines[a:b] for a, b in zip(starts, starts[1:] + [end])]
+        k = rng.randrange(len(blocks))
+        lines = lines[: starts[0]] + sum(blocks[k:] + blocks[:k], []) + lines[end:]
+    return "\n".join(lines)
+
+
+def make_corpus(n: int, target: Path, seed: int = 20261121) -> Path:
+    rng = random.Random(seed)
+    data = target / "data"
+    if data.exists():
+        shutil.rmtree(data)
+    (data / "replies").mkdir(parents=True)
+    for name in ("agencies.yml", "themes.yml"):
+        shutil.copy(ROOT / "data" / name, data / name)
+    registry = yaml.safe_load((ROOT / "data" / "agencies.yml").read_text(encoding="utf-8"))["agencies"]
+    agencies = [a["name"] for a in registry if a["name"].startswith("吉林省")]
+    samples = [p.read_text(encoding="utf-8-sig") for p in sorted((ROOT / "data" / "replies").glob("*.txt"))]
+    for i in range(n):
+        text = synthetic_reply(samples[i % len(samples)], rng, agencies)
+        (data / "replies" / f"r{i:06d}.txt").write_text(text, encoding="utf-8")
+    return data
+
+
+def run(args: list[str]) -> tuple[float, int, str]:
+    """Run a command; returns (seconds, peak RSS in KB of it or any process it waited for, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{err[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest so far
+    return seconds, peak, out
+
+
+def tree_size(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def bench(n: int, build: bool) -> dict:
+    target = WORK / f"n{n}"
+    data = make_corpus(n, target)
+    docs, site = target / "docs", target / "site"
+    for path in (docs, site):
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(ROOT / "docs", docs, ignore=lambda folder, names: [
+        x for x in names if Path(folder) == ROOT / "docs" and x not in ("about.md", "assets")])
+    py = sys.executable
+    seconds, peak, _ = run([py, "-m", "generator", "generate", "-q", "--data", str(data), "--docs", str(docs)])
+    row = {"replies": n, "generate_s": round(seconds, 2), "replies_per_s": round(n / seconds),
+           "peak_memory_mb": round(peak / 1024)}
+    one = data / "replies" / "r000000.txt"
+    one.write_text(one.read_text(encoding="utf-8").replace("一是", "一 是", 1), encoding="utf-8")
+    seconds, _, _ = run([py, "-m", "generator", "generate", "-q", "--data", str(data), "--docs", str(docs)])
+    row["incremental_s"] = round(seconds, 2)
+    if build:
+        seconds, _, _ = run([py, "-m", "generator", "build", "-q", "--data", str(data), "--docs", str(docs),
+                             "--site", str(site)])
+        pages = list(site.rglob("*.html"))
+        largest = max(pages, key=lambda p: p.stat().st_size)
+        row.update({
+            "build_s": round(seconds, 1),
+            "site_mb": round(tree_size(site) / 2**20, 1),
+            "largest_page_kb": round(largest.stat().st_size / 1024, 1),
+            "largest_page": str(largest.relative_to(site)),
+            "search_download_mb": round((site / "search" / "search_index.json").stat().st_size / 2**20, 2),
+        })
+    return row
+
+
+def machine() -> dict:
+    mem = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "")
+    return {"date": date.today().isoformat(), "cores": os.cpu_count(), "memory_gb": round(mem / 2**20),
+            "cpu": cpu, "python": platform.python_version(), "system": platform.platform()}
+
+
+COLUMNS = [("replies", "N"), ("generate_s", "generate s"), ("replies_per_s", "replies/s"),
+           ("peak_memory_mb", "peak MB"), ("incremental_s", "incremental s"), ("build_s", "build s"),
+           ("site_mb", "site MB"), ("largest_page_kb", "largest page KB"), ("search_download_mb", "search download MB")]
+
+
+def table(rows: list[dict]) -> str:
+    head = "| " + " | ".join(label for _, label in COLUMNS) + " |"
+    rule = "|" + "---|" * len(COLUMNS)
+    body = ["| " + " | ".join(str(r.get(key, "—")) for key, _ in COLUMNS) + " |" for r in rows]
+    return "\n".join([head, rule, *body])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--build-max", type=int, default=1000, help="build the site only up to this N")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+    rows = []
+    for n in args.sizes:
+        print(f"N = {n} …", file=sys.stderr, flush=True)
+        rows.append(bench(n, build=n <= args.build_max))
+    info = machine()
+    args.out.write_text(json.dumps({"machine": info, "results": rows}, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
+    print(f"{info['cores']} cores, {info['memory_gb']} GB, {info['cpu']}, Python {info['python']}, {info['date']}")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
