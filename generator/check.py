@@ -10,17 +10,16 @@ fields that could not be extracted, and how much contact data was withheld.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .pipeline import RunResult
+if TYPE_CHECKING:  # pipeline imports this module; the type is all that is needed here
+    from .pipeline import RunResult
 
 # Fields every reply should have; a None here is reported as "not extracted".
 EXPECTED = ("title", "proposal_kind", "proposal_title", "session", "proposer", "proposer_type",
             "agency", "date", "doc_number", "proposal_number")
 LEVELS = {"error": 0, "warning": 1, "info": 2, "ok": 3}
 LEVEL_ZH = {"error": "错误", "warning": "警告", "info": "提示", "ok": "正常"}
-FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题目", "session": "会议",
-            "proposer": "提出者", "proposer_type": "提出者类别", "agency": "承办单位", "date": "日期",
-            "doc_number": "文号", "proposal_number": "编号"}
 
 
 @dataclass

@@ -24,7 +24,8 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
-USER_DICT = ".userdict.txt"  # keep in step with render.USER_DICT
+from generator.render import USER_DICT  # the package is installed (`make .venv`)
+
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from .check import report
 from .classify import Classifier
 from .clean import clean
 from .extract import extract
@@ -186,8 +187,6 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     replies = sorted(result.replies, key=lambda r: r.id)
     files = {renderer.reply_path(r): renderer.reply_page(r) for r in replies}
     files.update(renderer.site_pages())
-    from .check import report
-
     published = {r.id for r in result.replies}
     withheld = {r.source for r in result.withheld}
     entries = [e for e in report(result) if e.source not in withheld]  # withheld: not even named

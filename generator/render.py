@@ -41,6 +41,9 @@ CHART_ROWS = 12
 
 _INLINE = re.compile(r"([\\`*_\[\]{}|])")
 NOT_SEARCHED = {"search": {"exclude": True}}
+FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题目", "session": "会议",
+            "proposer": "提出者", "proposer_type": "提出者类别", "agency": "承办单位", "date": "日期",
+            "doc_number": "文号", "proposal_number": "编号"}  # field names on the 数据质量 page
 COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
 COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
 
@@ -115,8 +118,6 @@ class Renderer:
         self.env.filters["md"] = md_escape
         self.env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if d else ""
         self.env.globals["rel"] = rel
-        from .check import FIELD_ZH
-
         self.env.filters["field_zh"] = lambda name: FIELD_ZH.get(name, name)
 
     def _render(self, template: str, **context) -> str:
