@@ -15,6 +15,7 @@ some but not all lines are indented).
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from dataclasses import dataclass
@@ -71,6 +72,9 @@ NO_BREAK_END = set("，、（(《“‘「『【〔[—-/+")
 NO_BREAK_START = set("，。、；：！？）)》」』”’】〕]%‰·.,;:")
 
 
+_FURNITURE_START = set("-—–－~～_·•第0123456789")  # how a page-number line can begin
+
+
 def is_page_furniture(line: str) -> bool:
     """True for a page-number line such as `— 3 —`, `- 3 -` or `第 3 页`."""
     return bool(PAGE_NUMBER.match(line.strip(SPACES)))
@@ -97,6 +101,9 @@ def _is_latin(ch: str) -> bool:
 
 
 _SPACE_RUN = re.compile(f"[{SPACES}]+")
+# A run of spaces not between two printable ASCII characters (possessive: no backtracking
+# into the run, so a run between ASCII survives whole), then what survives becomes " ".
+_DROPPED_RUN = re.compile(f"[{SPACES}]++(?![!-~])|(?<![!-~])[{SPACES}]++")
 
 
 def squash_spaces(text: str) -> str:
@@ -105,14 +112,7 @@ def squash_spaces(text: str) -> str:
     A space survives (as one ASCII space) only between two printable ASCII characters, as
     in `Windows 10`; next to a CJK character or full-width punctuation it goes.
     """
-
-    def keep(match: re.Match) -> str:
-        start, end = match.span()
-        if start == 0 or end == len(text):
-            return ""
-        return " " if _is_latin(text[start - 1]) and _is_latin(text[end]) else ""
-
-    return _SPACE_RUN.sub(keep, text)
+    return _SPACE_RUN.sub(" ", _DROPPED_RUN.sub("", text))
 
 
 @dataclass
@@ -134,15 +134,17 @@ def _lines(text: str) -> list[_Line]:
         if not content:
             gap += 1
             continue
-        if is_page_furniture(content):
+        if content[0] in _FURNITURE_START and is_page_furniture(content):
             # A page break: behaves like blank lines, not like a paragraph end.
             continue
         lead = raw[: len(raw) - len(raw.lstrip(SPACES))]
-        indent = sum(1.0 if c == "\u3000" else 2.0 if c == "\t" else 0.5 for c in lead)
+        wide, tabs = lead.count("\u3000"), lead.count("\t")
+        indent = wide + 2.0 * tabs + 0.5 * (len(lead) - wide - tabs)
         # A run of inner spaces was a visible gap in the PDF: half a character.
-        runs = _SPACE_RUN.findall(content)
-        width = text_width(content) - sum(text_width(r) for r in runs) + 0.5 * len(runs)
-        out.append(_Line(content, indent, raw != raw.rstrip(SPACES), gap, width, squashed=squash_spaces(content)))
+        bare, runs = _SPACE_RUN.subn("", content)
+        width = text_width(bare) + 0.5 * runs
+        squashed = squash_spaces(content) if runs else content
+        out.append(_Line(content, indent, raw != raw.rstrip(SPACES), gap, width, squashed=squashed))
         gap = 0
     return out
 
@@ -207,18 +209,27 @@ def _standalone(line: _Line, layout: _Layout) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _start_flags(start: str) -> tuple[bool, bool, bool]:
+    """(section or sub-section heading, `1.` heading, title) for a paragraph's beginning;
+    cached, since every line of a paragraph asks about the same beginning."""
+    return (bool(SECTION_HEAD.match(start) or SUBSECTION_HEAD.match(start)),
+            bool(NUMBERED_HEAD.match(start)), bool(TITLE_START.match(start)))
+
+
 def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) -> bool:
     """Does the paragraph end between `prev` and `nxt`? `start` is the beginning of the
     paragraph so far (its first lines, squashed): patterns need no more than that."""
     joined = start
     head = nxt.squashed
     # A date cut over two lines (`2024 年` / `5月 20日`) is one line.
-    if DATE_PREFIX.match(joined) and DATE_SUFFIX.match(head):
+    if len(joined) <= 16 and DATE_PREFIX.match(joined) and DATE_SUFFIX.match(head):
         return False
     if prev.standalone or nxt.standalone or BLOCK_START.match(head):
         return True
+    heading, numbered, title = _start_flags(joined)
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
-    if count < 4 and TITLE_START.match(joined) and len(joined) < 80:
+    if count < 4 and title and len(joined) < 80:
         return bool(TITLE_END.search(prev.squashed))
     if not layout.wrapped:
         return True
@@ -236,11 +247,13 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
         score += layout.trailing_weight * (1 if prev.trailing else -1)
     if layout.uses_blank and nxt.gap:
         score += 2
+    if score + 6 < 2:  # the heading bonuses below (at most 4 + 2) cannot make it a break
+        return False
     length = len(joined)
-    if length <= 60 and (SECTION_HEAD.match(joined) or SUBSECTION_HEAD.match(joined)):
+    if length <= 60 and heading:
         # A short heading ends here; a full line may still be the first line of a long one.
         score += 4 if short else 1 if length <= 40 else 0
-    elif short and length <= 60 and NUMBERED_HEAD.match(joined):
+    elif short and length <= 60 and numbered:
         score += 2  # `1.` more often starts an ordinary paragraph than a heading
     if _is_heading(head) or ANSWER_START.match(head):
         score += 2

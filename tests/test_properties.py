@@ -81,3 +81,30 @@ def test_clean_arbitrary_text_idempotent(text):
     once = clean(text)
     assert non_space("".join(once)) == non_space("".join(l for l in text.split("\n") if not is_page_furniture(l)))
     assert clean("\n\n".join(once)) == once
+
+
+def _squash_reference(text: str) -> str:
+    """The plain statement of the rule squash_spaces implements with two regexes."""
+    from generator.clean import SPACES
+
+    out, n = [], 0
+    while n < len(text):
+        if text[n] in SPACES:
+            end = n
+            while end < len(text) and text[end] in SPACES:
+                end += 1
+            before, after = text[n - 1: n], text[end: end + 1]
+            if before and after and all(c.isascii() and c.isprintable() and not c.isspace() for c in before + after):
+                out.append(" ")
+            n = end
+        else:
+            out.append(text[n])
+            n += 1
+    return "".join(out)
+
+
+@given(st.text(alphabet=st.sampled_from(list(" \u3000\t\u00a0ab1.,:-{}中文，。“”")), max_size=60))
+def test_squash_spaces_equals_rule(text):
+    from generator.clean import squash_spaces
+
+    assert squash_spaces(text) == _squash_reference(text)
