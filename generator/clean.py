@@ -68,6 +68,7 @@ BLOCK_START = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联
 
 SENTENCE_END = set("。！？；：!?;:…")
 CLOSERS = set("”’」』）)】》〕]\"'")
+_CLOSER_CHARS = "".join(sorted(CLOSERS))
 NO_BREAK_END = set("，、（(《“‘「『【〔[—-/+")
 NO_BREAK_START = set("，。、；：！？）)》」』”’】〕]%‰·.,;:")
 
@@ -188,8 +189,8 @@ def _layout(lines: list[_Line]) -> _Layout:
 
 
 def _ends_sentence(text: str) -> bool:
-    stripped = text.rstrip("".join(CLOSERS))
-    return bool(stripped) and (stripped[-1] in SENTENCE_END or stripped.endswith("……"))
+    stripped = text.rstrip(_CLOSER_CHARS)
+    return bool(stripped) and stripped[-1] in SENTENCE_END
 
 
 def _is_heading(paragraph: str) -> bool:

@@ -1,4 +1,5 @@
-"""Command line: `python -m generator generate|build|serve …`, a thin layer over the library."""
+"""Command line: `python -m generator generate|build|check|archive|serve …`, a thin layer
+over the library."""
 
 from __future__ import annotations
 

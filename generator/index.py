@@ -86,6 +86,7 @@ def _related(replies: list[Reply], keys_of) -> dict[str, list[Reply]]:
             if len(posting[key]) < CANDIDATES_PER_KEY:
                 posting[key].append(reply)
     order = {reply.id: n for n, reply in enumerate(replies)}
+    by_id = {reply.id: reply for reply in replies}
     out = {}
     for reply in replies:
         scores: Counter = Counter()
@@ -94,7 +95,6 @@ def _related(replies: list[Reply], keys_of) -> dict[str, list[Reply]]:
                 if other.id != reply.id:
                     scores[other.id] += weight
         best = sorted(scores, key=lambda rid: (-scores[rid], order[rid]))[:RELATED]
-        by_id = {r.id: r for key in weighted[reply.id] for r in posting[key]}
         out[reply.id] = [by_id[rid] for rid in best]
     return out
 

@@ -56,16 +56,16 @@ def _han(ch: str) -> bool:
     return bool(_HAN.match(ch))
 
 
-_PARTS = re.compile(r"([\s\u200b\-]+)")  # the search separator, kept
+_PARTS = re.compile(r"([\s\u200b\-]+)")  # mkdocs.yml's search separator; the build passes its own
 
 
-def merge_lone_han(text: str) -> str:
+def merge_lone_han(text: str, parts: re.Pattern = _PARTS) -> str:
     """Leave no one-character Han token where a zero-width separator can be dropped: it
     joins the Han word before it (`建议\u200b的` → `建议的`), else the word after it
     (`省\u200b发改委` → `省发改委`, `省\u200b、` → `省、`), else the word before it
     (`29\u200b号` → `29号`). Visible separators (spaces, hyphens) are never removed."""
-    parts = _PARTS.split(text)  # words at even indices, separators at odd ones
-    words, seps = parts[0::2], parts[1::2]
+    pieces = parts.split(text)  # words at even indices, separators at odd ones
+    words, seps = pieces[0::2], pieces[1::2]
     n = 0
     while n < len(words):
         word = words[n]
@@ -104,8 +104,11 @@ def on_post_build(config, **kwargs):
     if not path.is_file():
         return
     data = json.loads(path.read_text(encoding="utf-8"))
+    # Tokens are what the search splits on: its configured separator.
+    separator = (data.get("config") or {}).get("separator")
+    parts = re.compile(f"({separator})") if separator else _PARTS
     for doc in data.get("docs", []):
         for field in ("title", "text"):
             if isinstance(doc.get(field), str):
-                doc[field] = merge_lone_han(doc[field])
+                doc[field] = merge_lone_han(doc[field], parts)
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

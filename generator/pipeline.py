@@ -196,12 +196,12 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     files.update(renderer.quality_pages(entries, {
         "files": result.sources, "errors": len(result.errors), "warnings": len(result.warnings),
         "missing": sum(1 for e in entries if e.missing)}))
-    # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
     # Search: agency names and short forms, themes and proposers stay single tokens.
     agencies = [form for a in ctx.registry.agencies for form in (a.name, *a.aliases)]
     agencies += [a.name for a in result.index.agencies]
     themes = [t.name for t in ctx.classifier.themes] + list(ctx.classifier.keywords)
     files[USER_DICT] = jieba_user_dict(agencies + themes + [p.name for p in result.index.proposers])
+    # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
     files["data/replies.json"] = open_data_json(replies)
     files["data/replies.csv"] = open_data_csv(replies)
     return files

@@ -176,34 +176,26 @@ class Renderer:
         )
         return front_matter(reply) + body
 
+    def _paginated(self, template: str, rows: list, first: str, folder: str, **context) -> dict[str, str]:
+        """`rows` cut into pages (see `paginate`), each rendered with `template`."""
+        pages = paginate(rows, first, folder)
+        return {page.path: self._index_page(template, page=page, pages=pages, here=page.path, rows=page.rows,
+                                            total=len(rows), **context)
+                for page in pages}
+
     def listing(self, first: str, folder: str, title: str, replies: list[Reply], intro: str = "") -> dict[str, str]:
         """A paginated table of replies, newest first."""
-        out = {}
-        pages = paginate(replies, first, folder)
-        for page in pages:
-            out[page.path] = self._index_page(
-                "listing.md.j2", title=title, intro=intro, page=page, pages=pages, here=page.path,
-                replies=page.rows, total=len(replies), reply_path=self.reply_path)
-        return out
+        return self._paginated("listing.md.j2", replies, first, folder, title=title, intro=intro,
+                               reply_path=self.reply_path)
 
     def key_list(self, section: str, title: str, intro: str, rows: list[dict]) -> dict[str, str]:
         """A paginated table of the keys of one kind (agencies, themes, proposers…)."""
-        out = {}
-        pages = paginate(rows, f"{section}/index.md", section)
-        for page in pages:
-            out[page.path] = self._index_page("keys.md.j2", title=title, intro=intro, page=page, pages=pages,
-                                          here=page.path, rows=page.rows, total=len(rows))
-        return out
+        return self._paginated("keys.md.j2", rows, f"{section}/index.md", section, title=title, intro=intro)
 
     def quality_pages(self, entries, totals: dict) -> dict[str, str]:
-        """The 数据质量 report, paginated; withheld replies are named by file only."""
-        out = {}
+        """The 数据质量 report, paginated: the files with something to report."""
         rows = [e for e in entries if e.level != "ok" or e.missing]
-        pages = paginate(rows, "quality/index.md", "quality")
-        for page in pages:
-            out[page.path] = self._index_page("quality.md.j2", page=page, pages=pages, here=page.path,
-                                              rows=page.rows, totals=totals)
-        return out
+        return self._paginated("quality.md.j2", rows, "quality/index.md", "quality", totals=totals)
 
     def site_pages(self) -> dict[str, str]:
         """Every page but the reply pages: home, listings and the page of each key."""
@@ -218,16 +210,14 @@ class Renderer:
             for a, r in agencies]))
         for agency, replies in agencies:
             base = f"agencies/{agency.slug}"
-            lead_pages = self.listing(f"{base}/lead.md", f"{base}/lead", f"{agency.name}：主办答复", replies.lead)
-            co_pages = self.listing(f"{base}/co.md", f"{base}/co", f"{agency.name}：会办答复", replies.co)
             files[self.key_path(agency)] = self._index_page(
                 "agency.md.j2", agency=agency, replies=replies, here=self.key_path(agency),
                 lead=replies.lead[:PAGE_SIZE], co=replies.co[:PAGE_SIZE], reply_path=self.reply_path,
                 more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE)
-            if len(replies.lead) > PAGE_SIZE:
-                files.update(lead_pages)
-            if len(replies.co) > PAGE_SIZE:
-                files.update(co_pages)
+            # The agency page shows the first PAGE_SIZE of each; full listings only beyond that.
+            for role, rows, label in (("lead", replies.lead, "主办"), ("co", replies.co, "会办")):
+                if len(rows) > PAGE_SIZE:
+                    files.update(self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows))
         # Themes, sessions, proposers, years: a list and a paginated page per key.
         themes = sorted(index.themes.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
         files.update(self.key_list("themes", "按主题", "每件答复按关键词归入 1-5 个政策主题。", [
@@ -261,8 +251,7 @@ class Renderer:
         """Sessions grouped by body and term, e.g. 省政协十三届 → its meetings."""
         groups: dict[str, list] = {}
         for session, replies in sessions:
-            body = "政协" if session.body == "政协" else "人大"
-            label = session.name.split("届")[0] + "届" + ("" if body == "政协" else "人大")
+            label = session.name.split("届")[0] + "届" + ("人大" if session.body == "人大" else "")
             groups.setdefault(label, []).append((session, len(replies)))
         return list(groups.items())
 
@@ -278,7 +267,7 @@ class Renderer:
         return yaml_block({"hide": ["navigation", "toc"], **NOT_SEARCHED}) + self._render(
             "home.md.j2", here="index.md", charts=charts, newest=index.replies[:NEWEST],
             totals={"replies": len(index.replies), "agencies": sum(1 for r in index.agencies.values() if r.lead),
-                    "co_agencies": len(index.agencies), "proposers": len(index.proposers),
+                    "proposers": len(index.proposers),
                     "sessions": len(index.sessions), "themes": len(index.themes)},
             first=min(dates) if dates else None, last=max(dates) if dates else None,
             reply_path=self.reply_path)
