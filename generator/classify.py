@@ -12,15 +12,17 @@ highest first, ties in file order. A reply no keyword matches gets the fallback 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
-import ahocorasick
+import ahocorasick_rs
 
 from .model import BlockKind, Reply, Theme
 
 MIN_SCORE = 3
 RELATIVE = 0.25
 MAX_THEMES = 5
+BODY_KINDS = (BlockKind.PARAGRAPH, BlockKind.SUBSECTION, BlockKind.OPENING)
 
 
 class Classifier:
@@ -35,32 +37,31 @@ class Classifier:
                 self._weights.setdefault(word, []).append((index, weight))
         # Aho-Corasick finds every occurrence of every keyword in one pass, overlapping ones
         # (光电, 光电信息) included, as the scoring rule wants.
-        self._automaton = None
-        if self._weights:
-            self._automaton = ahocorasick.Automaton()
-            for word, entries in self._weights.items():
-                self._automaton.add_word(word, tuple(entries))
-            self._automaton.make_automaton()
+        self._words = list(self._weights)
+        self._entries = [tuple(self._weights[w]) for w in self._words]
+        self._automaton = ahocorasick_rs.AhoCorasick(self._words) if self._words else None
 
     @property
     def keywords(self) -> list[str]:
         return sorted(self._weights)
 
-    def _add(self, scores: list[float], text: str, factor: int) -> None:
-        if self._automaton is None or not text:
+    def _add(self, scores: list[float], texts: list[str], factor: int) -> None:
+        if self._automaton is None or not texts:
             return
-        for _, entries in self._automaton.iter(text):
-            for index, weight in entries:
-                scores[index] += weight * factor
+        # One pass over all texts of one weight; no keyword holds the separator, so no
+        # match spans two texts.
+        matches = self._automaton.find_matches_as_indexes("\x00".join(texts), overlapping=True)
+        for word, count in Counter(word for word, _, _ in matches).items():
+            for index, weight in self._entries[word]:
+                scores[index] += weight * factor * count
 
     def scores(self, reply: Reply) -> list[float]:
         scores = [0.0] * len(self.themes)
-        self._add(scores, reply.proposal_title or "", 3)
-        for block in reply.blocks:
-            if block.kind is BlockKind.SECTION:
-                self._add(scores, block.text, 2)
-            elif block.kind in (BlockKind.PARAGRAPH, BlockKind.SUBSECTION, BlockKind.OPENING):
-                self._add(scores, block.text, 1)
+        headings = [b.text for b in reply.blocks if b.kind is BlockKind.SECTION]
+        body = [b.text for b in reply.blocks if b.kind in BODY_KINDS]
+        self._add(scores, [reply.proposal_title] if reply.proposal_title else [], 3)
+        self._add(scores, headings, 2)
+        self._add(scores, body, 1)
         return scores
 
     def themes_for(self, reply: Reply) -> tuple[str, ...]:

@@ -87,12 +87,11 @@ def char_width(ch: str) -> float:
     return 0.5 if ch < "\x80" else 1.0
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-
-
 def text_width(text: str) -> float:
     """Printed width of `text` (see `char_width`), in C-speed passes."""
-    ascii_count = len(_NON_ASCII.sub("", text))
+    if text.isascii():
+        return 0.5 * len(text)
+    ascii_count = len(text.encode("ascii", "ignore"))
     return len(text) - 0.5 * ascii_count
 
 
@@ -102,9 +101,13 @@ def _is_latin(ch: str) -> bool:
 
 
 _SPACE_RUN = re.compile(f"[{SPACES}]+")
-# A run of spaces not between two printable ASCII characters (possessive: no backtracking
-# into the run, so a run between ASCII survives whole), then what survives becomes " ".
-_DROPPED_RUN = re.compile(f"[{SPACES}]++(?![!-~])|(?<![!-~])[{SPACES}]++")
+_HAS_SPACE = re.compile(f"[{SPACES}]").search
+
+
+def _squashed_run(match: re.Match) -> str:
+    start, end, text = match.start(), match.end(), match.string
+    between_ascii = start and end < len(text) and "!" <= text[start - 1] <= "~" and "!" <= text[end] <= "~"
+    return " " if between_ascii else ""
 
 
 def squash_spaces(text: str) -> str:
@@ -113,10 +116,10 @@ def squash_spaces(text: str) -> str:
     A space survives (as one ASCII space) only between two printable ASCII characters, as
     in `Windows 10`; next to a CJK character or full-width punctuation it goes.
     """
-    return _SPACE_RUN.sub(" ", _DROPPED_RUN.sub("", text))
+    return _SPACE_RUN.sub(_squashed_run, text) if _HAS_SPACE(text) else text
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     text: str  # content without leading/trailing spaces
     indent: float  # leading white space, in character units
@@ -142,9 +145,12 @@ def _lines(text: str) -> list[_Line]:
         wide, tabs = lead.count("\u3000"), lead.count("\t")
         indent = wide + 2.0 * tabs + 0.5 * (len(lead) - wide - tabs)
         # A run of inner spaces was a visible gap in the PDF: half a character.
-        bare, runs = _SPACE_RUN.subn("", content)
-        width = text_width(bare) + 0.5 * runs
-        squashed = squash_spaces(content) if runs else content
+        if _HAS_SPACE(content):
+            bare, runs = _SPACE_RUN.subn("", content)
+            width = text_width(bare) + 0.5 * runs
+            squashed = squash_spaces(content)
+        else:
+            width, squashed = text_width(content), content
         out.append(_Line(content, indent, raw != raw.rstrip(SPACES), gap, width, squashed=squashed))
         gap = 0
     return out
@@ -199,9 +205,20 @@ def _is_heading(paragraph: str) -> bool:
     )
 
 
+# The last characters a standalone line (the patterns below) can end with, and the start
+# of the one pattern that ends with anything: a cheap test that rules out most lines.
+_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团类ABCabcＡＢＣ")
+_STANDALONE_FIRST = "分类"
+
+
+def _may_stand_alone(text: str) -> bool:
+    """False for a line no standalone pattern can match (tested against the patterns)."""
+    return text.rstrip()[-1:] in _STANDALONE_LAST or text.startswith(_STANDALONE_FIRST)
+
+
 def _standalone(line: _Line, layout: _Layout) -> bool:
     text = line.squashed
-    return bool(
+    return _may_stand_alone(text) and bool(
         DOC_NUMBER_LINE.match(text)
         or CLASSIFICATION_LINE.match(text)
         or DATE_LINE.match(text)
@@ -272,17 +289,19 @@ def clean(text: str) -> list[str]:
     for line in lines:
         line.standalone = _standalone(line, layout)
     paragraphs: list[str] = []
-    current = [lines[0].text]
+    # Lines are stripped, so squashing each line squashes the paragraph they make.
+    current = [lines[0].squashed]
     start = lines[0].squashed  # the paragraph's first ~100 characters, for the patterns
     for prev, nxt in zip(lines, lines[1:]):
         if _breaks(prev, nxt, start, len(paragraphs), layout):
-            paragraphs.append(squash_spaces("".join(current)))
-            current, start = [nxt.text], nxt.squashed
+            paragraphs.append("".join(current))
+            current, start = [nxt.squashed], nxt.squashed
         else:
             # Keep a space only where both sides are Latin and the line ended with one.
-            sep = " " if prev.trailing and _is_latin(prev.text[-1]) and _is_latin(nxt.text[0]) else ""
-            current += [sep, nxt.text]
+            if prev.trailing and _is_latin(prev.text[-1]) and _is_latin(nxt.text[0]):
+                current.append(" ")
+            current.append(nxt.squashed)
             if len(start) < 100:
                 start += nxt.squashed
-    paragraphs.append(squash_spaces("".join(current)))
+    paragraphs.append("".join(current))
     return paragraphs

@@ -19,7 +19,7 @@ from .clean import (
     SUBSECTION_HEAD, CN_NUM, TITLE_END, TITLE_START,
 )
 from .model import Block, BlockKind, Problem, Reply
-from .privacy import is_contact, redact
+from .privacy import is_contact, may_have_personal, redact
 from .registry import AgencyRegistry
 from .text import FIELD_CLEANERS, clean_date, cn_to_int, int_to_cn
 
@@ -188,15 +188,16 @@ def _blocks(parts: _Parts, title: str | None, keep_contacts: bool) -> tuple[list
             blocks.append(Block(BlockKind.SIGNATURE, p))
     redactions = 0
     if not keep_contacts:
-        kept = []
-        for block in blocks:
-            if block.kind is BlockKind.CONTACT:
-                redactions += 1
-                continue
-            text, count = redact(block.text)
-            redactions += count
-            kept.append(Block(block.kind, text))
-        blocks = kept
+        contacts = [b for b in blocks if b.kind is BlockKind.CONTACT]
+        blocks = [b for b in blocks if b.kind is not BlockKind.CONTACT]
+        redactions = len(contacts)
+        # One scan of all the text rules out personal data in most replies.
+        if may_have_personal("\n".join(b.text for b in blocks)):
+            for n, block in enumerate(blocks):
+                text, count = redact(block.text)
+                if count:
+                    blocks[n] = Block(block.kind, text)
+                    redactions += count
     # Headings as published: after redaction.
     sections = [b.text for b in blocks if b.kind is BlockKind.SECTION]
     return blocks, sections, redactions

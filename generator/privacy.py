@@ -32,6 +32,16 @@ LABELLED = re.compile(
 )
 
 
+# Every pattern above needs seven digits in a row, an `@` or a label: text without any of
+# them (most of a reply) is passed over in one cheap scan.
+_CANDIDATE = re.compile(r"\d{7}|@|电话|手机|联系方式|传真|座机|Tel|TEL|Phone")
+
+
+def may_have_personal(text: str) -> bool:
+    """False only when `redact` would find nothing in `text` (a fast pre-check)."""
+    return bool(_CANDIDATE.search(text))
+
+
 def is_contact(paragraph: str) -> bool:
     """A contact line such as `（联系人及联系方式：薛翔宇，13006159985）`."""
     return bool(CONTACT_LINE.match(paragraph))

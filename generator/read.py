@@ -9,6 +9,7 @@ reason for anything else (empty, binary, undecodable).
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from pathlib import Path
 
@@ -19,6 +20,9 @@ MAX_BYTES = 2 * 1024 * 1024  # a reply is tens of KB; a file this large is not o
 class ReadError(ValueError):
     """The file cannot be turned into reply text; the message says why, in one line."""
 
+
+# Control characters (Unicode category Cc) other than the white-space ones.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -71,7 +75,7 @@ def decode(data: bytes) -> str:
     text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise ReadError("binary data: contains NUL bytes")
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
+    controls = len(_CONTROL.findall(text))
     if controls > max(8, len(text) // 200):
         raise ReadError(f"binary data: {controls} control characters")
     text = text.replace("\r\n", "\n").replace("\r", "\n")

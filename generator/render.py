@@ -40,6 +40,9 @@ NEWEST = 10  # newest replies on the home page
 CHART_ROWS = 12
 
 _INLINE = re.compile(r"([\\`*_\[\]{}|])")
+_LIST_NUMBER = re.compile(r"^(\s*)(\d+)([.)])")  # `1.` would start a list
+_LINE_MARK = re.compile(r"^(\s*)([#+\-=])")  # a heading, list or setext mark
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 NOT_SEARCHED = {"search": {"exclude": True}}
 FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题目", "session": "会议",
             "proposer": "提出者", "proposer_type": "提出者类别", "agency": "承办单位", "date": "日期",
@@ -53,8 +56,8 @@ def md_escape(text) -> str:
     text = "" if text is None else str(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
-    text = re.sub(r"^(\s*)(\d+)([.)])", r"\1\2\\\3", text)  # `1.` would start a list
-    text = re.sub(r"^(\s*)([#+\-=])", r"\1\\\2", text)
+    text = _LIST_NUMBER.sub(r"\1\2\\\3", text)
+    text = _LINE_MARK.sub(r"\1\\\2", text)
     return text.replace("\n", " ")
 
 
@@ -72,7 +75,8 @@ def commitments(blocks: tuple[Block, ...]) -> list[int]:
 
 def yaml_block(data: dict) -> str:
     """A YAML front matter block; the only way front matter is written."""
-    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000) + "---\n\n"
+    # The safe dumper in C (libyaml) when present: the same YAML as `yaml.safe_dump`, 5× faster.
+    return "---\n" + yaml.dump(data, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=False, width=1000) + "---\n\n"
 
 
 def front_matter(reply: Reply) -> str:

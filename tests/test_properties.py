@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.clean import clean, is_page_furniture
@@ -108,3 +110,16 @@ def test_squash_spaces_equals_rule(text):
     from generator.clean import squash_spaces
 
     assert squash_spaces(text) == _squash_reference(text)
+
+
+@pytest.mark.parametrize("name", ["DOC_NUMBER_LINE", "CLASSIFICATION_LINE", "DATE_LINE", "ADDRESSEE_LINE", "AGENCY_LINE"])
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_may_stand_alone_admits_every_standalone_line(name, data):
+    """The cheap pre-test never rules out a line one of the standalone patterns matches."""
+    from generator import clean as cleaning
+
+    text = data.draw(st.from_regex(getattr(cleaning, name), fullmatch=True).filter(lambda t: t.strip()))
+    text = text.rstrip("\n")  # `$` also matches before a final newline; lines have none
+    assume(getattr(cleaning, name).match(text))
+    assert cleaning._may_stand_alone(text)
