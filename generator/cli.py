@@ -19,14 +19,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="publish contact lines and personal phone numbers (only for an owner entitled to)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems and the summary")
     parser.add_argument("-j", "--jobs", type=int, default=None,
-                        help="processes reading replies (default: one per core; 1 = no extra process)")
+                        help="processes reading and rendering replies (default: one per core; 1 = no extra process)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="extraction cache dir (default: .cache/generator beside the docs dir)")
 
 
 def _run_generate(args):
     """Run `generate`, print its problems and summary; returns (exit status, result)."""
     try:
         result = generate(args.data, args.docs, keep_contacts=args.keep_contacts,
-                          progress=None if args.quiet else default_progress, jobs=args.jobs)
+                          progress=None if args.quiet else default_progress, jobs=args.jobs,
+                          cache_dir=args.cache)
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2, None

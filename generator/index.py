@@ -10,6 +10,7 @@ each reply its related replies.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -70,33 +71,36 @@ class Index:
     agency_by_name: dict[str, Agency]
     theme_by_name: dict[str, Theme]
     proposer_by_name: dict[str, Proposer]
-    related: dict[str, list[Reply]]  # reply id → related replies, best first
+    # For related replies: each key's newest CANDIDATES_PER_KEY replies, as positions in
+    # `replies` (so the smaller position is the newer).
+    postings: dict[tuple, list[int]] = field(default_factory=dict, repr=False)
+    position: dict[str, int] = field(default_factory=dict, repr=False)
 
+    def keys_of(self, reply: Reply) -> dict[tuple, int]:
+        """The keys two replies can share, weighted: agency and proposer 2, theme 1."""
+        keys: dict[tuple, int] = {}
+        for name in (reply.agency, *reply.co_agencies):
+            if name:
+                keys[("agency", self.agency_by_name[name].slug)] = 2
+        for name in reply.themes:
+            keys[("theme", name)] = 1
+        if reply.proposer:
+            keys[("proposer", reply.proposer)] = 2
+        return keys
 
-def _related(replies: list[Reply], keys_of) -> dict[str, list[Reply]]:
-    """For each reply, the replies sharing most of its keys (agency, theme, proposer).
+    def related(self, reply: Reply) -> list[Reply]:
+        """The replies sharing most of its keys (by weight), newest first among equals.
 
-    Candidates come from an inverted index, each key contributing its newest
-    CANDIDATES_PER_KEY replies, so the work grows with N, not N².
-    """
-    posting: dict[tuple, list[Reply]] = defaultdict(list)
-    weighted = {reply.id: keys_of(reply) for reply in replies}
-    for reply in replies:  # newest first, so postings are too
-        for key in weighted[reply.id]:
-            if len(posting[key]) < CANDIDATES_PER_KEY:
-                posting[key].append(reply)
-    order = {reply.id: n for n, reply in enumerate(replies)}
-    by_id = {reply.id: reply for reply in replies}
-    out = {}
-    for reply in replies:
+        Computed on demand, so that render workers share the work; candidates come from
+        the postings, so the work per reply does not grow with N."""
         scores: Counter = Counter()
-        for key, weight in weighted[reply.id].items():
-            for other in posting[key]:
-                if other.id != reply.id:
-                    scores[other.id] += weight
-        best = sorted(scores, key=lambda rid: (-scores[rid], order[rid]))[:RELATED]
-        out[reply.id] = [by_id[rid] for rid in best]
-    return out
+        for key, weight in self.keys_of(reply).items():
+            for _ in range(weight):
+                scores.update(self.postings.get(key, ()))  # counting in C
+        scores.pop(self.position[reply.id], None)
+        # Best score first, then the newest: one integer per candidate, compared in C.
+        best = heapq.nlargest(RELATED, [(score << 32) - position for position, score in scores.items()])
+        return [self.replies[-packed % (1 << 32)] for packed in best]
 
 
 def build_index(replies: list[Reply], registry: AgencyRegistry, themes: list[Theme]) -> Index:
@@ -114,36 +118,33 @@ def build_index(replies: list[Reply], registry: AgencyRegistry, themes: list[The
         for name, role in [(reply.agency, "lead")] + [(n, "co") for n in reply.co_agencies]:
             if not name:
                 continue
-            agency = agency_by_name.setdefault(name, registry.canonical(name))
-            getattr(agencies[agency], role).append(reply)
+            if name not in agency_by_name:
+                agency_by_name[name] = registry.canonical(name)
+            getattr(agencies[agency_by_name[name]], role).append(reply)
         for name in reply.themes:
-            theme = theme_by_name.setdefault(name, Theme(name=name, slug=slugify(name)))
-            by_theme[theme].append(reply)
+            if name not in theme_by_name:
+                theme_by_name[name] = Theme(name=name, slug=slugify(name))
+            by_theme[theme_by_name[name]].append(reply)
         session = session_key(reply)
         if session is not None:
             sessions[session].append(reply)
         if reply.proposer:
-            proposer = proposer_by_name.setdefault(
-                reply.proposer,
-                Proposer(name=reply.proposer, slug=proposer_slugs[reply.proposer], type=reply.proposer_type or "其他"))
-            proposers[proposer].append(reply)
+            if reply.proposer not in proposer_by_name:
+                proposer_by_name[reply.proposer] = Proposer(
+                    name=reply.proposer, slug=proposer_slugs[reply.proposer], type=reply.proposer_type or "其他")
+            proposers[proposer_by_name[reply.proposer]].append(reply)
         if reply.year:
             years[reply.year].append(reply)
-
-    def keys_of(reply: Reply) -> dict[tuple, float]:
-        keys: dict[tuple, float] = {}
-        for name in (reply.agency, *reply.co_agencies):
-            if name:
-                keys[("agency", agency_by_name[name].slug)] = 2.0
-        for name in reply.themes:
-            keys[("theme", name)] = 1.0
-        if reply.proposer:
-            keys[("proposer", reply.proposer)] = 2.0
-        return keys
-
-    return Index(
+    index = Index(
         replies=ordered, agencies=dict(agencies), themes=dict(by_theme), sessions=dict(sessions),
         proposers=dict(proposers), years=dict(years), agency_by_name=agency_by_name,
         theme_by_name=theme_by_name, proposer_by_name=proposer_by_name,
-        related=_related(ordered, keys_of),
+        position={reply.id: n for n, reply in enumerate(ordered)},
     )
+    postings: dict[tuple, list[int]] = defaultdict(list)
+    for position, reply in enumerate(ordered):  # newest first, so postings are too
+        for key in index.keys_of(reply):
+            if len(postings[key]) < CANDIDATES_PER_KEY:
+                postings[key].append(position)
+    index.postings = dict(postings)
+    return index

@@ -9,23 +9,30 @@ A bad reply is reported with its file name and skipped; the others go on.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import chain
 from pathlib import Path
 
 import yaml
 
+from .cache import DiskCache, MemoryCache, fingerprint
 from .check import report
 from .classify import Classifier
 from .clean import clean
 from .extract import extract
 from .index import Index, build_index
 from .model import Problem, Reply
-from .read import ReadError, read_text
+from .read import ReadError, decode, read_bytes
 from .registry import AgencyRegistry, load_themes
 from .render import USER_DICT, Renderer, jieba_user_dict, open_data_csv, open_data_json
 from .text import FIELD_CLEANERS, id_from_stem
@@ -46,6 +53,18 @@ class RunResult:
     sources: int = 0
     seconds: float = 0.0
     index: Index | None = None
+    cache: MemoryCache = field(default_factory=MemoryCache, repr=False)  # where the bodies are
+    keys: dict[str, str] = field(default_factory=dict, repr=False)  # reply id → cache key
+    used: set[str] = field(default_factory=set, repr=False)  # every cache key of the run
+
+    def with_body(self, reply: Reply) -> Reply:
+        """`reply` with its body blocks, from the cache."""
+        if reply.blocks:
+            return reply
+        cached = self.cache.load(self.keys[reply.id])
+        if cached is None or cached[0] is None:
+            raise RuntimeError(f"{reply.source}: its extraction is missing from the cache")
+        return replace(reply, blocks=cached[0].blocks)
 
     @property
     def errors(self) -> list[Problem]:
@@ -104,67 +123,106 @@ def load_sidecar(path: Path) -> dict:
     return out
 
 
-def process(path: Path, ctx: Context) -> tuple[Reply | None, list[Problem]]:
-    """One source file → its Reply (or None) and its problems. Never raises for bad input."""
-    source = path.name
+def _stages(data: bytes, source: str, ctx: Context) -> tuple[Reply | None, list[Problem]]:
+    """decode → clean → extract → classify: what the cache keeps of one file."""
     try:
-        paragraphs = clean(read_text(path))
+        paragraphs = clean(decode(data))
     except ReadError as exc:
         return None, [Problem(source, str(exc), zh=f"文件无法读取（{exc}）")]
     if not paragraphs:
         return None, [Problem(source, "no text", zh="文件没有文字")]
-    overrides: dict = {}
-    sidecar = path.with_suffix(".yml")
-    if sidecar.exists():
-        try:
-            overrides = load_sidecar(sidecar)
-        except ValueError as exc:
-            return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）")]
-    reply, problems = extract(paragraphs, source, id_from_stem(path.stem), ctx.registry, ctx.keep_contacts)
-    if reply is None:
-        return None, problems
-    if "themes" not in overrides:
+    reply, problems = extract(paragraphs, source, id_from_stem(Path(source).stem), ctx.registry, ctx.keep_contacts)
+    if reply is not None:
         reply = ctx.classifier.classify(reply)
-    return replace(reply, **overrides), problems
+    return reply, problems
+
+
+def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None, list[Problem], str | None]:
+    """`process`, with the cache key of the file (None when it could not be read)."""
+    source = path.name
+    try:
+        data = read_bytes(path)
+    except ReadError as exc:
+        return None, [Problem(source, str(exc), zh=f"文件无法读取（{exc}）")], None
+    key = cache.key(source, data)
+    cached = cache.load(key)
+    if cached is None:
+        cached = _stages(data, source, ctx)
+        cache.store(key, cached)
+    reply, problems = cached
+    sidecar = path.with_suffix(".yml")
+    if reply is None or not sidecar.exists():
+        return reply, problems, key
+    try:
+        overrides = load_sidecar(sidecar)  # read every run: cheap, and not in the cache key
+    except ValueError as exc:
+        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）")], key
+    return replace(reply, **overrides), problems, key
+
+
+def process(path: Path, ctx: Context, cache: MemoryCache | None = None) -> tuple[Reply | None, list[Problem]]:
+    """One source file → its Reply (or None) and its problems. Never raises for bad input."""
+    reply, problems, _ = _process(path, ctx, cache or MemoryCache())
+    return reply, problems
 
 
 PARALLEL_FROM = 200  # below this many files, worker start-up costs more than it saves
-_WORKER_CONTEXT: Context | None = None
+CHUNK = 32  # replies per task sent to a worker
 
 
-def _init_worker(data_dir: Path, keep_contacts: bool) -> None:
-    global _WORKER_CONTEXT
-    _WORKER_CONTEXT = load_context(data_dir, keep_contacts)  # once per worker, not per reply
+@dataclass
+class _Worker:
+    """What a worker process keeps between tasks."""
+
+    ctx: Context | None = None
+    cache: MemoryCache | None = None
+    tasks: list | None = None  # the rendering work, inherited by forked workers
+    writer: Writer | None = None
+
+
+_WORKER = _Worker()
+
+
+def _init_worker(data_dir: Path, keep_contacts: bool, cache: MemoryCache) -> None:
+    _WORKER.ctx = load_context(data_dir, keep_contacts)  # once per worker, not per reply
+    _WORKER.cache = cache
 
 
 def _process_in_worker(path: Path):
-    return process(path, _WORKER_CONTEXT)
+    reply, problems, key = _process(path, _WORKER.ctx, _WORKER.cache)
+    if reply is not None and _WORKER.cache.persistent:
+        reply = replace(reply, blocks=())  # the body waits in the cache; only metadata travels
+    return reply, problems, key
 
 
-def _processed(paths: list[Path], data_dir: Path, ctx: Context, jobs: int):
-    """(reply, problems) for each path, in the order of `paths`, on `jobs` processes."""
+def _processed(paths: list[Path], data_dir: Path, ctx: Context, cache: MemoryCache, jobs: int):
+    """(reply, problems, key) for each path, in the order of `paths`, on `jobs` processes."""
     if jobs <= 1 or len(paths) < PARALLEL_FROM:
-        yield from (process(path, ctx) for path in paths)
+        yield from (_process(path, ctx, cache) for path in paths)
         return
-    from concurrent.futures import ProcessPoolExecutor
-
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(data_dir, ctx.keep_contacts)) as pool:
-        yield from pool.map(_process_in_worker, paths, chunksize=16)
+                             initargs=(data_dir, ctx.keep_contacts, cache)) as pool:
+        yield from pool.map(_process_in_worker, paths, chunksize=CHUNK)
 
 
-def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None) -> RunResult:
+def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None,
+            cache: MemoryCache | None = None) -> RunResult:
     """Read, check and classify every reply (on `jobs` processes, default one per core);
-    reject duplicate ids. The result does not depend on `jobs`."""
-    result = RunResult()
+    reject duplicate ids. The replies of the result carry metadata only: their bodies are
+    in `cache` (see `RunResult.with_body`). The result does not depend on `jobs`."""
+    result = RunResult(cache=cache if cache is not None else MemoryCache())
+    cache = result.cache
     started = time.perf_counter()
     paths = sorted((data_dir / "replies").glob("*.txt"), key=lambda p: p.name)
     result.sources = len(paths)
     owner: dict[str, str] = {}
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    for number, (path, (reply, problems)) in enumerate(zip(paths, _processed(paths, data_dir, ctx, jobs)), 1):
+    processed = _processed(paths, data_dir, ctx, cache, jobs)
+    for number, (path, (reply, problems, key)) in enumerate(zip(paths, processed), 1):
         result.problems.extend(problems)
-        if progress and (number % 500 == 0 or number == len(paths)):
+        if key:
+            result.used.add(key)
+        if progress and (number % 1000 == 0 or number == len(paths)):
             progress(f"read {number}/{len(paths)} replies")
         if reply is None:
             continue
@@ -174,37 +232,56 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
                 zh=f"编号 {reply.id} 已被 {owner[reply.id]} 使用，本件未生成"))
             continue
         owner[reply.id] = reply.source
+        if reply.blocks:
+            if not cache.persistent:
+                cache.store(key, (reply, problems))  # a worker's memory cache died with it
+            reply = replace(reply, blocks=())
+        result.keys[reply.id] = key
         (result.withheld if reply.publish == "none" else result.replies).append(reply)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> dict[str, str]:
-    """Every generated file, path relative to docs/ → content."""
-    if result.index is None:
-        result.index = build_index(result.replies, ctx.registry, ctx.classifier.themes)
-    renderer = Renderer(templates, result.index)
-    replies = sorted(result.replies, key=lambda r: r.id)
-    files = {renderer.reply_path(r): renderer.reply_page(r) for r in replies}
-    files.update(renderer.site_pages())
+def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str]]:
+    """The generated files that are not pages of replies or keys: the quality report,
+    the search dictionary and the open data."""
     published = {r.id for r in result.replies}
     withheld = {r.source for r in result.withheld}
     entries = [e for e in report(result) if e.source not in withheld]  # withheld: not even named
     for entry in entries:  # link only to pages that exist
         if entry.reply_id not in published:
             entry.reply_id = None
-    files.update(renderer.quality_pages(entries, {
+    yield from renderer.quality_pages(entries, {
         "files": result.sources, "errors": len(result.errors), "warnings": len(result.warnings),
-        "missing": sum(1 for e in entries if e.missing)}))
+        "missing": sum(1 for e in entries if e.missing)}).items()
     # Search: agency names and short forms, themes and proposers stay single tokens.
     agencies = [form for a in ctx.registry.agencies for form in (a.name, *a.aliases)]
     agencies += [a.name for a in result.index.agencies]
     themes = [t.name for t in ctx.classifier.themes] + list(ctx.classifier.keywords)
-    files[USER_DICT] = jieba_user_dict(agencies + themes + [p.name for p in result.index.proposers])
+    yield USER_DICT, jieba_user_dict(agencies + themes + [p.name for p in result.index.proposers])
     # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
-    files["data/replies.json"] = open_data_json(replies)
-    files["data/replies.csv"] = open_data_csv(replies)
-    return files
+    yield "data/replies.json", open_data_json(result.replies)
+    yield "data/replies.csv", open_data_csv(result.replies)
+
+
+def _reply_files(result: RunResult, renderer: Renderer, replies: list[Reply]) -> Iterator[tuple[str, str]]:
+    for reply in replies:
+        yield renderer.reply_path(reply), renderer.reply_page(result.with_body(reply))
+
+
+def _renderer(result: RunResult, ctx: Context, templates: Path) -> Renderer:
+    if result.index is None:
+        result.index = build_index(result.replies, ctx.registry, ctx.classifier.themes)
+    return Renderer(templates, result.index)
+
+
+def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> dict[str, str]:
+    """Every generated file in memory, path relative to docs/ → content (for small runs;
+    `generate` writes them as they are rendered)."""
+    renderer = _renderer(result, ctx, templates)
+    replies = sorted(result.replies, key=lambda r: r.id)
+    return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(),
+                      _extra_files(result, ctx, renderer)))
 
 
 def write_atomic(path: Path, content: str) -> None:
@@ -220,51 +297,126 @@ def write_atomic(path: Path, content: str) -> None:
         raise
 
 
-def write_outputs(files: dict[str, str], docs_dir: Path) -> tuple[list[str], list[str]]:
-    """Write the files whose content changed; remove files the last run owned and this
-    one did not produce. Hand-written files (not in the manifest) are never touched."""
-    docs_dir = docs_dir.resolve()
-    # Temporary files of a run that was killed before its rename: never a page, remove.
-    for stale in docs_dir.rglob(".*.tmp"):
-        if TEMP_NAME.match(stale.name) and stale.is_file():
-            stale.unlink()
-    written = []
-    for rel, content in sorted(files.items()):
-        target = (docs_dir / rel).resolve()
-        if docs_dir not in target.parents:
-            raise ValueError(f"refusing to write outside {docs_dir}: {rel}")
+class Writer:
+    """Writes generated files under docs/: only those whose content changed, each
+    atomically, never outside docs/; then removes what the last run wrote and this one
+    did not (the manifest). Hand-written files (not in the manifest) are never touched."""
+
+    def __init__(self, docs_dir: Path):
+        self.docs = docs_dir.resolve()
+
+    def remove_temporary(self) -> None:
+        """Temporary files of a run killed before its rename: never a page, removed."""
+        for stale in self.docs.rglob(".*.tmp"):
+            if TEMP_NAME.match(stale.name) and stale.is_file():
+                stale.unlink()
+
+    def write(self, rel: str, content: str) -> bool:
+        """Write `content` to docs/`rel` unless it is there already; True if written."""
+        target = (self.docs / rel).resolve()
+        if self.docs not in target.parents:
+            raise ValueError(f"refusing to write outside {self.docs}: {rel}")
         try:
             if target.read_text(encoding="utf-8") == content:
-                continue
+                return False
         except (OSError, UnicodeDecodeError):
             pass
         write_atomic(target, content)
-        written.append(rel)
-    manifest_path = docs_dir / MANIFEST
+        return True
+
+    def finish(self, owned: set[str]) -> list[str]:
+        """Remove files the last run owned and this one did not; record `owned`."""
+        manifest_path = self.docs / MANIFEST
+        try:
+            previous = set(json.loads(manifest_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            previous = set()
+        removed = []
+        for rel in sorted(previous - owned):
+            target = (self.docs / rel).resolve()
+            if self.docs in target.parents and target.is_file():
+                target.unlink()
+                removed.append(rel)
+        manifest = json.dumps(sorted(owned), ensure_ascii=False, indent=1) + "\n"
+        if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != manifest:
+            write_atomic(manifest_path, manifest)
+        return removed
+
+
+def write_outputs(files: dict[str, str], docs_dir: Path) -> tuple[list[str], list[str]]:
+    """Write `files` (path relative to docs/ → content) with a `Writer`: (written, removed)."""
+    writer = Writer(docs_dir)
+    writer.remove_temporary()
+    written = [rel for rel, content in sorted(files.items()) if writer.write(rel, content)]
+    return written, writer.finish(set(files))
+
+
+def _write_chunk(bounds: tuple[int, int]) -> tuple[list[str], list[str]]:
+    """Render and write a slice of the run's work list (reply chunks, then site tasks);
+    returns (paths written, paths produced)."""
+    written, produced = [], []
+    for task in _WORKER.tasks[bounds[0]:bounds[1]]:
+        for rel, content in task():
+            produced.append(rel)
+            if _WORKER.writer.write(rel, content):
+                written.append(rel)
+    return written, produced
+
+
+def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Writer, jobs: int,
+                 progress=None) -> tuple[list[str], set[str]]:
+    """Render and write every page, reply pages and key pages on `jobs` forked workers
+    (which inherit the index), the other files meanwhile here. Returns (written, every
+    path produced); refuses to produce one path twice."""
+    replies = result.replies
+    tasks = [partial(_reply_files, result, renderer, replies[n:n + CHUNK]) for n in range(0, len(replies), CHUNK)]
+    tasks += [lambda task=task: task().items() for task in renderer.site_page_tasks()]
+    _WORKER.tasks, _WORKER.writer = tasks, writer
+    chunks = [(n, min(n + CHUNK, len(tasks))) for n in range(0, len(tasks), CHUNK)]
+    pool = None
+    if jobs > 1 and len(replies) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
     try:
-        previous = set(json.loads(manifest_path.read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        previous = set()
-    removed = []
-    for rel in sorted(previous - set(files)):
-        target = (docs_dir / rel).resolve()
-        if docs_dir in target.parents and target.is_file():
-            target.unlink()
-            removed.append(rel)
-    manifest = json.dumps(sorted(files), ensure_ascii=False, indent=1) + "\n"
-    if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != manifest:
-        write_atomic(manifest_path, manifest)
-    return written, removed
+        pending = [pool.submit(_write_chunk, chunk) for chunk in chunks] if pool else []
+        if progress:
+            progress(f"rendering {len(replies)} reply pages and the index pages")
+        extra = list(_extra_files(result, ctx, renderer))
+        parts = [([rel for rel, content in extra if writer.write(rel, content)], [rel for rel, _ in extra])]
+        parts += [future.result() for future in pending] if pool else [_write_chunk(c) for c in chunks]
+    finally:
+        if pool:
+            pool.shutdown()
+        _WORKER.tasks = _WORKER.writer = None
+    produced = [rel for _, part in parts for rel in part]
+    owned = set(produced)
+    if len(owned) != len(produced):
+        twice = sorted(rel for rel, count in Counter(produced).items() if count > 1)
+        raise ValueError(f"two pages were written to one path: {', '.join(twice[:5])}")
+    return sorted(rel for part, _ in parts for rel in part), owned
+
+
+def default_cache_dir(docs_dir: Path) -> Path:
+    """`.cache/generator` beside the docs dir (the project root for `docs`)."""
+    return docs_dir.resolve().parent / ".cache" / "generator"
 
 
 def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progress=None,
-             jobs: int | None = None) -> RunResult:
-    """Read and index every reply, then write docs/. Registry errors raise RegistryError."""
+             jobs: int | None = None, cache_dir: Path | None = None) -> RunResult:
+    """Read and index every reply, then write docs/. Registry errors raise RegistryError.
+
+    Extraction results are kept in `cache_dir` (default: `default_cache_dir`) so that a
+    regenerate redoes only the replies whose file changed."""
     started = time.perf_counter()
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     ctx = load_context(data_dir, keep_contacts)
-    result = collect(data_dir, ctx, progress, jobs)
-    files = render_all(result, ctx)
-    result.written, result.removed = write_outputs(files, docs_dir)
+    cache = DiskCache(cache_dir or default_cache_dir(docs_dir), fingerprint(data_dir, keep_contacts))
+    result = collect(data_dir, ctx, progress, jobs, cache)
+    renderer = _renderer(result, ctx, TEMPLATES)
+    writer = Writer(docs_dir)
+    writer.remove_temporary()
+    result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress)
+    result.removed = writer.finish(owned)
+    cache.prune(result.used)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -86,14 +86,18 @@ def decode(data: bytes) -> str:
     return text
 
 
-def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
-    """Read and decode one reply file."""
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of one reply file, refused when too large to be one reply."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise ReadError(f"too large: {size / 2**20:.1f} MB (a reply is at most {max_bytes / 2**20:.0f} MB); "
                             "is it several replies in one file?")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-    return decode(data)
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """Read and decode one reply file."""
+    return decode(read_bytes(path, max_bytes))

@@ -22,9 +22,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import posixpath
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 
 import jinja2
@@ -51,6 +52,7 @@ COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
 COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
 
 
+@lru_cache(maxsize=1 << 16)  # a reply's title is escaped once for all its listings
 def md_escape(text) -> str:
     """Show `text` literally in Markdown: HTML is escaped, Markdown syntax backslashed."""
     text = "" if text is None else str(text)
@@ -79,6 +81,9 @@ def yaml_block(data: dict) -> str:
     return "---\n" + yaml.dump(data, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=False, width=1000) + "---\n\n"
 
 
+NOT_SEARCHED_BLOCK = yaml_block(NOT_SEARCHED)  # the same on thousands of index pages
+
+
 def front_matter(reply: Reply) -> str:
     data = reply.record()
     if reply.classification:
@@ -87,8 +92,17 @@ def front_matter(reply: Reply) -> str:
 
 
 def rel(target: str, here: str) -> str:
-    """The relative link from the page `here` to the page `target` (both docs-relative)."""
-    return posixpath.relpath(target, posixpath.dirname(here) or ".")
+    """The relative link from the page `here` to the page `target` (both docs-relative,
+    normalised: no `.`, `..` or `//`). String work only: posixpath.relpath asks the OS
+    for the working directory on every call, and listings make hundreds of thousands."""
+    parts, base = target.split("/"), here.split("/")[:-1]
+    common = 0
+    while common < len(base) and common < len(parts) - 1 and base[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(base) - common) + parts[common:])
+
+
+PAGER_REACH = 3  # page links shown on each side of the current page
 
 
 @dataclass
@@ -97,13 +111,31 @@ class Page:
     number: int
     count: int
     rows: list
+    previous: str | None = None  # path of the previous page
+    next: str | None = None
+    # The pager: (number, path) of the pages linked, path None for this page, and
+    # (None, None) for a gap; a constant number of entries however many pages there are.
+    window: list = field(default_factory=list)
 
 
 def paginate(rows: list, first: str, folder: str) -> list[Page]:
     """Cut `rows` into pages: the first at `first`, the others at `folder/page/N.md`."""
     chunks = [rows[i: i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
-    return [Page(first if n == 1 else f"{folder}/page/{n}.md", n, len(chunks), chunk)
-            for n, chunk in enumerate(chunks, 1)]
+    pages = [Page(first if n == 1 else f"{folder}/page/{n}.md", n, len(chunks), chunk)
+             for n, chunk in enumerate(chunks, 1)]
+    for page in pages:
+        here = page.number
+        page.previous = pages[here - 2].path if here > 1 else None
+        page.next = pages[here].path if here < len(pages) else None
+        near = range(max(1, here - PAGER_REACH - 1), min(len(pages), here + PAGER_REACH + 1) + 1)
+        for number in sorted({1, len(pages), *near}):
+            if number == here:
+                page.window.append((number, None))
+            elif number in (1, len(pages)) or abs(number - here) <= PAGER_REACH:
+                page.window.append((number, pages[number - 1].path))
+            else:
+                page.window.append((None, None))
+    return pages
 
 
 class Renderer:
@@ -130,7 +162,7 @@ class Renderer:
 
     def _index_page(self, template: str, **context) -> str:
         """A listing or index page: kept out of search, so that search finds replies."""
-        return yaml_block(NOT_SEARCHED) + self._render(template, **context)
+        return NOT_SEARCHED_BLOCK + self._render(template, **context)
 
     # --- paths of the pages of each key --------------------------------------------
 
@@ -164,14 +196,14 @@ class Renderer:
         if reply.publish == "summary":
             blocks = [b for b in blocks if b.kind is BlockKind.SECTION]
         promised = set(commitments(tuple(blocks)))
-        related = self.index.related.get(reply.id, []) if self.index else []
+        related = self.index.related(reply) if self.index else []
         body = self._render(
             "reply.md.j2",
             reply=reply,
             here=self.reply_path(reply),
             heading=reply.title or f"答复 {reply.id}",
             links=self._links(reply),
-            blocks=[(b, n in promised) for n, b in enumerate(blocks)],
+            blocks=[(b.kind.value, b.text, n in promised) for n, b in enumerate(blocks)],
             commitments=[blocks[n] for n in sorted(promised)],
             related=related,
             redacted=reply.redactions > 0 and reply.publish == "full",
@@ -183,7 +215,7 @@ class Renderer:
     def _paginated(self, template: str, rows: list, first: str, folder: str, **context) -> dict[str, str]:
         """`rows` cut into pages (see `paginate`), each rendered with `template`."""
         pages = paginate(rows, first, folder)
-        return {page.path: self._index_page(template, page=page, pages=pages, here=page.path, rows=page.rows,
+        return {page.path: self._index_page(template, page=page, here=page.path, rows=page.rows,
                                             total=len(rows), **context)
                 for page in pages}
 
@@ -203,51 +235,59 @@ class Renderer:
 
     def site_pages(self) -> dict[str, str]:
         """Every page but the reply pages: home, listings and the page of each key."""
-        index = self.index
         files: dict[str, str] = {}
-        files.update(self.listing("replies/index.md", "replies", "全部答复", index.replies,
-                                  "按答复日期从新到旧排列。"))
+        for task in self.site_page_tasks():
+            files.update(task())
+        return files
+
+    def site_page_tasks(self) -> list[Callable[[], dict[str, str]]]:
+        """The work of `site_pages` in independent pieces (each list, each key's pages,
+        the home page), so that worker processes can share it."""
+        index = self.index
+        tasks: list[Callable[[], dict[str, str]]] = [partial(
+            self.listing, "replies/index.md", "replies", "全部答复", index.replies, "按答复日期从新到旧排列。")]
         # Agencies: the list, then a page per agency with its lead and co-handled replies.
         agencies = sorted(index.agencies.items(), key=lambda kv: (-len(kv[1].lead), -kv[1].total, kv[0].name))
-        files.update(self.key_list("agencies", "按部门", "各承办单位答复的件数：主办为牵头答复，会办为参与办理。", [
+        tasks.append(partial(self.key_list, "agencies", "按部门", "各承办单位答复的件数：主办为牵头答复，会办为参与办理。", [
             {"key": a, "path": self.key_path(a), "cells": [len(r.lead), len(r.co)], "head": ["主办", "会办"]}
             for a, r in agencies]))
-        for agency, replies in agencies:
-            base = f"agencies/{agency.slug}"
-            files[self.key_path(agency)] = self._index_page(
-                "agency.md.j2", agency=agency, replies=replies, here=self.key_path(agency),
-                lead=replies.lead[:PAGE_SIZE], co=replies.co[:PAGE_SIZE], reply_path=self.reply_path,
-                more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE)
-            # The agency page shows the first PAGE_SIZE of each; full listings only beyond that.
-            for role, rows, label in (("lead", replies.lead, "主办"), ("co", replies.co, "会办")):
-                if len(rows) > PAGE_SIZE:
-                    files.update(self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows))
+        tasks += [partial(self._agency_pages, agency, replies) for agency, replies in agencies]
         # Themes, sessions, proposers, years: a list and a paginated page per key.
         themes = sorted(index.themes.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
-        files.update(self.key_list("themes", "按主题", "每件答复按关键词归入 1-5 个政策主题。", [
+        tasks.append(partial(self.key_list, "themes", "按主题", "每件答复按关键词归入 1-5 个政策主题。", [
             {"key": t, "path": self.key_path(t), "cells": [len(r)], "head": ["答复"], "note": t.description}
             for t, r in themes]))
-        for theme, replies in themes:
-            files.update(self.listing(self.key_path(theme), f"themes/{theme.slug}", f"主题：{theme.name}",
-                                      replies, theme.description))
+        tasks += [partial(self.listing, self.key_path(theme), f"themes/{theme.slug}", f"主题：{theme.name}",
+                          replies, theme.description) for theme, replies in themes]
         sessions = sorted(index.sessions.items(), key=lambda kv: (kv[0].body, -kv[0].term, -kv[0].meeting, kv[0].name))
-        files["sessions/index.md"] = self._index_page(
+        tasks.append(lambda: {"sessions/index.md": self._index_page(
             "sessions.md.j2", here="sessions/index.md", groups=self._session_groups(sessions),
-            key_path=self.key_path)
-        for session, replies in sessions:
-            files.update(self.listing(self.key_path(session), f"sessions/{session.slug}", session.name, replies))
+            key_path=self.key_path)})
+        tasks += [partial(self.listing, self.key_path(session), f"sessions/{session.slug}", session.name, replies)
+                  for session, replies in sessions]
         proposers = sorted(index.proposers.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
-        files.update(self.key_list("proposers", "按提出者", "提出建议、提案的代表、委员和党派团体。", [
+        tasks.append(partial(self.key_list, "proposers", "按提出者", "提出建议、提案的代表、委员和党派团体。", [
             {"key": p, "path": self.key_path(p), "cells": [p.type, len(r)], "head": ["类别", "答复"]}
             for p, r in proposers]))
-        for proposer, replies in proposers:
-            files.update(self.listing(self.key_path(proposer), f"proposers/{proposer.slug}",
-                                      f"{proposer.name}（{proposer.type}）", replies))
+        tasks += [partial(self.listing, self.key_path(proposer), f"proposers/{proposer.slug}",
+                          f"{proposer.name}（{proposer.type}）", replies) for proposer, replies in proposers]
         years = sorted(index.years.items(), reverse=True)
-        files["years/index.md"] = self._index_page("years.md.j2", here="years/index.md", years=years)
-        for year, replies in years:
-            files.update(self.listing(f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies))
-        files["index.md"] = self.home(agencies, themes, sessions)
+        tasks.append(lambda: {"years/index.md": self._index_page("years.md.j2", here="years/index.md", years=years)})
+        tasks += [partial(self.listing, f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies)
+                  for year, replies in years]
+        tasks.append(lambda: {"index.md": self.home(agencies, themes, sessions)})
+        return tasks
+
+    def _agency_pages(self, agency, replies) -> dict[str, str]:
+        base = f"agencies/{agency.slug}"
+        files = {self.key_path(agency): self._index_page(
+            "agency.md.j2", agency=agency, replies=replies, here=self.key_path(agency),
+            lead=replies.lead[:PAGE_SIZE], co=replies.co[:PAGE_SIZE], reply_path=self.reply_path,
+            more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE)}
+        # The agency page shows the first PAGE_SIZE of each; full listings only beyond that.
+        for role, rows, label in (("lead", replies.lead, "主办"), ("co", replies.co, "会办")):
+            if len(rows) > PAGE_SIZE:
+                files.update(self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows))
         return files
 
     @staticmethod

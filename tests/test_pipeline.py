@@ -249,5 +249,61 @@ def test_collect_same_result_on_one_or_two_processes(tmp_path):
     ctx = load_context(data)
     one, two = collect(data, ctx, jobs=1), collect(data, ctx, jobs=2)
     assert [r.record() for r in one.replies] == [r.record() for r in two.replies]
-    assert [r.blocks for r in one.replies] == [r.blocks for r in two.replies]
+    bodies = [one.with_body(r).blocks for r in one.replies]
+    assert all(bodies) and bodies == [two.with_body(r).blocks for r in two.replies]
     assert one.problems == two.problems and [str(p) for p in one.errors] == ["r007.txt: empty file"]
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_cache_regenerate_after_change_equals_fresh_run(data_dir, tmp_path):
+    from generator.cache import SUFFIX
+
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    generate(data_dir, docs, cache_dir=cache)
+    changed = data_dir / "replies" / f"{seed('002').stem}.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("一是", "首先", 1), encoding="utf-8")
+    (data_dir / "replies" / f"{seed('004').stem}.txt").unlink()
+    result = generate(data_dir, docs, cache_dir=cache)
+    assert f"replies/{seed('002').stem}.md" in result.written
+    fresh = tmp_path / "fresh"
+    generate(data_dir, fresh, cache_dir=tmp_path / "other-cache")
+    assert _tree(docs) == _tree(fresh)
+    assert "首先" in (docs / "replies" / f"{seed('002').stem}.md").read_text(encoding="utf-8")
+    # One entry per source: the stale entries of the changed and the removed file are gone.
+    assert len(list(cache.rglob(f"*{SUFFIX}"))) == 4
+
+
+def test_cache_corrupt_or_foreign_entry_is_extracted_again(data_dir, tmp_path):
+    from generator.cache import SUFFIX
+
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    generate(data_dir, docs, cache_dir=cache)
+    before = _tree(docs)
+    entries = sorted(cache.rglob(f"*{SUFFIX}"))
+    entries[0].write_bytes(b"not a pickle")
+    entries[1].write_bytes(b"")
+    result = generate(data_dir, docs, cache_dir=cache)
+    assert not result.written and _tree(docs) == before
+
+
+def test_cache_key_changes_with_registry_and_options(data_dir):
+    from generator.cache import fingerprint
+
+    first = fingerprint(data_dir, False)
+    assert fingerprint(data_dir, True) != first
+    themes = data_dir / "themes.yml"
+    themes.write_text(themes.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert fingerprint(data_dir, False) != first
+
+
+def test_generate_same_files_on_one_or_two_processes(tmp_path):
+    from generator.pipeline import PARALLEL_FROM
+
+    data = copies_data_dir(tmp_path / "data", PARALLEL_FROM + 10)
+    one = generate(data, tmp_path / "one" / "docs", jobs=1)
+    two = generate(data, tmp_path / "two" / "docs", jobs=2)
+    assert one.written == two.written and len(one.written) > PARALLEL_FROM
+    assert _tree(tmp_path / "one" / "docs") == _tree(tmp_path / "two" / "docs")

@@ -123,3 +123,18 @@ def test_may_stand_alone_admits_every_standalone_line(name, data):
     text = text.rstrip("\n")  # `$` also matches before a final newline; lines have none
     assume(getattr(cleaning, name).match(text))
     assert cleaning._may_stand_alone(text)
+
+
+_FOLDERS = st.lists(st.sampled_from(["replies", "page", "agencies", "x-shengjiaoyuting", "2", "lead"]), max_size=3)
+_PAGE = st.sampled_from(["index.md", "a.md", "2.md", "lead.md"])
+
+
+@given(_FOLDERS, _PAGE, _FOLDERS, _PAGE)
+def test_rel_equals_posixpath_relpath(target_dir, target_page, here_dir, here_page):
+    """Between two pages (paths of .md files), rel gives what posixpath.relpath gives."""
+    import posixpath
+
+    from generator.render import rel
+
+    target, here = "/".join(target_dir + [target_page]), "/".join(here_dir + [here_page])
+    assert rel(target, here) == posixpath.relpath(target, posixpath.dirname(here) or ".")

@@ -39,7 +39,7 @@ def test_render_page_holds_every_paragraph(run):
     result, files = run
     for reply in result.replies:
         page = files[f"replies/{reply.id}.md"]
-        for block in reply.blocks:
+        for block in result.with_body(reply).blocks:
             assert md_escape(block.text) in page, block.text
 
 
@@ -49,7 +49,7 @@ def test_render_sections_as_headings(run):
         page = files[f"replies/{reply.id}.md"]
         headings = [h for h in re.findall(r"^## (.+)$", page, flags=re.M) if not h.startswith("相关答复")]
         assert headings == [md_escape(s) for s in reply.sections]
-        subsections = [b.text for b in reply.blocks if b.kind is BlockKind.SUBSECTION]
+        subsections = [b.text for b in result.with_body(reply).blocks if b.kind is BlockKind.SUBSECTION]
         assert re.findall(r"^### (.+)$", page, flags=re.M) == [md_escape(s) for s in subsections]
 
 
