@@ -63,7 +63,7 @@ def _build(args) -> int:
     from .site import build_site
 
     def step(result):
-        warnings = build_site(args.docs, args.site, strict=args.strict)
+        warnings = build_site(args.docs, args.site, strict=args.strict, search=args.search)
         return f"site built in {args.site} ({len(warnings)} MkDocs warnings)"
 
     return _generate_then(args, step)
@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="generate, then build the static site with MkDocs")
     _common(build)
     build.add_argument("--site", type=Path, default=Path("site"), help="output dir (default: site)")
+    build.add_argument("--search", choices=("auto", "material", "pagefind"), default=None,
+                       help="search engine (default: mkdocs.yml's extra.search_engine, auto: Pagefind "
+                            "from 2,000 replies, else Material's)")
     build.set_defaults(run=_build)
     check = commands.add_parser("check", help="report data quality per reply; writes nothing")
     _common(check)

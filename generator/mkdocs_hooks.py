@@ -7,6 +7,14 @@
 - on_page_markdown: escape the front matter `title`. Material prints `page.meta.title` as
   HTML (header, <title>, search index), but a reply's title is text and may hold
   anything, `<script>` included.
+- Search engine (`extra.search_engine` in mkdocs.yml: auto | material | pagefind): a
+  site of PAGEFIND_FROM replies or more, not built for offline use, gets Pagefind under
+  Material's own search box and result list (see `generator/assets/pagefind-worker.js`):
+  on_page_content marks the searchable pages for Pagefind and takes them out of
+  Material's index, on_post_build puts the Pagefind worker in place of Material's and
+  runs Pagefind. Material's index would hold every word of every reply and be downloaded
+  whole before the first result (tens of MB at 10,000 replies); Pagefind's is split in
+  chunks, and a query downloads only those it needs.
 - on_post_build: in the search index, merge one-character Han tokens into the word
   before them. Material splits a Chinese query against the index vocabulary, never
   testing the query's full length, so with `省` in the vocabulary the query `省发改委`
@@ -19,6 +27,9 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -31,6 +42,54 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 def _search_plugin(config):
     return next((p for name, p in config.plugins.items() if name.endswith("search")), None)
+
+
+ENGINES = ("auto", "material", "pagefind")
+PAGEFIND_FROM = 2000  # replies; below this Material's index is a few MB at most
+PAGEFIND_WORKER = Path(__file__).resolve().parent / "assets" / "pagefind-worker.js"
+_engine = {"name": "material"}  # decided per build, in on_files
+
+
+def _offline(config) -> bool:
+    plugin = next((p for name, p in config.plugins.items() if name.endswith("offline")), None)
+    return bool(plugin and plugin.config.get("enabled"))
+
+
+def search_engine(config, replies: int) -> str:
+    """The engine a build uses: the setting, or by corpus size when it is `auto`.
+    Offline archives keep Material's search: Pagefind fetches its chunks, which a page
+    opened from disk may not do."""
+    setting = str((config.extra or {}).get("search_engine") or "auto")
+    if setting not in ENGINES:
+        raise PluginError(f"extra.search_engine is {setting!r}; expected one of {', '.join(ENGINES)}")
+    if _offline(config):
+        return "material"
+    if setting == "auto":
+        return "pagefind" if replies >= PAGEFIND_FROM else "material"
+    return setting
+
+
+def on_files(files, config, **kwargs):
+    replies = sum(1 for f in files.documentation_pages()
+                  if f.src_uri.startswith("replies/") and f.src_uri.count("/") == 1 and f.src_uri != "replies/index.md")
+    _engine["name"] = search_engine(config, replies)
+    if _engine["name"] == "pagefind":
+        try:
+            import pagefind  # noqa: F401  (the package that ships the binary)
+        except ImportError:
+            raise PluginError("the Pagefind search engine needs `pip install 'pagefind[extended]'`") from None
+    return files
+
+
+def on_page_content(html_text, page, **kwargs):
+    if _engine["name"] != "pagefind":
+        return html_text
+    search = page.meta.get("search") or {}
+    # Pagefind indexes only what is marked; Material's index gets nothing.
+    page.meta["search"] = {**search, "exclude": True}
+    if search.get("exclude"):
+        return html_text
+    return f"<div data-pagefind-body>\n{html_text}\n</div>"
 
 
 @event_priority(100)  # before the search plugin reads its configuration
@@ -99,7 +158,22 @@ def on_page_markdown(markdown, page, **kwargs):
     return markdown
 
 
+def _pagefind(site_dir: Path) -> None:
+    workers = list((site_dir / "assets" / "javascripts" / "workers").glob("search.*.js"))
+    if not workers:
+        raise PluginError("Material's search worker is missing: cannot put Pagefind's in its place")
+    for worker in workers:
+        shutil.copyfile(PAGEFIND_WORKER, worker)
+        Path(f"{worker}.map").unlink(missing_ok=True)  # the map of the replaced file
+    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site_dir), "--quiet"],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise PluginError(f"Pagefind failed: {(done.stderr or done.stdout).strip()[-2000:]}")
+
+
 def on_post_build(config, **kwargs):
+    if _engine["name"] == "pagefind":
+        _pagefind(Path(config.site_dir))
     path = Path(config.site_dir) / "search" / "search_index.json"
     if not path.is_file():
         return

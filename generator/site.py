@@ -46,9 +46,10 @@ def _enable_offline(config) -> None:
 
 
 def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file: Path = ROOT / "mkdocs.yml",
-               offline: bool = False) -> list[str]:
+               offline: bool = False, search: str | None = None) -> list[str]:
     """Build the site; returns MkDocs' warnings. Under `strict` any warning fails.
-    `offline` builds for opening from disk (see `_enable_offline`)."""
+    `offline` builds for opening from disk (see `_enable_offline`); `search` overrides
+    mkdocs.yml's `extra.search_engine` (auto | material | pagefind)."""
     collector = _Collector()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
@@ -59,6 +60,8 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file
             if not (docs_dir / IFRAME_WORKER_SHIM).is_file():
                 raise BuildError(f"{docs_dir / IFRAME_WORKER_SHIM} is missing")
             _enable_offline(config)
+        if search:
+            config["extra"]["search_engine"] = search
         mkdocs_build(config)
     except (Abort, ConfigurationError) as exc:
         detail = "; ".join(collector.messages[-3:]) or str(exc)

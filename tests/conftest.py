@@ -80,6 +80,20 @@ def built_site(tmp_path_factory):
     return work, result
 
 
+@pytest.fixture(scope="session")
+def pagefind_site(tmp_path_factory):
+    """The sample corpus built with the Pagefind search engine forced (a corpus this small
+    gets Material's search by default). Returns (site dir, generate result)."""
+    from generator.pipeline import generate
+    from generator.site import build_site
+
+    work = tmp_path_factory.mktemp("pagefind")
+    copy_hand_written_docs(work / "docs")
+    result = generate(DATA, work / "docs")
+    build_site(work / "docs", work / "site", strict=True, search="pagefind")
+    return work / "site", result
+
+
 # --- Browser tests: Debian's Chromium through Playwright, pages served on 127.0.0.1 ----
 
 CHROMIUM = Path("/usr/bin/chromium")

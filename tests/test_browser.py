@@ -139,3 +139,40 @@ def test_search_screenshot(page, server):
     search(page, base, "民建省委会")
     page.wait_for_timeout(300)
     shot(page, "search")
+
+
+@pytest.fixture(scope="module")
+def pagefind_server(pagefind_site):
+    site, result = pagefind_site
+    base, stop = serve_directory(site)
+    yield base, result
+    stop()
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("王乃晶", "003_b7eee806dff20c32"),
+    ("粤港澳大湾区", "001_efe964a827ed06ef"),
+    ("黑土地", "001_efe964a827ed06ef"),
+    ("1012", "002_1b3f1d40111f6f91"),
+])
+def test_search_pagefind_in_materials_box_finds_and_highlights(browser, pagefind_server, query, expected):
+    """Material's search box and result list, answered by Pagefind: the reply is found,
+    the match marked as Material marks it, and its link highlights the term on the page."""
+    base, _ = pagefind_server
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url))
+    hrefs = search(page, base, query)
+    assert expected in hrefs[0], hrefs[:3]
+    first = page.locator(".md-search-result__item").first
+    marks = first.locator("mark[data-md-highlight]").all_inner_texts()
+    assert marks and all(mark in query for mark in marks), marks  # Pagefind marks the words it matched
+    assert any("/pagefind/" in url for url in fetched)
+    page.locator(".md-search-result__item > .md-search-result__link").first.click()
+    page.wait_for_load_state()
+    assert expected in page.url and "h=" in page.url
+    assert not errors, errors
+    context.close()

@@ -160,3 +160,53 @@ def test_github_workflow_passes_actionlint():
     proc = subprocess.run([actionlint, str(ROOT / ".github" / "workflows" / "site.yml")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+class _Config(dict):
+    """What `search_engine` reads of an MkDocs config."""
+
+    def __init__(self, engine=None, offline=False):
+        super().__init__()
+        self.extra = {"search_engine": engine} if engine else {}
+        offline_plugin = type("Plugin", (), {"config": {"enabled": offline}})()
+        self.plugins = {"material/search": object(), "material/offline": offline_plugin}
+
+
+@pytest.mark.parametrize("setting, offline, replies, expected", [
+    ("auto", False, 1999, "material"),
+    ("auto", False, 2000, "pagefind"),
+    (None, False, 50000, "pagefind"),
+    ("auto", True, 50000, "material"),  # an archive opened from disk
+    ("pagefind", True, 10, "material"),
+    ("pagefind", False, 10, "pagefind"),
+    ("material", False, 50000, "material"),
+])
+def test_search_engine_by_setting_size_and_offline(setting, offline, replies, expected):
+    from generator.mkdocs_hooks import search_engine
+
+    assert search_engine(_Config(setting, offline), replies) == expected
+
+
+def test_search_engine_unknown_setting_is_an_error():
+    from mkdocs.exceptions import PluginError
+
+    from generator.mkdocs_hooks import search_engine
+
+    with pytest.raises(PluginError, match="search_engine"):
+        search_engine(_Config("lunr"), 10)
+
+
+def test_site_pagefind_indexes_replies_only_behind_materials_search_box(pagefind_site):
+    import json
+
+    site, result = pagefind_site
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    # Each reply, and the hand-written about page; no listing or index page.
+    assert sum(lang["page_count"] for lang in entry["languages"].values()) == len(result.replies) + 1
+    worker = next((site / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
+    assert worker.read_bytes() == (ROOT / "generator" / "assets" / "pagefind-worker.js").read_bytes()
+    assert json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"] == []
+    for reply in result.replies:
+        assert "data-pagefind-body" in (site / "replies" / reply.id / "index.html").read_text(encoding="utf-8")
+    for listing in ("replies/index.html", "index.html", "agencies/index.html"):
+        assert "data-pagefind-body" not in (site / listing).read_text(encoding="utf-8")

@@ -1,0 +1,91 @@
+/*
+ * Material for MkDocs' search worker, answered by Pagefind.
+ *
+ * A large hosted site publishes this file in place of Material's own search worker
+ * (assets/javascripts/workers/search.*.min.js), so the search box, the result list and
+ * the highlighting stay Material's; only the index changes. Material's worker loads the
+ * whole index (tens of MB for 10,000 replies); Pagefind loads the chunks a query needs.
+ *
+ * Material's messages: {type: 0 SETUP, data: {config, docs, options}} → {type: 1 READY};
+ * {type: 2 QUERY, data: query} → {type: 3 RESULT, data: {items: [[document, ...], ...]}},
+ * where a document is {location (relative to the site root), title, text (HTML with
+ * <mark data-md-highlight>), score, terms: {term: found}}.
+ */
+"use strict"
+
+const SITE = new URL("../../../", self.location.href)  // this file is assets/javascripts/workers/*.js
+const RESULTS = 10  // results whose excerpts are fetched; Material shows ten at a time
+
+let pagefind = null
+
+function load() {
+  if (!pagefind)
+    pagefind = import(new URL("pagefind/pagefind.js", SITE).href).then(async module => {
+      await module.options({ basePath: new URL("pagefind/", SITE).pathname, excerptLength: 40 })
+      await module.init()
+      return module
+    })
+  return pagefind
+}
+
+const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&#x27;": "'" }
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, ch => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[ch])
+}
+
+// Pagefind's excerpt marks matches with <mark>; everything else is made plain text
+// again and escaped, whether or not Pagefind escaped it, then marked Material's way.
+function highlight(excerpt) {
+  return excerpt
+    .replace(/<mark>/g, "\u0001").replace(/<\/mark>/g, "\u0002")
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(?:amp|lt|gt|quot|#39|#x27);/g, entity => ENTITIES[entity])
+    .split(/([\u0001\u0002])/)
+    .map(part => part === "\u0001" ? "<mark data-md-highlight>" : part === "\u0002" ? "</mark>" : escapeHtml(part))
+    .join("")
+}
+
+// Pagefind's URLs are absolute paths; Material resolves locations against the site root.
+function siteRelative(url) {
+  const path = new URL(url, SITE).pathname
+  return path.startsWith(SITE.pathname) ? path.slice(SITE.pathname.length) : path.replace(/^\//, "")
+}
+
+async function search(query) {
+  if (!query)
+    return { items: [] }
+  const module = await load()
+  const found = await module.debouncedSearch(query, {}, 0)
+  if (found === null)  // superseded by a newer query
+    return null
+  const pages = await Promise.all(found.results.slice(0, RESULTS).map(result => result.data()))
+  const terms = Object.fromEntries(query.split(/\s+/).filter(Boolean).map(term => [term, true]))
+  return {
+    items: pages.map((page, n) => [{
+      location: siteRelative(page.url),
+      title: escapeHtml((page.meta && page.meta.title) || page.url),
+      text: highlight(page.excerpt || ""),
+      score: found.results[n].score,
+      terms
+    }]),
+    total: found.results.length
+  }
+}
+
+addEventListener("message", async event => {
+  const message = event.data
+  if (message.type === 0) {
+    load().catch(() => {})  // start fetching Pagefind's entry file while the user types
+    postMessage({ type: 1 })
+  } else if (message.type === 2) {
+    try {
+      const data = await search(String(message.data || "").trim())
+      if (data !== null)
+        postMessage({ type: 3, data })
+    } catch (err) {
+      console.warn(`Search failed: ${err}`)
+      postMessage({ type: 3, data: { items: [] } })
+    }
+  }
+})
