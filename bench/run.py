@@ -1,15 +1,18 @@
 """Benchmark the generator and the site on synthetic corpora of N replies.
 
-    python bench/run.py [--sizes 1000 10000] [--build-max 1000] [--out bench/results.json]
+    python bench/run.py [--sizes 1000 10000 100000] [--build-max 10000] [--out bench/results.json]
 
 For each N it writes a corpus made from `data/replies` (varied proposers, agencies,
 sessions, dates and section order; the PDF-extraction artefacts kept, since only words
 inside lines change) and measures, each in a fresh process:
 
-- generate: wall time, replies/s, peak memory (the largest process, workers included);
-- incremental: a second generate after one reply changed;
-- build (N <= --build-max): `python -m generator build` wall time, site size, the largest
-  HTML page, and the search index a browser downloads before its first result.
+- generate: wall time from an empty cache, replies/s, peak memory (workers included), and
+  the size of the open-data export for comparison;
+- incremental: a second generate after one reply changed (the cache is warm);
+- build (N <= --build-max): `python -m generator build` wall time and peak memory (MkDocs
+  and Pagefind), site size, the largest HTML page, the search engine chosen; then Chromium
+  searches the site for a known reply: the bytes downloaded before the first result and
+  whether the reply was found.
 
 It prints a table and writes the figures, with the machine, to --out.
 """
@@ -22,11 +25,12 @@ import os
 import platform
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -93,27 +97,64 @@ def make_corpus(n: int, target: Path, seed: int = 20261121) -> Path:
 
 
 def run(args: list[str]) -> tuple[float, int, str]:
-    """Run a command; returns (seconds, peak RSS in KB of it or any process it waited for, stdout)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - started
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(args)} failed:\n{err[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest so far
-    return seconds, peak, out
+    """Run a command; returns (seconds, peak RSS in KB of it and the processes it waited
+    for — workers, Pagefind — measured for this command alone, stdout)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err, text=True,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode:
+            raise SystemExit(f"{' '.join(args)} failed:\n{err.read()[-2000:]}")
+        return seconds, usage.ru_maxrss, out.read()
 
 
 def tree_size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
+def first_search(site: Path, query: str, expected: str) -> dict:
+    """Open the home page of the built site in Chromium (served on 127.0.0.1), search for
+    `query` in the search box and wait for the first result: the bytes downloaded from
+    the first request to the first result (page, styles, scripts and search index
+    included), the seconds the result took, and whether `expected` is among the results."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import CHROMIUM, CHROMIUM_ARGS, serve_directory
+    from playwright.sync_api import sync_playwright
+
+    base, stop = serve_directory(site)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            sizes: list[int] = []
+            page.on("requestfinished", lambda r: sizes.append((r.sizes() or {}).get("responseBodySize", 0)))
+            page.goto(base + "/")
+            box = page.locator("input.md-search__input")
+            box.click()
+            box.fill(query)
+            started = time.perf_counter()
+            box.press("End")
+            page.wait_for_selector(".md-search-result__item", timeout=120_000)
+            seconds = time.perf_counter() - started
+            hrefs = page.locator(".md-search-result__item > .md-search-result__link").evaluate_all(
+                "els => els.map(e => e.getAttribute('href'))")
+            browser.close()
+    finally:
+        stop()
+    return {"search_download_mb": round(sum(sizes) / 2**20, 2), "search_s": round(seconds, 2),
+            "search_found": any(f"/{expected}/" in h for h in hrefs)}
+
+
 def bench(n: int, build: bool) -> dict:
     target = WORK / f"n{n}"
     data = make_corpus(n, target)
     docs, site = target / "docs", target / "site"
-    for path in (docs, site):
+    for path in (docs, site, target / ".cache"):
         shutil.rmtree(path, ignore_errors=True)
     shutil.copytree(ROOT / "docs", docs, ignore=lambda folder, names: [
         x for x in names if Path(folder) == ROOT / "docs" and x not in ("about.md", "assets")])
@@ -121,22 +162,31 @@ def bench(n: int, build: bool) -> dict:
     seconds, peak, _ = run([py, "-m", "generator", "generate", "-q", "--data", str(data), "--docs", str(docs)])
     row = {"replies": n, "generate_s": round(seconds, 2), "replies_per_s": round(n / seconds),
            "peak_memory_mb": round(peak / 1024)}
+    open_data = docs / "data" / "replies.json"
+    row["open_data_mb"] = round(open_data.stat().st_size / 2**20, 1)
     one = data / "replies" / "r000000.txt"
     one.write_text(one.read_text(encoding="utf-8").replace("一是", "一 是", 1), encoding="utf-8")
     seconds, _, _ = run([py, "-m", "generator", "generate", "-q", "--data", str(data), "--docs", str(docs)])
     row["incremental_s"] = round(seconds, 2)
     if build:
-        seconds, _, _ = run([py, "-m", "generator", "build", "-q", "--data", str(data), "--docs", str(docs),
-                             "--site", str(site)])
+        seconds, peak, _ = run([py, "-m", "generator", "build", "-q", "--data", str(data), "--docs", str(docs),
+                                "--site", str(site)])
         pages = list(site.rglob("*.html"))
         largest = max(pages, key=lambda p: p.stat().st_size)
         row.update({
             "build_s": round(seconds, 1),
+            "build_peak_memory_mb": round(peak / 1024),
+            "search_engine": "pagefind" if (site / "pagefind").is_dir() else "material",
             "site_mb": round(tree_size(site) / 2**20, 1),
             "largest_page_kb": round(largest.stat().st_size / 1024, 1),
             "largest_page": str(largest.relative_to(site)),
-            "search_download_mb": round((site / "search" / "search_index.json").stat().st_size / 2**20, 2),
         })
+        # A known reply: the newest-numbered one whose proposer (a person) filed no other.
+        records = json.loads(open_data.read_text(encoding="utf-8"))
+        names = Counter(r["proposer"] for r in records)
+        known = next(r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and names[r["proposer"]] == 1)
+        row["search_query"] = known["proposer"]
+        row.update(first_search(site, known["proposer"], known["id"]))
     return row
 
 
@@ -148,8 +198,10 @@ def machine() -> dict:
 
 
 COLUMNS = [("replies", "N"), ("generate_s", "generate s"), ("replies_per_s", "replies/s"),
-           ("peak_memory_mb", "peak MB"), ("incremental_s", "incremental s"), ("build_s", "build s"),
-           ("site_mb", "site MB"), ("largest_page_kb", "largest page KB"), ("search_download_mb", "search download MB")]
+           ("peak_memory_mb", "generate peak MB"), ("open_data_mb", "open data MB"),
+           ("incremental_s", "incremental s"), ("build_s", "build s"), ("build_peak_memory_mb", "build peak MB"),
+           ("site_mb", "site MB"), ("largest_page_kb", "largest page KB"), ("search_engine", "search"),
+           ("search_download_mb", "MB before 1st result"), ("search_found", "found")]
 
 
 def table(rows: list[dict]) -> str:
@@ -161,8 +213,8 @@ def table(rows: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--build-max", type=int, default=1000, help="build the site only up to this N")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--build-max", type=int, default=10000, help="build the site only up to this N")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     rows = []
