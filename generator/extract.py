@@ -188,9 +188,8 @@ def _blocks(parts: _Parts, title: str | None, keep_contacts: bool) -> tuple[list
             blocks.append(Block(BlockKind.SIGNATURE, p))
     redactions = 0
     if not keep_contacts:
-        contacts = [b for b in blocks if b.kind is BlockKind.CONTACT]
-        blocks = [b for b in blocks if b.kind is not BlockKind.CONTACT]
-        redactions = len(contacts)
+        kept = [b for b in blocks if b.kind is not BlockKind.CONTACT]
+        redactions, blocks = len(blocks) - len(kept), kept  # each contact block withheld
         # One scan of all the text rules out personal data in most replies.
         if may_have_personal("\n".join(b.text for b in blocks)):
             for n, block in enumerate(blocks):

@@ -40,19 +40,15 @@ from generator.render import USER_DICT  # the package is installed (`make .venv`
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
-def _search_plugin(config):
-    return next((p for name, p in config.plugins.items() if name.endswith("search")), None)
+def plugin(config, name: str):
+    """The configured plugin `name` (search, offline), whichever theme namespace it is in."""
+    return next((p for key, p in config.plugins.items() if key.endswith(name)), None)
 
 
 ENGINES = ("auto", "material", "pagefind")
 PAGEFIND_FROM = 2000  # replies; below this Material's index is a few MB at most
 PAGEFIND_WORKER = Path(__file__).resolve().parent / "assets" / "pagefind-worker.js"
 _engine = {"name": "material"}  # decided per build, in on_files
-
-
-def _offline(config) -> bool:
-    plugin = next((p for name, p in config.plugins.items() if name.endswith("offline")), None)
-    return bool(plugin and plugin.config.get("enabled"))
 
 
 def search_engine(config, replies: int) -> str:
@@ -62,7 +58,8 @@ def search_engine(config, replies: int) -> str:
     setting = str((config.extra or {}).get("search_engine") or "auto")
     if setting not in ENGINES:
         raise PluginError(f"extra.search_engine is {setting!r}; expected one of {', '.join(ENGINES)}")
-    if _offline(config):
+    offline = plugin(config, "offline")
+    if offline is not None and offline.config.get("enabled"):
         return "material"
     if setting == "auto":
         return "pagefind" if replies >= PAGEFIND_FROM else "material"
@@ -103,7 +100,7 @@ def on_config(config, **kwargs):
     # Loading a user dictionary adds to jieba's running totals, so a second build in one
     # process (tests, `serve`) would segment differently: start from the plain dictionary.
     jieba.dt.initialized = False
-    search = _search_plugin(config)
+    search = plugin(config, "search")
     user_dict = Path(config.docs_dir) / USER_DICT
     if search is not None and user_dict.is_file():
         # The search plugin's own on_config runs after this one and loads the dictionary.

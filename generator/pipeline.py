@@ -123,12 +123,16 @@ def load_sidecar(path: Path) -> dict:
     return out
 
 
+def _unreadable(source: str, exc: ReadError) -> Problem:
+    return Problem(source, str(exc), zh=f"文件无法读取（{exc}）")
+
+
 def _stages(data: bytes, source: str, ctx: Context) -> tuple[Reply | None, list[Problem]]:
     """decode → clean → extract → classify: what the cache keeps of one file."""
     try:
         paragraphs = clean(decode(data))
     except ReadError as exc:
-        return None, [Problem(source, str(exc), zh=f"文件无法读取（{exc}）")]
+        return None, [_unreadable(source, exc)]
     if not paragraphs:
         return None, [Problem(source, "no text", zh="文件没有文字")]
     reply, problems = extract(paragraphs, source, id_from_stem(Path(source).stem), ctx.registry, ctx.keep_contacts)
@@ -143,7 +147,7 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
     try:
         data = read_bytes(path)
     except ReadError as exc:
-        return None, [Problem(source, str(exc), zh=f"文件无法读取（{exc}）")], None
+        return None, [_unreadable(source, exc)], None
     key = cache.key(source, data)
     cached = cache.load(key)
     if cached is None:
@@ -341,14 +345,6 @@ class Writer:
         if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != manifest:
             write_atomic(manifest_path, manifest)
         return removed
-
-
-def write_outputs(files: dict[str, str], docs_dir: Path) -> tuple[list[str], list[str]]:
-    """Write `files` (path relative to docs/ → content) with a `Writer`: (written, removed)."""
-    writer = Writer(docs_dir)
-    writer.remove_temporary()
-    written = [rel for rel, content in sorted(files.items()) if writer.write(rel, content)]
-    return written, writer.finish(set(files))
 
 
 def _write_chunk(bounds: tuple[int, int]) -> tuple[list[str], list[str]]:

@@ -14,6 +14,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from .mkdocs_hooks import plugin
 from .pipeline import ROOT
 
 
@@ -37,10 +38,10 @@ def _enable_offline(config) -> None:
     """Material's offline plugin: file:// links and search without a server. Its search
     needs the iframe-worker shim, which the plugin would load from a CDN unless a local
     copy is listed first."""
-    plugin = next((p for name, p in config.plugins.items() if name.endswith("offline")), None)
-    if plugin is None:
+    offline = plugin(config, "offline")
+    if offline is None:
         raise BuildError("mkdocs.yml has no `offline` plugin: cannot build an offline archive")
-    plugin.config["enabled"] = True
+    offline.config["enabled"] = True
     config["use_directory_urls"] = False
     config["extra"]["polyfills"] = [IFRAME_WORKER_SHIM]
 
