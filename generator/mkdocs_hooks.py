@@ -12,7 +12,8 @@
   Material's own search box and result list (see `generator/assets/pagefind-worker.js`):
   on_page_content marks the searchable pages for Pagefind and takes them out of
   Material's index, on_post_build puts the Pagefind worker in place of Material's and
-  runs Pagefind. Material's index would hold every word of every reply and be downloaded
+  runs Pagefind on the marked pages, `extra.pagefind_shard_pages` at a time (see
+  `generator/pagefind_shards.py`). Material's index would hold every word of every reply and be downloaded
   whole before the first result (tens of MB at 10,000 replies); Pagefind's is split in
   chunks, and a query downloads only those it needs.
 - on_post_build: in the search index, merge one-character Han tokens into the word
@@ -26,15 +27,15 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
+from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
 from generator.render import USER_DICT  # the package is installed (`make .venv`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -48,7 +49,8 @@ def plugin(config, name: str):
 ENGINES = ("auto", "material", "pagefind")
 PAGEFIND_FROM = 2000  # replies; below this Material's index is a few MB at most
 PAGEFIND_WORKER = Path(__file__).resolve().parent / "assets" / "pagefind-worker.js"
-_engine = {"name": "material"}  # decided per build, in on_files
+_engine = {"name": "material", "pages": []}  # decided per build, in on_files; pages to index
+log = logging.getLogger("mkdocs.hooks.search")
 
 
 def search_engine(config, replies: int) -> str:
@@ -70,6 +72,7 @@ def on_files(files, config, **kwargs):
     replies = sum(1 for f in files.documentation_pages()
                   if f.src_uri.startswith("replies/") and f.src_uri.count("/") == 1 and f.src_uri != "replies/index.md")
     _engine["name"] = search_engine(config, replies)
+    _engine["pages"] = []
     if _engine["name"] == "pagefind":
         try:
             import pagefind  # noqa: F401  (the package that ships the binary)
@@ -86,6 +89,7 @@ def on_page_content(html_text, page, **kwargs):
     page.meta["search"] = {**search, "exclude": True}
     if search.get("exclude"):
         return html_text
+    _engine["pages"].append(page.file.dest_uri)
     return f"<div data-pagefind-body>\n{html_text}\n</div>"
 
 
@@ -155,22 +159,24 @@ def on_page_markdown(markdown, page, **kwargs):
     return markdown
 
 
-def _pagefind(site_dir: Path) -> None:
+def _pagefind(site_dir: Path, pages: list[str], shard_pages: int) -> None:
     workers = list((site_dir / "assets" / "javascripts" / "workers").glob("search.*.js"))
     if not workers:
         raise PluginError("Material's search worker is missing: cannot put Pagefind's in its place")
     for worker in workers:
         shutil.copyfile(PAGEFIND_WORKER, worker)
         Path(f"{worker}.map").unlink(missing_ok=True)  # the map of the replaced file
-    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site_dir), "--quiet"],
-                          capture_output=True, text=True)
-    if done.returncode:
-        raise PluginError(f"Pagefind failed: {(done.stderr or done.stdout).strip()[-2000:]}")
+    try:
+        shards = build_index(site_dir, pages, shard_pages, progress=log.info)
+    except PagefindError as exc:
+        raise PluginError(str(exc)) from None
+    log.info(f"Pagefind indexed {len(pages)} pages in {shards} shard(s)")
 
 
 def on_post_build(config, **kwargs):
     if _engine["name"] == "pagefind":
-        _pagefind(Path(config.site_dir))
+        shard_pages = int((config.extra or {}).get("pagefind_shard_pages") or SHARD_PAGES)
+        _pagefind(Path(config.site_dir), _engine["pages"], shard_pages)
     path = Path(config.site_dir) / "search" / "search_index.json"
     if not path.is_file():
         return

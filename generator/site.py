@@ -47,10 +47,11 @@ def _enable_offline(config) -> None:
 
 
 def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file: Path = ROOT / "mkdocs.yml",
-               offline: bool = False, search: str | None = None) -> list[str]:
+               offline: bool = False, search: str | None = None, extra: dict | None = None) -> list[str]:
     """Build the site; returns MkDocs' warnings. Under `strict` any warning fails.
     `offline` builds for opening from disk (see `_enable_offline`); `search` overrides
-    mkdocs.yml's `extra.search_engine` (auto | material | pagefind)."""
+    mkdocs.yml's `extra.search_engine` (auto | material | pagefind); `extra` overrides
+    other `extra` settings."""
     collector = _Collector()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
@@ -63,6 +64,7 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file
             _enable_offline(config)
         if search:
             config["extra"]["search_engine"] = search
+        config["extra"].update(extra or {})
         mkdocs_build(config)
     except (Abort, ConfigurationError) as exc:
         detail = "; ".join(collector.messages[-3:]) or str(exc)

@@ -83,14 +83,16 @@ def built_site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pagefind_site(tmp_path_factory):
     """The sample corpus built with the Pagefind search engine forced (a corpus this small
-    gets Material's search by default). Returns (site dir, generate result)."""
+    gets Material's search by default), indexed two pages at a time so that the index is
+    a merged one, as on a large site. Returns (site dir, generate result)."""
     from generator.pipeline import generate
     from generator.site import build_site
 
     work = tmp_path_factory.mktemp("pagefind")
     copy_hand_written_docs(work / "docs")
     result = generate(DATA, work / "docs")
-    build_site(work / "docs", work / "site", strict=True, search="pagefind")
+    build_site(work / "docs", work / "site", strict=True, search="pagefind",
+               extra={"pagefind_shard_pages": 2})
     return work / "site", result
 
 

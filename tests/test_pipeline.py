@@ -299,6 +299,27 @@ def test_cache_key_changes_with_registry_and_options(data_dir):
     assert fingerprint(data_dir, False) != first
 
 
+def test_cache_key_changes_with_extraction_code_only(tmp_path, monkeypatch):
+    """A change to the site's code keeps the cache; one to extraction code, or a new
+    module, empties it."""
+    import generator.cache as cache
+
+    package = tmp_path / "package"
+    package.mkdir()
+    for name in ("clean.py", "render.py", "mkdocs_hooks.py"):
+        (package / name).write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    first = cache.fingerprint(tmp_path, False)
+    (package / "render.py").write_text("x = 2\n", encoding="utf-8")
+    (package / "mkdocs_hooks.py").write_text("x = 2\n", encoding="utf-8")
+    assert cache.fingerprint(tmp_path, False) == first
+    (package / "clean.py").write_text("x = 2\n", encoding="utf-8")
+    second = cache.fingerprint(tmp_path, False)
+    assert second != first
+    (package / "new_stage.py").write_text("", encoding="utf-8")
+    assert cache.fingerprint(tmp_path, False) != second
+
+
 def test_generate_same_files_on_one_or_two_processes(tmp_path):
     from generator.pipeline import PARALLEL_FROM
 
