@@ -70,6 +70,7 @@ class DiskCache(MemoryCache):
     def __init__(self, root: Path, fingerprint: str):
         super().__init__(fingerprint)
         self.root = root
+        self._folders: set[Path] = set()  # made already: one mkdir per folder, not per entry
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / (key + SUFFIX)  # 256 folders: no folder of 100,000 files
@@ -82,7 +83,9 @@ class DiskCache(MemoryCache):
 
     def store(self, key: str, value: tuple) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -130,6 +130,9 @@ class _Line:
     squashed: str = ""  # the content with extraction spaces removed
 
 
+_SPACE_SET = frozenset(SPACES)
+
+
 def _lines(text: str) -> list[_Line]:
     out: list[_Line] = []
     gap = 0
@@ -141,17 +144,21 @@ def _lines(text: str) -> list[_Line]:
         if content[0] in _FURNITURE_START and is_page_furniture(content):
             # A page break: behaves like blank lines, not like a paragraph end.
             continue
-        lead = raw[: len(raw) - len(raw.lstrip(SPACES))]
-        wide, tabs = lead.count("\u3000"), lead.count("\t")
-        indent = wide + 2.0 * tabs + 0.5 * (len(lead) - wide - tabs)
+        if raw[0] in _SPACE_SET:
+            lead = raw[: len(raw) - len(raw.lstrip(SPACES))]
+            wide, tabs = lead.count("\u3000"), lead.count("\t")
+            indent = wide + 2.0 * tabs + 0.5 * (len(lead) - wide - tabs)
+        else:
+            indent = 0.0
         # A run of inner spaces was a visible gap in the PDF: half a character.
         if _HAS_SPACE(content):
             bare, runs = _SPACE_RUN.subn("", content)
             width = text_width(bare) + 0.5 * runs
             squashed = squash_spaces(content)
         else:
-            width, squashed = text_width(content), content
-        out.append(_Line(content, indent, raw != raw.rstrip(SPACES), gap, width, squashed=squashed))
+            width = len(content) - 0.5 * len(content.encode("ascii", "ignore"))  # text_width
+            squashed = content
+        out.append(_Line(content, indent, raw[-1] in _SPACE_SET, gap, width, False, squashed))
         gap = 0
     return out
 

@@ -288,9 +288,11 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
                       _extra_files(result, ctx, renderer)))
 
 
-def write_atomic(path: Path, content: str) -> None:
-    """Write via a temporary file and a rename, so a killed run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(path: Path, content: str, made: bool = False) -> None:
+    """Write via a temporary file and a rename, so a killed run never leaves half a file.
+    `made`: the folder exists already."""
+    if not made:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -308,6 +310,7 @@ class Writer:
 
     def __init__(self, docs_dir: Path):
         self.docs = docs_dir.resolve()
+        self._folders: dict[str, Path] = {}  # folder of a path → resolved, made: once each
 
     def remove_temporary(self) -> None:
         """Temporary files of a run killed before its rename: never a page, removed."""
@@ -317,15 +320,23 @@ class Writer:
 
     def write(self, rel: str, content: str) -> bool:
         """Write `content` to docs/`rel` unless it is there already; True if written."""
-        target = (self.docs / rel).resolve()
-        if self.docs not in target.parents:
+        folder, _, name = rel.rpartition("/")
+        parent = self._folders.get(folder)
+        if parent is None:
+            parent = (self.docs / folder).resolve()
+            if parent != self.docs and self.docs not in parent.parents:
+                raise ValueError(f"refusing to write outside {self.docs}: {rel}")
+            parent.mkdir(parents=True, exist_ok=True)
+            self._folders[folder] = parent
+        target = parent / name
+        if not name or name in (".", "..") or target.is_symlink():
             raise ValueError(f"refusing to write outside {self.docs}: {rel}")
         try:
             if target.read_text(encoding="utf-8") == content:
                 return False
         except (OSError, UnicodeDecodeError):
             pass
-        write_atomic(target, content)
+        write_atomic(target, content, made=True)
         return True
 
     def finish(self, owned: set[str]) -> list[str]:

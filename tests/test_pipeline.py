@@ -328,3 +328,24 @@ def test_generate_same_files_on_one_or_two_processes(tmp_path):
     two = generate(data, tmp_path / "two" / "docs", jobs=2)
     assert one.written == two.written and len(one.written) > PARALLEL_FROM
     assert _tree(tmp_path / "one" / "docs") == _tree(tmp_path / "two" / "docs")
+
+
+@pytest.mark.parametrize("rel", ["../outside.md", "replies/../../outside.md", "replies/link.md"])
+def test_writer_refuses_to_write_outside_docs(tmp_path, rel):
+    from generator.pipeline import Writer
+
+    docs = tmp_path / "docs"
+    (docs / "replies").mkdir(parents=True)
+    (docs / "replies" / "link.md").symlink_to(tmp_path / "outside.md")
+    with pytest.raises(ValueError, match="outside"):
+        Writer(docs).write(rel, "text")
+    assert not (tmp_path / "outside.md").exists()
+
+
+def test_writer_writes_changed_files_only(tmp_path):
+    from generator.pipeline import Writer
+
+    writer = Writer(tmp_path / "docs")
+    assert writer.write("a/b/c.md", "one") and not writer.write("a/b/c.md", "one")
+    assert writer.write("a/b/c.md", "two") and writer.write("top.md", "x")
+    assert (tmp_path / "docs" / "a" / "b" / "c.md").read_text(encoding="utf-8") == "two"
