@@ -117,6 +117,13 @@ def tree_size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
+def known_reply(records: list[dict]) -> dict:
+    """A reply a search must find (open-data record): the newest-numbered one whose
+    proposer, a person, filed no other, so that the proposer's name is the query."""
+    names = Counter(r["proposer"] for r in records)
+    return next(r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and names[r["proposer"]] == 1)
+
+
 def first_search(site: Path, query: str, expected: str) -> dict:
     """Open the home page of the built site in Chromium (served on 127.0.0.1), search for
     `query` in the search box and wait for the first result: the bytes downloaded from
@@ -181,10 +188,7 @@ def bench(n: int, build: bool) -> dict:
             "largest_page_kb": round(largest.stat().st_size / 1024, 1),
             "largest_page": str(largest.relative_to(site)),
         })
-        # A known reply: the newest-numbered one whose proposer (a person) filed no other.
-        records = json.loads(open_data.read_text(encoding="utf-8"))
-        names = Counter(r["proposer"] for r in records)
-        known = next(r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and names[r["proposer"]] == 1)
+        known = known_reply(json.loads(open_data.read_text(encoding="utf-8")))
         row["search_query"] = known["proposer"]
         row.update(first_search(site, known["proposer"], known["id"]))
     return row

@@ -216,11 +216,12 @@ def test_generate_killed_midway_leaves_no_partial_file(tmp_path):
     generate(data, complete)
     docs = tmp_path / "docs"
     proc = subprocess.Popen([sys.executable, "-m", "generator", "generate", "-q", "--data", str(data),
-                             "--docs", str(docs)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                             "--docs", str(docs)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list((docs / "replies").glob("*.md")) if (docs / "replies").exists() else []) < 50:
         time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, as a cancelled CI job
     proc.wait()
     written = [p for p in docs.rglob("*") if p.is_file() and not p.name.endswith(".tmp")]
     assert 50 <= len(written) < len(list(complete.rglob("*")))  # really killed mid-way
