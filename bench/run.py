@@ -124,34 +124,42 @@ def known_reply(records: list[dict]) -> dict:
     return next(r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and names[r["proposer"]] == 1)
 
 
-def first_search(site: Path, query: str, expected: str) -> dict:
+def first_search(site: Path, query: str, expected: str, browser=None) -> dict:
     """Open the home page of the built site in Chromium (served on 127.0.0.1), search for
     `query` in the search box and wait for the first result: the bytes downloaded from
     the first request to the first result (page, styles, scripts and search index
-    included), the seconds the result took, and whether `expected` is among the results."""
+    included), the seconds the result took, and whether `expected` is among the results.
+    `browser`: a Playwright browser to use (the tests'); else one is launched."""
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import CHROMIUM, CHROMIUM_ARGS, serve_directory
-    from playwright.sync_api import sync_playwright
 
-    base, stop = serve_directory(site)
-    try:
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            sizes: list[int] = []
-            page.on("requestfinished", lambda r: sizes.append((r.sizes() or {}).get("responseBodySize", 0)))
-            page.goto(base + "/")
-            box = page.locator("input.md-search__input")
-            box.click()
-            box.fill(query)
-            started = time.perf_counter()
-            box.press("End")
-            page.wait_for_selector(".md-search-result__item", timeout=120_000)
-            seconds = time.perf_counter() - started
-            hrefs = page.locator(".md-search-result__item > .md-search-result__link").evaluate_all(
-                "els => els.map(e => e.getAttribute('href'))")
-            browser.close()
+            launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                return first_search(site, query, expected, launched)
+            finally:
+                launched.close()
+    base, stop = serve_directory(site)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sizes: list[int] = []
+        page.on("requestfinished", lambda r: sizes.append((r.sizes() or {}).get("responseBodySize", 0)))
+        page.goto(base + "/")
+        box = page.locator("input.md-search__input")
+        box.click()
+        box.fill(query)
+        started = time.perf_counter()
+        box.press("End")
+        page.wait_for_selector(".md-search-result__item", timeout=120_000)
+        seconds = time.perf_counter() - started
+        hrefs = page.locator(".md-search-result__item > .md-search-result__link").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
     finally:
+        context.close()
         stop()
     return {"search_download_mb": round(sum(sizes) / 2**20, 2), "search_s": round(seconds, 2),
             "search_found": any(f"/{expected}/" in h for h in hrefs)}

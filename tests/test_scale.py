@@ -103,9 +103,9 @@ def test_scale_build_picks_pagefind_and_keeps_pages_small(large_site):
 
 
 @pytest.mark.large
-def test_scale_search_finds_known_reply_within_2_mb(large_site):
+def test_scale_search_finds_known_reply_within_2_mb(large_site, browser):
     bench, site, docs = large_site
     known = bench.known_reply(json.loads((docs / "data" / "replies.json").read_text(encoding="utf-8")))
-    found = bench.first_search(site, known["proposer"], known["id"])
+    found = bench.first_search(site, known["proposer"], known["id"], browser)
     assert found["search_found"], (known["proposer"], known["id"], found)
     assert found["search_download_mb"] <= SEARCH_MB, found
