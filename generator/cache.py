@@ -26,6 +26,19 @@ NOT_EXTRACTION = frozenset({"__main__.py", "archive.py", "charts.py", "check.py"
                             "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "site.py"})
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` (its folder exists) via a temporary file and a rename, so a
+    killed run never leaves half a file. The generated docs are written this way too."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def fingerprint(data_dir: Path, keep_contacts: bool) -> str:
     """Everything an extraction result depends on besides its own file."""
     digest = hashlib.sha256()
@@ -86,14 +99,7 @@ class DiskCache(MemoryCache):
         if path.parent not in self._folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(path.parent)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def prune(self, used: set[str]) -> int:
         """Remove the entries this run did not use (sources changed or gone); how many."""

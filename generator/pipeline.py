@@ -13,7 +13,6 @@ import multiprocessing
 import os
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from .cache import DiskCache, MemoryCache, fingerprint
+from .cache import DiskCache, MemoryCache, fingerprint, write_atomic
 from .check import report
 from .classify import Classifier
 from .clean import clean
@@ -40,7 +39,7 @@ from .text import FIELD_CLEANERS, id_from_stem
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 MANIFEST = ".generated.json"  # which files under docs/ the generator owns
-TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # write_atomic's temporary files
+TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # cache.write_atomic's temporary files
 
 
 @dataclass
@@ -288,21 +287,6 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
                       _extra_files(result, ctx, renderer)))
 
 
-def write_atomic(path: Path, content: str, made: bool = False) -> None:
-    """Write via a temporary file and a rename, so a killed run never leaves half a file.
-    `made`: the folder exists already."""
-    if not made:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class Writer:
     """Writes generated files under docs/: only those whose content changed, each
     atomically, never outside docs/; then removes what the last run wrote and this one
@@ -336,7 +320,7 @@ class Writer:
                 return False
         except (OSError, UnicodeDecodeError):
             pass
-        write_atomic(target, content, made=True)
+        write_atomic(target, content.encode("utf-8"))
         return True
 
     def finish(self, owned: set[str]) -> list[str]:
@@ -354,7 +338,8 @@ class Writer:
                 removed.append(rel)
         manifest = json.dumps(sorted(owned), ensure_ascii=False, indent=1) + "\n"
         if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != manifest:
-            write_atomic(manifest_path, manifest)
+            self.docs.mkdir(parents=True, exist_ok=True)
+            write_atomic(manifest_path, manifest.encode("utf-8"))
         return removed
 
 
