@@ -24,6 +24,7 @@ import heapq
 import itertools
 import json
 import multiprocessing
+import operator
 import os
 import shutil
 import subprocess
@@ -277,10 +278,6 @@ def _joined(streams: list[Iterator[tuple]]) -> Iterator[list]:
         yield [word, pages, [[form, v_list] for form, (v_list, _) in variants.items()]]
 
 
-def _first(item):
-    return item[0]
-
-
 def _extend(pages: list, last: int, offset: int, more: list) -> int:
     """Append a shard's page list (differences, numbered from 0 in its shard) to `pages`,
     whose last page is `last`; returns the new last page number."""
@@ -292,16 +289,12 @@ def _extend(pages: list, last: int, offset: int, more: list) -> int:
     return first + sum(map(_first, more[1:]))
 
 
+_first = operator.itemgetter(0)  # a stream item's word; a page's number
+_locs, _meta_locs = operator.itemgetter(1), operator.itemgetter(2)  # a page's positions
+
+
 def _size(pages: list) -> int:
     return sum(map(len, map(_locs, pages))) + sum(map(len, map(_meta_locs, pages))) + len(pages)
-
-
-def _locs(page):
-    return page[1]
-
-
-def _meta_locs(page):
-    return page[2]
 
 
 def _chunked(words: Iterator[list]) -> Iterator[list]:
@@ -321,11 +314,7 @@ def _trim_ranges(chunks: list[list]) -> None:
     """Pagefind's chunk_meta: neighbouring ranges are cut to the shortest telling prefixes."""
     for left, right in itertools.pairwise(chunks):
         a, b = left[1], right[0]
-        common = 0
-        for x, y in zip(a, b):
-            if x != y:
-                break
-            common += 1
+        common = len(os.path.commonprefix((a, b)))
         a_prefix, b_prefix = a[:common + 1], b[:common + 1]
         if a_prefix >= left[0]:
             left[1] = a_prefix
