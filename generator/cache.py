@@ -14,29 +14,17 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
-SUFFIX = ".pickle"
+DB_NAME = "extractions.sqlite3"
+_INHERITED: list = []  # connections a forked process got from its parent (see DiskCache)
 # Modules of the later stages (index, render, site) and the command line: what an
 # extraction result cannot depend on. Every other module counts, new ones included.
 NOT_EXTRACTION = frozenset({"__main__.py", "archive.py", "charts.py", "check.py", "cli.py", "index.py",
                             "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "site.py"})
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` (its folder exists) via a temporary file and a rename, so a
-    killed run never leaves half a file. The generated docs are written this way too."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def fingerprint(data_dir: Path, keep_contacts: bool) -> str:
@@ -54,58 +42,122 @@ def fingerprint(data_dir: Path, keep_contacts: bool) -> str:
 
 
 class MemoryCache:
-    """The cache of a run that keeps nothing: results live in memory for the run only."""
+    """The cache of a run that keeps nothing: results live in memory for the run only.
+
+    Entries are stored pickled (`dumps`), as a worker process sends them, so that a body
+    costs its bytes, not its objects, until its page is rendered."""
 
     persistent = False
 
     def __init__(self, fingerprint: str = ""):
         self._fingerprint = fingerprint.encode()
-        self._items: dict[str, tuple] = {}
+        self._items: dict[str, bytes] = {}
 
     def key(self, name: str, data: bytes) -> str:
         return hashlib.sha256(self._fingerprint + name.encode() + b"\0" + data).hexdigest()[:40]
 
     def load(self, key: str):
-        return self._items.get(key)
+        blob = self._items.get(key)
+        return None if blob is None else pickle.loads(blob)
 
-    def store(self, key: str, value: tuple) -> None:
-        self._items[key] = value
+    def store(self, key: str, blob: bytes) -> None:
+        """Keep `blob`, a value pickled by `dumps`."""
+        self._items[key] = blob
+
+    def flush(self) -> None:
+        """Make every stored entry visible to processes forked from now on."""
 
     def prune(self, used: set[str]) -> int:
         return 0
 
 
+def dumps(value) -> bytes:
+    """A cache value as the caches keep it."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class DiskCache(MemoryCache):
-    """One pickle per source under `root`, written atomically; shared by worker processes."""
+    """Every entry in one SQLite file under `root`, kept between runs.
+
+    One file, not one per source: creating tens of thousands of small files costs more
+    than the extraction it saves on some file systems. Written by one process (the run's
+    main process; workers send it their results) and read by any (WAL mode), each process
+    on its own connection, since SQLite connections must not cross a fork."""
 
     persistent = True
+    COMMIT_EVERY = 500  # entries per transaction: few commits, and little lost if killed
 
     def __init__(self, root: Path, fingerprint: str):
         super().__init__(fingerprint)
         self.root = root
-        self._folders: set[Path] = set()  # made already: one mkdir per folder, not per entry
+        self.path = root / DB_NAME
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0  # the process that opened `_db`
+        self._pending = 0
 
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / (key + SUFFIX)  # 256 folders: no folder of 100,000 files
+    def __getstate__(self):  # sent to a spawned worker: without the connection
+        return {**self.__dict__, "_db": None, "_pid": 0}
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
+        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        return db
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            if self._db is not None:
+                _INHERITED.append(self._db)  # the parent's: neither used nor closed here
+            self.root.mkdir(parents=True, exist_ok=True)
+            try:
+                self._db = self._open()
+            except sqlite3.DatabaseError:  # not a database (damaged, or something else): start again
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                self._db = self._open()
+            self._pid, self._pending = os.getpid(), 0
+        return self._db
 
     def load(self, key: str):
         try:
-            return pickle.loads(self._path(key).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None  # missing, or written by other code: extract again
+            row = self._connection().execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            return None if row is None else pickle.loads(row[0])
+        except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                TypeError, ValueError, IndexError):
+            return None  # missing, damaged, or written by other code: extract again
 
-    def store(self, key: str, value: tuple) -> None:
-        path = self._path(key)
-        if path.parent not in self._folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(path.parent)
-        write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    def store(self, key: str, blob: bytes) -> None:
+        db = self._connection()
+        if not db.in_transaction:
+            db.execute("BEGIN")
+        db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (key, blob))
+        self._pending += 1
+        if self._pending >= self.COMMIT_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._db is not None and self._pid == os.getpid() and self._db.in_transaction:
+            self._db.execute("COMMIT")
+        self._pending = 0
+
+    def close(self) -> None:
+        self.flush()
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db, self._pid = None, 0
 
     def prune(self, used: set[str]) -> int:
         """Remove the entries this run did not use (sources changed or gone); how many."""
-        removed = 0
-        for path in self.root.glob("??/*"):
-            if path.name.removesuffix(SUFFIX) not in used:
-                path.unlink(missing_ok=True)
-                removed += 1
+        self.flush()
+        db = self._connection()
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+        db.execute("BEGIN")
+        db.execute("DELETE FROM used")
+        db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used))
+        removed = db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)").rowcount
+        db.execute("COMMIT")
+        free, pages = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("freelist_count", "page_count"))
+        if free > pages // 2:  # mostly removed entries: give the space back
+            db.execute("VACUUM")
         return removed

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import re
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from .cache import DiskCache, MemoryCache, fingerprint, write_atomic
+from .cache import DiskCache, MemoryCache, dumps, fingerprint
 from .check import report
 from .classify import Classifier
 from .clean import clean
@@ -39,7 +40,21 @@ from .text import FIELD_CLEANERS, id_from_stem
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 MANIFEST = ".generated.json"  # which files under docs/ the generator owns
-TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # cache.write_atomic's temporary files
+TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # write_atomic's temporary files
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` (its folder exists) via a temporary file and a rename, so a
+    killed run never leaves half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
 
 
 @dataclass
@@ -140,32 +155,34 @@ def _stages(data: bytes, source: str, ctx: Context) -> tuple[Reply | None, list[
     return reply, problems
 
 
-def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None, list[Problem], str | None]:
-    """`process`, with the cache key of the file (None when it could not be read)."""
+def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None, list[Problem], str | None, bytes | None]:
+    """`process`, with the cache key of the file (None when it could not be read) and,
+    when the stages ran (the cache did not have it), their result pickled for the cache."""
     source = path.name
     try:
         data = read_bytes(path)
     except ReadError as exc:
-        return None, [_unreadable(source, exc)], None
+        return None, [_unreadable(source, exc)], None, None
     key = cache.key(source, data)
     cached = cache.load(key)
+    fresh = None
     if cached is None:
         cached = _stages(data, source, ctx)
-        cache.store(key, cached)
+        fresh = dumps(cached)
     reply, problems = cached
     sidecar = path.with_suffix(".yml")
     if reply is None or not sidecar.exists():
-        return reply, problems, key
+        return reply, problems, key, fresh
     try:
         overrides = load_sidecar(sidecar)  # read every run: cheap, and not in the cache key
     except ValueError as exc:
-        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）")], key
-    return replace(reply, **overrides), problems, key
+        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）")], key, fresh
+    return replace(reply, **overrides), problems, key, fresh
 
 
 def process(path: Path, ctx: Context, cache: MemoryCache | None = None) -> tuple[Reply | None, list[Problem]]:
     """One source file → its Reply (or None) and its problems. Never raises for bad input."""
-    reply, problems, _ = _process(path, ctx, cache or MemoryCache())
+    reply, problems, _, _ = _process(path, ctx, cache or MemoryCache())
     return reply, problems
 
 
@@ -192,14 +209,14 @@ def _init_worker(data_dir: Path, keep_contacts: bool, cache: MemoryCache) -> Non
 
 
 def _process_in_worker(path: Path):
-    reply, problems, key = _process(path, _WORKER.ctx, _WORKER.cache)
-    if reply is not None and _WORKER.cache.persistent:
-        reply = replace(reply, blocks=())  # the body waits in the cache; only metadata travels
-    return reply, problems, key
+    reply, problems, key, fresh = _process(path, _WORKER.ctx, _WORKER.cache)
+    if reply is not None:
+        reply = replace(reply, blocks=())  # the body travels pickled in `fresh`, or waits in the cache
+    return reply, problems, key, fresh
 
 
 def _processed(paths: list[Path], data_dir: Path, ctx: Context, cache: MemoryCache, jobs: int):
-    """(reply, problems, key) for each path, in the order of `paths`, on `jobs` processes."""
+    """(reply, problems, key, fresh) for each path, in the order of `paths`, on `jobs` processes."""
     if jobs <= 1 or len(paths) < PARALLEL_FROM:
         yield from (_process(path, ctx, cache) for path in paths)
         return
@@ -221,10 +238,12 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     owner: dict[str, str] = {}
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     processed = _processed(paths, data_dir, ctx, cache, jobs)
-    for number, (path, (reply, problems, key)) in enumerate(zip(paths, processed), 1):
+    for number, (path, (reply, problems, key, fresh)) in enumerate(zip(paths, processed), 1):
         result.problems.extend(problems)
         if key:
             result.used.add(key)
+        if fresh is not None:
+            cache.store(key, fresh)  # here, not in the workers: one process writes the cache
         if progress and (number % 1000 == 0 or number == len(paths)):
             progress(f"read {number}/{len(paths)} replies")
         if reply is None:
@@ -236,11 +255,10 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
             continue
         owner[reply.id] = reply.source
         if reply.blocks:
-            if not cache.persistent:
-                cache.store(key, (reply, problems))  # a worker's memory cache died with it
-            reply = replace(reply, blocks=())
+            reply = replace(reply, blocks=())  # the body waits in the cache
         result.keys[reply.id] = key
         (result.withheld if reply.publish == "none" else result.replies).append(reply)
+    cache.flush()  # before render workers are forked: they read the bodies
     result.seconds = time.perf_counter() - started
     return result
 
@@ -409,6 +427,7 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress)
     result.removed = writer.finish(owned)
     cache.prune(result.used)
+    cache.close()
     result.seconds = time.perf_counter() - started
     return result
 

@@ -259,9 +259,16 @@ def _tree(root):
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_cache_regenerate_after_change_equals_fresh_run(data_dir, tmp_path):
-    from generator.cache import SUFFIX
+def _cache_entries(cache_dir):
+    import sqlite3
 
+    from generator.cache import DB_NAME
+
+    with sqlite3.connect(cache_dir / DB_NAME) as db:
+        return [key for key, in db.execute("SELECT key FROM entries ORDER BY key")]
+
+
+def test_cache_regenerate_after_change_equals_fresh_run(data_dir, tmp_path):
     docs, cache = tmp_path / "docs", tmp_path / "cache"
     generate(data_dir, docs, cache_dir=cache)
     changed = data_dir / "replies" / f"{seed('002').stem}.txt"
@@ -274,20 +281,39 @@ def test_cache_regenerate_after_change_equals_fresh_run(data_dir, tmp_path):
     assert _tree(docs) == _tree(fresh)
     assert "首先" in (docs / "replies" / f"{seed('002').stem}.md").read_text(encoding="utf-8")
     # One entry per source: the stale entries of the changed and the removed file are gone.
-    assert len(list(cache.rglob(f"*{SUFFIX}"))) == 4
+    assert len(_cache_entries(cache)) == 4
 
 
 def test_cache_corrupt_or_foreign_entry_is_extracted_again(data_dir, tmp_path):
-    from generator.cache import SUFFIX
+    import sqlite3
+
+    from generator.cache import DB_NAME
 
     docs, cache = tmp_path / "docs", tmp_path / "cache"
     generate(data_dir, docs, cache_dir=cache)
     before = _tree(docs)
-    entries = sorted(cache.rglob(f"*{SUFFIX}"))
-    entries[0].write_bytes(b"not a pickle")
-    entries[1].write_bytes(b"")
+    keys = _cache_entries(cache)
+    with sqlite3.connect(cache / DB_NAME) as db:
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (b"not a pickle", keys[0]))
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (b"", keys[1]))
     result = generate(data_dir, docs, cache_dir=cache)
     assert not result.written and _tree(docs) == before
+    assert len(_cache_entries(cache)) == 5
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a database at all" * 100])
+def test_cache_file_damaged_is_started_again(data_dir, tmp_path, damage):
+    from generator.cache import DB_NAME
+
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    generate(data_dir, docs, cache_dir=cache)
+    before = _tree(docs)
+    for extra in cache.glob(f"{DB_NAME}-*"):
+        extra.unlink()
+    (cache / DB_NAME).write_bytes(damage)
+    result = generate(data_dir, docs, cache_dir=cache)
+    assert not result.errors and not result.written and _tree(docs) == before
+    assert len(_cache_entries(cache)) == 5
 
 
 def test_cache_key_changes_with_registry_and_options(data_dir):
