@@ -38,6 +38,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "out"
+# The outputs of the last run go here and are deleted at the end: on ext4, creating files
+# just after deleting tens of thousands costs several times more (the kernel is still
+# freeing them), which would be charged to the cold generate measured next.
+TRASH = WORK / "trash"
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红春晖玉兰海燕晓东宇浩然子涵欣怡梓轩思远"
@@ -167,10 +171,11 @@ def first_search(site: Path, query: str, expected: str, browser=None) -> dict:
 
 def bench(n: int, build: bool) -> dict:
     target = WORK / f"n{n}"
-    data = make_corpus(n, target)
     docs, site = target / "docs", target / "site"
-    for path in (docs, site, target / ".cache"):
-        shutil.rmtree(path, ignore_errors=True)
+    for path in (target / "data", docs, site, target / ".cache"):
+        if path.exists():  # deleted after the measurements (see `TRASH`)
+            path.rename(TRASH / f"{n}-{path.name}-{time.time_ns()}")
+    data = make_corpus(n, target)
     shutil.copytree(ROOT / "docs", docs, ignore=lambda folder, names: [
         x for x in names if Path(folder) == ROOT / "docs" and x not in ("about.md", "assets")])
     py = sys.executable
@@ -230,9 +235,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     rows = []
-    for n in args.sizes:
-        print(f"N = {n} …", file=sys.stderr, flush=True)
-        rows.append(bench(n, build=n <= args.build_max))
+    TRASH.mkdir(parents=True, exist_ok=True)
+    try:
+        for n in args.sizes:
+            print(f"N = {n} …", file=sys.stderr, flush=True)
+            rows.append(bench(n, build=n <= args.build_max))
+    finally:
+        shutil.rmtree(TRASH, ignore_errors=True)
     info = machine()
     args.out.write_text(json.dumps({"machine": info, "results": rows}, ensure_ascii=False, indent=1) + "\n",
                         encoding="utf-8")

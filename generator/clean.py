@@ -102,12 +102,15 @@ def _is_latin(ch: str) -> bool:
 
 _SPACE_RUN = re.compile(f"[{SPACES}]+")
 _HAS_SPACE = re.compile(f"[{SPACES}]").search
+# A whole run of spaces (possessive, from its first space) that is not between two
+# printable ASCII characters: PDF extraction put it there. The runs left are real.
+_EXTRACTION_RUN = re.compile(f"(?<![{SPACES}])(?:(?<![!-~])[{SPACES}]++|[{SPACES}]++(?![!-~]))")
 
 
-def _squashed_run(match: re.Match) -> str:
-    start, end, text = match.start(), match.end(), match.string
-    between_ascii = start and end < len(text) and "!" <= text[start - 1] <= "~" and "!" <= text[end] <= "~"
-    return " " if between_ascii else ""
+def _squash(text: str) -> tuple[str, int]:
+    """`squash_spaces(text)` and the number of space runs it removed."""
+    text, removed = _EXTRACTION_RUN.subn("", text)
+    return (_SPACE_RUN.sub(" ", text) if _HAS_SPACE(text) else text), removed
 
 
 def squash_spaces(text: str) -> str:
@@ -116,7 +119,7 @@ def squash_spaces(text: str) -> str:
     A space survives (as one ASCII space) only between two printable ASCII characters, as
     in `Windows 10`; next to a CJK character or full-width punctuation it goes.
     """
-    return _SPACE_RUN.sub(_squashed_run, text) if _HAS_SPACE(text) else text
+    return _squash(text)[0] if _HAS_SPACE(text) else text
 
 
 @dataclass(slots=True)
@@ -152,9 +155,9 @@ def _lines(text: str) -> list[_Line]:
             indent = 0.0
         # A run of inner spaces was a visible gap in the PDF: half a character.
         if _HAS_SPACE(content):
-            bare, runs = _SPACE_RUN.subn("", content)
-            width = text_width(bare) + 0.5 * runs
-            squashed = squash_spaces(content)
+            # Each removed run counts half a character; a kept one is its ASCII space.
+            squashed, removed = _squash(content)
+            width = text_width(squashed) + 0.5 * removed
         else:
             width = len(content) - 0.5 * len(content.encode("ascii", "ignore"))  # text_width
             squashed = content
