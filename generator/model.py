@@ -107,7 +107,7 @@ class Proposer(Key):
     section = "proposers"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a run holds one per reply (100,000 and more)
 class Reply:
     """One reply, extracted and cleaned. Field names are those of the open data.
 
@@ -160,7 +160,7 @@ class Reply:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong with one source file; `error` problems skip the reply."""
 

@@ -8,6 +8,7 @@ A bad reply is reported with its file name and skipped; the others go on.
 
 from __future__ import annotations
 
+import filecmp
 import json
 import multiprocessing
 import os
@@ -16,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -34,7 +35,7 @@ from .index import Index, build_index
 from .model import Problem, Reply
 from .read import ReadError, decode, read_bytes
 from .registry import AgencyRegistry, load_themes
-from .render import USER_DICT, Renderer, jieba_user_dict, open_data_csv, open_data_json
+from .render import USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces
 from .text import FIELD_CLEANERS, id_from_stem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,9 +264,9 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     return result
 
 
-def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str]]:
+def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | Iterator[str]]]:
     """The generated files that are not pages of replies or keys: the quality report,
-    the search dictionary and the open data."""
+    the search dictionary and the open data (in pieces: it grows with the archive)."""
     published = {r.id for r in result.replies}
     withheld = {r.source for r in result.withheld}
     entries = [e for e in report(result) if e.source not in withheld]  # withheld: not even named
@@ -281,8 +282,8 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     themes = [t.name for t in ctx.classifier.themes] + list(ctx.classifier.keywords)
     yield USER_DICT, jieba_user_dict(agencies + themes + [p.name for p in result.index.proposers])
     # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
-    yield "data/replies.json", open_data_json(result.replies)
-    yield "data/replies.csv", open_data_csv(result.replies)
+    yield "data/replies.json", open_data_json_pieces(result.replies)
+    yield "data/replies.csv", open_data_csv_pieces(result.replies)
 
 
 def _reply_files(result: RunResult, renderer: Renderer, replies: list[Reply]) -> Iterator[tuple[str, str]]:
@@ -301,8 +302,9 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     `generate` writes them as they are rendered)."""
     renderer = _renderer(result, ctx, templates)
     replies = sorted(result.replies, key=lambda r: r.id)
-    return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(),
-                      _extra_files(result, ctx, renderer)))
+    extra = ((rel, content if isinstance(content, str) else "".join(content))
+             for rel, content in _extra_files(result, ctx, renderer))
+    return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(), extra))
 
 
 class Writer:
@@ -320,8 +322,38 @@ class Writer:
             if TEMP_NAME.match(stale.name) and stale.is_file():
                 stale.unlink()
 
-    def write(self, rel: str, content: str) -> bool:
-        """Write `content` to docs/`rel` unless it is there already; True if written."""
+    def write(self, rel: str, content: str | Iterable[str]) -> bool:
+        """Write `content` to docs/`rel` unless it is there already; True if written.
+        `content`: the text, or its pieces in order (for files too large to hold whole)."""
+        target = self._target(rel)
+        if not isinstance(content, str):
+            return self._write_pieces(target, content)
+        try:
+            if target.read_text(encoding="utf-8") == content:
+                return False
+        except (OSError, UnicodeDecodeError):
+            pass
+        write_atomic(target, content.encode("utf-8"))
+        return True
+
+    @staticmethod
+    def _write_pieces(target: Path, pieces: Iterable[str]) -> bool:
+        """Write the pieces to a temporary file; it replaces `target` if it differs."""
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with open(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(pieces)
+            if target.is_file() and filecmp.cmp(tmp, target, shallow=False):
+                os.unlink(tmp)
+                return False
+            os.replace(tmp, target)
+            return True
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _target(self, rel: str) -> Path:
+        """docs/`rel`, its folder made; refuses a path outside docs/ or a symlink."""
         folder, _, name = rel.rpartition("/")
         parent = self._folders.get(folder)
         if parent is None:
@@ -333,13 +365,7 @@ class Writer:
         target = parent / name
         if not name or name in (".", "..") or target.is_symlink():
             raise ValueError(f"refusing to write outside {self.docs}: {rel}")
-        try:
-            if target.read_text(encoding="utf-8") == content:
-                return False
-        except (OSError, UnicodeDecodeError):
-            pass
-        write_atomic(target, content.encode("utf-8"))
-        return True
+        return target
 
     def finish(self, owned: set[str]) -> list[str]:
         """Remove files the last run owned and this one did not; record `owned`."""

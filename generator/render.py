@@ -23,7 +23,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -327,20 +327,42 @@ def jieba_user_dict(words) -> str:
     return "".join(f"{w} {USER_DICT_FREQ}\n" for w in sorted(clean) if len(w) > 1)
 
 
+def _by_id(reply: Reply) -> str:
+    return reply.id
+
+
+def open_data_json_pieces(replies: list[Reply]) -> Iterator[str]:
+    """The JSON export, in pieces of one record: the same text as `json.dumps` of the
+    list with `indent=1`, without ever holding it whole (it grows with the archive)."""
+    yield "["
+    for number, reply in enumerate(sorted(replies, key=_by_id)):
+        record = json.dumps(reply.record(), ensure_ascii=False, indent=1)
+        # One level deeper inside the list; JSON strings hold no raw line break.
+        yield ("\n " if number == 0 else ",\n ") + record.replace("\n", "\n ")
+    yield "\n]\n" if replies else "]\n"
+
+
+def open_data_csv_pieces(replies: list[Reply], rows_per_piece: int = 1000) -> Iterator[str]:
+    """The CSV export in pieces of `rows_per_piece` rows."""
+    out = io.StringIO()
+    out.write("\ufeff")  # a BOM so that spreadsheet programs read the Chinese text as UTF-8
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(Reply.FIELDS)
+    for number, reply in enumerate(sorted(replies, key=_by_id), 1):
+        writer.writerow(
+            LIST_SEPARATOR.join(v) if isinstance(v, list) else ("" if v is None else v)
+            for v in reply.record().values()
+        )
+        if number % rows_per_piece == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
 def open_data_json(replies: list[Reply]) -> str:
-    records = [r.record() for r in sorted(replies, key=lambda r: r.id)]
-    return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    return "".join(open_data_json_pieces(replies))
 
 
 def open_data_csv(replies: list[Reply]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(Reply.FIELDS)
-    for reply in sorted(replies, key=lambda r: r.id):
-        record = reply.record()
-        writer.writerow(
-            LIST_SEPARATOR.join(v) if isinstance(v, list) else ("" if v is None else v)
-            for v in record.values()
-        )
-    # A BOM so that spreadsheet programs read the Chinese text as UTF-8.
-    return "\ufeff" + out.getvalue()
+    return "".join(open_data_csv_pieces(replies))

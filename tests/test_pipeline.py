@@ -376,3 +376,23 @@ def test_writer_writes_changed_files_only(tmp_path):
     assert writer.write("a/b/c.md", "one") and not writer.write("a/b/c.md", "one")
     assert writer.write("a/b/c.md", "two") and writer.write("top.md", "x")
     assert (tmp_path / "docs" / "a" / "b" / "c.md").read_text(encoding="utf-8") == "two"
+
+
+def test_writer_pieces_written_whole_and_changed_only(tmp_path):
+    from generator.pipeline import Writer
+
+    writer = Writer(tmp_path / "docs")
+    assert writer.write("data/x.csv", iter(["a,", "b\n", "中文\n"]))
+    assert (tmp_path / "docs" / "data" / "x.csv").read_text(encoding="utf-8") == "a,b\n中文\n"
+    assert not writer.write("data/x.csv", iter(["a,b\n", "中文\n"]))
+    assert writer.write("data/x.csv", iter(["a,b\n"]))
+    assert (tmp_path / "docs" / "data" / "x.csv").read_text(encoding="utf-8") == "a,b\n"
+
+    def failing():
+        yield "half"
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        writer.write("data/x.csv", failing())
+    assert (tmp_path / "docs" / "data" / "x.csv").read_text(encoding="utf-8") == "a,b\n"
+    assert [p.name for p in (tmp_path / "docs" / "data").iterdir()] == ["x.csv"]  # no temporary left

@@ -9,7 +9,7 @@ from mkdocs.utils.meta import get_data
 
 from generator.model import Block, BlockKind, Reply
 from generator.pipeline import collect, render_all
-from generator.render import Renderer, md_escape, open_data_csv, open_data_json
+from generator.render import Renderer, md_escape, open_data_csv, open_data_csv_pieces, open_data_json
 
 from conftest import DATA, ROOT
 
@@ -122,6 +122,24 @@ def test_render_summary_shows_card_and_headings_only():
     assert "## 一、关于甲" in page and "正文不公开" not in page and "您在" not in page
 
 
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_open_data_json_pieces_equal_one_dump(run, count):
+    """Written record by record, the export is the text `json.dumps` makes of the list."""
+    result, _ = run
+    replies = [make_reply(id=f"r{n}", title=f"关于“{n}”的\\答复\n", co_agencies=("甲", "乙"))
+               for n in range(count)] + result.replies
+    records = [r.record() for r in sorted(replies, key=lambda r: r.id)]
+    assert open_data_json(replies) == json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+
+
+def test_open_data_csv_pieces_any_size_same_text(run):
+    result, _ = run
+    pieces = list(open_data_csv_pieces(result.replies, rows_per_piece=2))
+    assert len(pieces) == len(result.replies) // 2 + 1
+    assert "".join(pieces) == open_data_csv(result.replies)
+    assert len(list(csv.reader(io.StringIO("".join(pieces))))) == len(result.replies) + 1
+
+
 def test_open_data_empty_corpus():
-    assert json.loads(open_data_json([])) == []
+    assert json.loads(open_data_json([])) == [] and open_data_json([]) == json.dumps([]) + "\n"
     assert open_data_csv([]).lstrip("\ufeff").strip() == ",".join(Reply.FIELDS)
