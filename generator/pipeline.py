@@ -226,6 +226,19 @@ def _processed(paths: list[Path], data_dir: Path, ctx: Context, cache: MemoryCac
         yield from pool.map(_process_in_worker, paths, chunksize=CHUNK)
 
 
+# Fields whose values repeat from reply to reply (agencies, sessions, themes…).
+_REPEATED = ("proposal_kind", "session", "session_body", "proposer_type", "agency", "co_agencies",
+             "themes", "publish")
+
+
+def _shared(reply: Reply, values: dict) -> Reply:
+    """`reply` without its body, its repeated values replaced by one shared copy each:
+    every reply arrives from a worker with copies of its own, and a run holds them all."""
+    changes = {name: values.setdefault(value, value) for name in _REPEATED
+               if (value := getattr(reply, name)) is not None}
+    return replace(reply, blocks=(), **changes)
+
+
 def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None,
             cache: MemoryCache | None = None) -> RunResult:
     """Read, check and classify every reply (on `jobs` processes, default one per core);
@@ -237,6 +250,7 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     paths = sorted((data_dir / "replies").glob("*.txt"), key=lambda p: p.name)
     result.sources = len(paths)
     owner: dict[str, str] = {}
+    shared: dict = {}
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     processed = _processed(paths, data_dir, ctx, cache, jobs)
     for number, (path, (reply, problems, key, fresh)) in enumerate(zip(paths, processed), 1):
@@ -255,8 +269,7 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
                 zh=f"编号 {reply.id} 已被 {owner[reply.id]} 使用，本件未生成"))
             continue
         owner[reply.id] = reply.source
-        if reply.blocks:
-            reply = replace(reply, blocks=())  # the body waits in the cache
+        reply = _shared(reply, shared)
         result.keys[reply.id] = key
         (result.withheld if reply.publish == "none" else result.replies).append(reply)
     cache.flush()  # before render workers are forked: they read the bodies
