@@ -94,6 +94,7 @@ class DiskCache(MemoryCache):
         self._db: sqlite3.Connection | None = None
         self._pid = 0  # the process that opened `_db`
         self._pending = 0
+        self._start()
 
     def __getstate__(self):  # sent to a spawned worker: without the connection
         return {**self.__dict__, "_db": None, "_pid": 0}
@@ -103,20 +104,35 @@ class DiskCache(MemoryCache):
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
         db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         return db
+
+    def _start(self) -> None:
+        """Open the file (here, before any worker is forked), or start it again when it is
+        not a database or was written for another fingerprint: then every entry is stale,
+        and removing them one by one would leave a file twice the size."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fingerprint = self._fingerprint.decode()
+        db = stored = None
+        try:
+            db = self._open()
+            stored = db.execute("SELECT value FROM meta WHERE name = 'fingerprint'").fetchone()
+        except sqlite3.DatabaseError:
+            pass
+        if stored is None or stored[0] != fingerprint:
+            if db is not None:
+                db.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            db = self._open()
+            db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+        self._db, self._pid, self._pending = db, os.getpid(), 0
 
     def _connection(self) -> sqlite3.Connection:
         if self._pid != os.getpid():
             if self._db is not None:
                 _INHERITED.append(self._db)  # the parent's: neither used nor closed here
-            self.root.mkdir(parents=True, exist_ok=True)
-            try:
-                self._db = self._open()
-            except sqlite3.DatabaseError:  # not a database (damaged, or something else): start again
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-                self._db = self._open()
-            self._pid, self._pending = os.getpid(), 0
+            self._db, self._pid, self._pending = self._open(), os.getpid(), 0
         return self._db
 
     def load(self, key: str):

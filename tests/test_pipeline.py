@@ -301,6 +301,21 @@ def test_cache_corrupt_or_foreign_entry_is_extracted_again(data_dir, tmp_path):
     assert len(_cache_entries(cache)) == 5
 
 
+def test_cache_other_fingerprint_starts_a_new_file(data_dir, tmp_path):
+    """Entries made by other code or registries are all stale: the file is started again,
+    not left to grow by a copy of the corpus per change."""
+    from generator.cache import DB_NAME
+
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    generate(data_dir, docs, cache_dir=cache)
+    before = set(_cache_entries(cache))
+    size = (cache / DB_NAME).stat().st_size
+    generate(data_dir, docs, keep_contacts=True, cache_dir=cache)
+    after = set(_cache_entries(cache))
+    assert len(after) == 5 and not after & before
+    assert (cache / DB_NAME).stat().st_size <= size * 1.2
+
+
 @pytest.mark.parametrize("damage", [b"", b"not a database at all" * 100])
 def test_cache_file_damaged_is_started_again(data_dir, tmp_path, damage):
     from generator.cache import DB_NAME
