@@ -1,13 +1,14 @@
 """Benchmark the generator and the site on synthetic corpora of N replies.
 
-    python bench/run.py [--sizes 1000 10000 100000] [--build-max 10000] [--out bench/results.json]
+    python bench/run.py [--sizes 1000 10000 100000] [--build-max 10000] [--repeat 3] [--out bench/results.json]
 
 For each N it writes a corpus made from `data/replies` (varied proposers, agencies,
 sessions, dates and section order; the PDF-extraction artefacts kept, since only words
 inside lines change) and measures, each in a fresh process:
 
-- generate: wall time from an empty cache, replies/s, peak memory (workers included), and
-  the size of the open-data export for comparison;
+- generate: wall time from an empty cache into an empty docs dir (the median of --repeat
+  runs up to N = 10,000, the machine being a shared one), replies/s, peak memory (workers
+  included), and the size of the open-data export for comparison;
 - incremental: a second generate after one reply changed (the cache is warm);
 - build (N <= --build-max): `python -m generator build` wall time and peak memory (MkDocs
   and Pagefind), site size, the largest HTML page, the search engine chosen; then Chromium
@@ -26,6 +27,7 @@ import platform
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,19 +171,40 @@ def first_search(site: Path, query: str, expected: str, browser=None) -> dict:
             "search_found": any(f"/{expected}/" in h for h in hrefs)}
 
 
-def bench(n: int, build: bool) -> dict:
+def _discard(*paths: Path) -> None:
+    """Move outputs aside (deleted after the measurements, see `TRASH`), and write out
+    what is still waiting in the page cache, so that no timed run pays for earlier work."""
+    for path in paths:
+        if path.exists():
+            path.rename(TRASH / f"{path.parent.name}-{path.name}-{time.time_ns()}")
+    os.sync()
+
+
+def cold_generate(data: Path, docs: Path, repeat: int) -> tuple[list[float], int]:
+    """`repeat` runs of generate from an empty cache into an empty docs dir: their
+    seconds and the largest peak memory (KB)."""
+    times, peak = [], 0
+    for _ in range(repeat):
+        _discard(docs, docs.parent / ".cache")
+        shutil.copytree(ROOT / "docs", docs, ignore=lambda folder, names: [
+            x for x in names if Path(folder) == ROOT / "docs" and x not in ("about.md", "assets")])
+        seconds, kb, _ = run([sys.executable, "-m", "generator", "generate", "-q", "--data", str(data),
+                              "--docs", str(docs)])
+        times.append(seconds)
+        peak = max(peak, kb)
+    return times, peak
+
+
+def bench(n: int, build: bool, repeat: int) -> dict:
     target = WORK / f"n{n}"
     docs, site = target / "docs", target / "site"
-    for path in (target / "data", docs, site, target / ".cache"):
-        if path.exists():  # deleted after the measurements (see `TRASH`)
-            path.rename(TRASH / f"{n}-{path.name}-{time.time_ns()}")
+    _discard(target / "data", site)
     data = make_corpus(n, target)
-    shutil.copytree(ROOT / "docs", docs, ignore=lambda folder, names: [
-        x for x in names if Path(folder) == ROOT / "docs" and x not in ("about.md", "assets")])
     py = sys.executable
-    seconds, peak, _ = run([py, "-m", "generator", "generate", "-q", "--data", str(data), "--docs", str(docs)])
+    times, peak = cold_generate(data, docs, repeat)
+    seconds = statistics.median(times)
     row = {"replies": n, "generate_s": round(seconds, 2), "replies_per_s": round(n / seconds),
-           "peak_memory_mb": round(peak / 1024)}
+           "generate_runs_s": [round(t, 2) for t in times], "peak_memory_mb": round(peak / 1024)}
     open_data = docs / "data" / "replies.json"
     row["open_data_mb"] = round(open_data.stat().st_size / 2**20, 1)
     one = data / "replies" / "r000000.txt"
@@ -232,6 +255,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--build-max", type=int, default=10000, help="build the site only up to this N")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="cold generate runs per size up to 10,000 (the median is reported; one run above)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     rows = []
@@ -239,7 +264,7 @@ def main() -> None:
     try:
         for n in args.sizes:
             print(f"N = {n} …", file=sys.stderr, flush=True)
-            rows.append(bench(n, build=n <= args.build_max))
+            rows.append(bench(n, build=n <= args.build_max, repeat=args.repeat if n <= 10000 else 1))
     finally:
         shutil.rmtree(TRASH, ignore_errors=True)
     info = machine()
