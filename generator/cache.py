@@ -47,8 +47,6 @@ class MemoryCache:
     Entries are stored pickled (`dumps`), as a worker process sends them, so that a body
     costs its bytes, not its objects, until its page is rendered."""
 
-    persistent = False
-
     def __init__(self, fingerprint: str = ""):
         self._fingerprint = fingerprint.encode()
         self._items: dict[str, bytes] = {}
@@ -84,7 +82,6 @@ class DiskCache(MemoryCache):
     main process; workers send it their results) and read by any (WAL mode), each process
     on its own connection, since SQLite connections must not cross a fork."""
 
-    persistent = True
     COMMIT_EVERY = 500  # entries per transaction: few commits, and little lost if killed
 
     def __init__(self, root: Path, fingerprint: str):

@@ -44,18 +44,22 @@ MANIFEST = ".generated.json"  # which files under docs/ the generator owns
 TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # write_atomic's temporary files
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` (its folder exists) via a temporary file and a rename, so a
-    killed run never leaves half a file."""
+def write_atomic(path: Path, pieces: Iterable[str], unless_same: bool = False) -> bool:
+    """Write the text `pieces` to `path` (its folder exists) via a temporary file and a
+    rename, so a killed run never leaves half a file; with `unless_same`, a file already
+    holding that text is left as it is. True if `path` was written."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(pieces)
+        if unless_same and path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+            os.unlink(tmp)
+            return False
         os.replace(tmp, path)
+        return True
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
 
 
 @dataclass
@@ -339,31 +343,14 @@ class Writer:
         """Write `content` to docs/`rel` unless it is there already; True if written.
         `content`: the text, or its pieces in order (for files too large to hold whole)."""
         target = self._target(rel)
-        if not isinstance(content, str):
-            return self._write_pieces(target, content)
+        if not isinstance(content, str):  # compared once written: it is never whole here
+            return write_atomic(target, content, unless_same=True)
         try:
             if target.read_text(encoding="utf-8") == content:
                 return False
         except (OSError, UnicodeDecodeError):
             pass
-        write_atomic(target, content.encode("utf-8"))
-        return True
-
-    @staticmethod
-    def _write_pieces(target: Path, pieces: Iterable[str]) -> bool:
-        """Write the pieces to a temporary file; it replaces `target` if it differs."""
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with open(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.writelines(pieces)
-            if target.is_file() and filecmp.cmp(tmp, target, shallow=False):
-                os.unlink(tmp)
-                return False
-            os.replace(tmp, target)
-            return True
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        return write_atomic(target, (content,))
 
     def _target(self, rel: str) -> Path:
         """docs/`rel`, its folder made; refuses a path outside docs/ or a symlink."""
@@ -396,7 +383,7 @@ class Writer:
         manifest = json.dumps(sorted(owned), ensure_ascii=False, indent=1) + "\n"
         if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != manifest:
             self.docs.mkdir(parents=True, exist_ok=True)
-            write_atomic(manifest_path, manifest.encode("utf-8"))
+            write_atomic(manifest_path, (manifest,))
         return removed
 
 
