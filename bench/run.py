@@ -2,9 +2,9 @@
 
     python bench/run.py [--sizes 1000 10000 100000] [--build-max 10000] [--repeat 3] [--out bench/results.json]
 
-For each N it writes a corpus made from `data/replies` (varied proposers, agencies,
-sessions, dates and section order; the PDF-extraction artefacts kept, since only words
-inside lines change) and measures, each in a fresh process:
+For each N it writes a corpus made from `data/replies` (proposers drawn from a roster of
+3,000 names; varied agencies, sessions, dates and section order; the PDF-extraction
+artefacts kept, since only words inside lines change) and measures, each in a fresh process:
 
 - generate: wall time from an empty cache into an empty docs dir (the median of --repeat
   runs up to N = 10,000, the machine being a shared one), replies/s, peak memory (workers
@@ -49,15 +49,28 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红春晖玉兰海燕晓东宇浩然子涵欣怡梓轩思远"
 GROUPS = ["民建省委会", "民进省委会", "民盟省委会", "民革省委会", "农工党省委会", "致公党省委会", "九三学社吉林省委员会", "台盟省委会", "省工商联"]
 CN = "一二三四五六七八九十"
+# Members and deputies who file: a provincial committee and congress have some 1,500
+# between them per five-year term, and each files several a year; a decade's archive,
+# two terms. (One new name per reply would make every reply its proposer's only one.)
+ROSTER = 3000
 
 
-def synthetic_reply(text: str, rng: random.Random, agencies: list[str]) -> str:
-    """A new reply from a sample: other proposer, signing agency, session, date, section order."""
+def roster(rng: random.Random, size: int = ROSTER) -> list[str]:
+    """`size` different names of members and deputies."""
+    names: set[str] = set()
+    while len(names) < size:
+        names.add(rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))))
+    return sorted(names)
+
+
+def synthetic_reply(text: str, rng: random.Random, agencies: list[str], members: list[str]) -> str:
+    """A new reply from a sample: other proposer (from `members`), signing agency, session,
+    date, section order."""
     lines = text.split("\n")
     for n, line in enumerate(lines[:12]):  # the addressee
         match = re.match(r"^(\s*)(尊敬的)?(.+?)(委员|代表)([：:]\s*)$", line)
         if match:
-            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+            name = rng.choice(members)
             lines[n] = f"{match[1]}{match[2] or ''}{name}{match[4]}{match[5]}"
             break
         match = re.match(r"^(\s*)(\S+?(?:省委会|委员会))([：:]\s*)$", line)
@@ -96,8 +109,9 @@ def make_corpus(n: int, target: Path, seed: int = 20261121) -> Path:
     registry = yaml.safe_load((ROOT / "data" / "agencies.yml").read_text(encoding="utf-8"))["agencies"]
     agencies = [a["name"] for a in registry if a["name"].startswith("吉林省")]
     samples = [p.read_text(encoding="utf-8-sig") for p in sorted((ROOT / "data" / "replies").glob("*.txt"))]
+    members = roster(rng)
     for i in range(n):
-        text = synthetic_reply(samples[i % len(samples)], rng, agencies)
+        text = synthetic_reply(samples[i % len(samples)], rng, agencies, members)
         (data / "replies" / f"r{i:06d}.txt").write_text(text, encoding="utf-8")
     return data
 
@@ -125,9 +139,16 @@ def tree_size(root: Path) -> int:
 
 def known_reply(records: list[dict]) -> dict:
     """A reply a search must find (open-data record): the newest-numbered one whose
-    proposer, a person, filed no other, so that the proposer's name is the query."""
+    proposer, a person, filed no other and has a three-character name that no other
+    proposer's contains, so that the proposer's name is the query (卢明 would also find
+    卢明华, and two characters are often a word of the text as well)."""
     names = Counter(r["proposer"] for r in records)
-    return next(r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and names[r["proposer"]] == 1)
+    people = [name for name in names if name]
+
+    def alone(name: str) -> bool:
+        return len(name) >= 3 and names[name] == 1 and not any(name in other for other in people if other != name)
+
+    return next(r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and alone(r["proposer"]))
 
 
 def first_search(site: Path, query: str, expected: str, browser=None) -> dict:

@@ -16,6 +16,7 @@ import os
 import pickle
 import sqlite3
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -24,7 +25,7 @@ _INHERITED: list = []  # connections a forked process got from its parent (see D
 # Modules of the later stages (index, render, site) and the command line: what an
 # extraction result cannot depend on. Every other module counts, new ones included.
 NOT_EXTRACTION = frozenset({"__main__.py", "archive.py", "charts.py", "check.py", "cli.py", "index.py",
-                            "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "site.py"})
+                            "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "site.py", "store.py"})
 
 
 def fingerprint(data_dir: Path, keep_contacts: bool) -> str:
@@ -65,7 +66,7 @@ class MemoryCache:
     def flush(self) -> None:
         """Make every stored entry visible to processes forked from now on."""
 
-    def prune(self, used: set[str]) -> int:
+    def prune(self, used: Iterable[str]) -> int:
         return 0
 
 
@@ -98,6 +99,7 @@ class DiskCache(MemoryCache):
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA page_size=16384")  # for a new file: an entry (~20 KB) in 2 pages, not 5
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
         db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
@@ -160,7 +162,7 @@ class DiskCache(MemoryCache):
             self._db.close()
         self._db, self._pid = None, 0
 
-    def prune(self, used: set[str]) -> int:
+    def prune(self, used: Iterable[str]) -> int:
         """Remove the entries this run did not use (sources changed or gone); how many."""
         self.flush()
         db = self._connection()

@@ -10,6 +10,7 @@ fields that could not be extracted, and how much contact data was withheld.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pipeline imports this module; the type is all that is needed here
@@ -35,18 +36,23 @@ class Entry:
         return LEVEL_ZH[self.level]
 
 
-def report(result: RunResult) -> list[Entry]:
-    """Every source file's entry, worst first, then by file name."""
+def report(result: RunResult, everything: bool = True) -> list[Entry]:
+    """Every source file's entry, worst first, then by file name; without `everything`,
+    only the entries with something to report (what the site shows)."""
     entries: dict[str, Entry] = {}
     for problem in result.problems:
         entry = entries.setdefault(problem.source, Entry(problem.source))
         entry.messages.append((problem.severity, problem.message, problem.zh or problem.message))
         if LEVELS[problem.severity] < LEVELS[entry.level]:
             entry.level = problem.severity
-    for reply in result.replies + result.withheld:
-        entry = entries.setdefault(reply.source, Entry(reply.source))
-        entry.reply_id = reply.id
-        entry.missing = [name for name in EXPECTED if getattr(reply, name) in (None, "", ())]
+    for reply in chain(result.replies, result.withheld):
+        missing = [name for name in EXPECTED if getattr(reply, name) in (None, "", ())]
+        entry = entries.get(reply.source)
+        if entry is None and (missing or everything):  # an archive's worth of "ok": only when asked
+            entry = entries[reply.source] = Entry(reply.source)
+        if entry is not None:
+            entry.reply_id = reply.id
+            entry.missing = missing
     return sorted(entries.values(), key=lambda e: (LEVELS[e.level], e.source))
 
 

@@ -12,19 +12,28 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections import Counter, defaultdict
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date as Date
+from functools import partial
 
 from .model import Agency, Proposer, Reply, Session, Theme
 from .registry import AgencyRegistry
+from .store import ReplyList
 from .text import slugify
 
 RELATED = 5  # related replies shown per reply
 CANDIDATES_PER_KEY = 200  # newest replies of a key considered as related candidates
 
 
+def _newest_key(reply: Reply) -> tuple:
+    return (reply.date is None, -(reply.date.toordinal() if reply.date else 0), reply.id)
+
+
 def newest_first(replies) -> list[Reply]:
     """Newest first; undated last; ties by id so the order never depends on the disk."""
-    return sorted(replies, key=lambda r: (r.date is None, -(r.date.toordinal() if r.date else 0), r.id))
+    return sorted(replies, key=_newest_key)
 
 
 def session_key(reply: Reply) -> Session | None:
@@ -52,8 +61,8 @@ def _proposer_slugs(names: set[str]) -> dict[str, str]:
 
 @dataclass
 class AgencyReplies:
-    lead: list[Reply] = field(default_factory=list)
-    co: list[Reply] = field(default_factory=list)
+    lead: ReplyList
+    co: ReplyList
 
     @property
     def total(self) -> int:
@@ -62,19 +71,21 @@ class AgencyReplies:
 
 @dataclass
 class Index:
-    replies: list[Reply]  # newest first
+    """The groupings. Each list of replies is a `ReplyList`: positions in `replies`,
+    read back as a page uses them, so the index costs a few bytes per reply."""
+
+    replies: ReplyList  # newest first
     agencies: dict[Agency, AgencyReplies]
-    themes: dict[Theme, list[Reply]]
-    sessions: dict[Session, list[Reply]]
-    proposers: dict[Proposer, list[Reply]]
-    years: dict[int, list[Reply]]
+    themes: dict[Theme, ReplyList]
+    sessions: dict[Session, ReplyList]
+    proposers: dict[Proposer, ReplyList]
+    years: dict[int, ReplyList]
     agency_by_name: dict[str, Agency]
     theme_by_name: dict[str, Theme]
     proposer_by_name: dict[str, Proposer]
     # For related replies: each key's newest CANDIDATES_PER_KEY replies, as positions in
     # `replies` (so the smaller position is the newer).
-    postings: dict[tuple, list[int]] = field(default_factory=dict, repr=False)
-    position: dict[str, int] = field(default_factory=dict, repr=False)
+    postings: dict[tuple, array] = field(default_factory=dict, repr=False)
 
     def keys_of(self, reply: Reply) -> dict[tuple, int]:
         """The keys two replies can share, weighted: agency and proposer 2, theme 1."""
@@ -88,6 +99,21 @@ class Index:
             keys[("proposer", reply.proposer)] = 2
         return keys
 
+    def date_range(self) -> tuple[Date | None, Date | None]:
+        """The dates of the oldest and the newest dated reply (a few replies read: the
+        dated ones come first, newest first)."""
+        replies = self.replies
+        if not replies or replies[0].date is None:
+            return None, None
+        low, high = 0, len(replies) - 1  # the last dated one is in low..high
+        while low < high:
+            middle = (low + high + 1) // 2
+            if replies[middle].date is None:
+                high = middle - 1
+            else:
+                low = middle
+        return replies[low].date, replies[0].date
+
     def related(self, reply: Reply) -> list[Reply]:
         """The replies sharing most of its keys (by weight), newest first among equals.
 
@@ -97,54 +123,80 @@ class Index:
         for key, weight in self.keys_of(reply).items():
             for _ in range(weight):
                 scores.update(self.postings.get(key, ()))  # counting in C
-        scores.pop(self.position[reply.id], None)
         # Best score first, then the newest: one integer per candidate, compared in C.
-        best = heapq.nlargest(RELATED, [(score << 32) - position for position, score in scores.items()])
-        return [self.replies[-packed % (1 << 32)] for packed in best]
+        # One more than shown, for the reply itself is among them when it is a candidate.
+        best = heapq.nlargest(RELATED + 1, [(score << 32) - position for position, score in scores.items()])
+        found = (self.replies[-packed % (1 << 32)] for packed in best)
+        return [other for other in found if other.id != reply.id][:RELATED]
 
 
-def build_index(replies: list[Reply], registry: AgencyRegistry, themes: list[Theme]) -> Index:
-    ordered = newest_first(replies)
-    agencies: dict[Agency, AgencyReplies] = defaultdict(AgencyReplies)
-    by_theme: dict[Theme, list[Reply]] = defaultdict(list)
-    sessions: dict[Session, list[Reply]] = defaultdict(list)
-    proposers: dict[Proposer, list[Reply]] = defaultdict(list)
-    years: dict[int, list[Reply]] = defaultdict(list)
+def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list[Theme]) -> Index:
+    """The index of `replies` (a `ReplyStore` view or a list), read once, in order."""
+    positions = partial(array, "I")  # 4 bytes per entry, not 8 for a list's pointer
+    agencies: dict[Agency, tuple[array, array]] = defaultdict(lambda: (positions(), positions()))
+    by_theme: dict[Theme, array] = defaultdict(positions)
+    sessions: dict[Session, array] = defaultdict(positions)
+    proposers: dict[str, array] = defaultdict(positions)
+    years: dict[int, array] = defaultdict(positions)
     theme_by_name = {t.name: t for t in themes}
     agency_by_name: dict[str, Agency] = {}
-    proposer_slugs = _proposer_slugs({r.proposer for r in ordered if r.proposer})
     proposer_by_name: dict[str, Proposer] = {}
-    for reply in ordered:
-        for name, role in [(reply.agency, "lead")] + [(n, "co") for n in reply.co_agencies]:
+    proposer_types: dict[str, tuple] = {}  # proposer → (order key, type) of the newest reply
+    order_keys = []
+    for position, reply in enumerate(replies):
+        order_keys.append(newest_key := _newest_key(reply))
+        for name, role in [(reply.agency, 0)] + [(n, 1) for n in reply.co_agencies]:
             if not name:
                 continue
             if name not in agency_by_name:
                 agency_by_name[name] = registry.canonical(name)
-            getattr(agencies[agency_by_name[name]], role).append(reply)
+            agencies[agency_by_name[name]][role].append(position)
         for name in reply.themes:
             if name not in theme_by_name:
                 theme_by_name[name] = Theme(name=name, slug=slugify(name))
-            by_theme[theme_by_name[name]].append(reply)
+            by_theme[theme_by_name[name]].append(position)
         session = session_key(reply)
         if session is not None:
-            sessions[session].append(reply)
+            sessions[session].append(position)
         if reply.proposer:
-            if reply.proposer not in proposer_by_name:
-                proposer_by_name[reply.proposer] = Proposer(
-                    name=reply.proposer, slug=proposer_slugs[reply.proposer], type=reply.proposer_type or "其他")
-            proposers[proposer_by_name[reply.proposer]].append(reply)
+            seen = proposer_types.get(reply.proposer)
+            if seen is None or newest_key < seen[0]:
+                proposer_types[reply.proposer] = (newest_key, reply.proposer_type or "其他")
+            proposers[reply.proposer].append(position)
         if reply.year:
-            years[reply.year].append(reply)
+            years[reply.year].append(position)
+    # Newest first: `rank[p]` is the place of reply p in that order.
+    order = sorted(range(len(order_keys)), key=order_keys.__getitem__)
+    del order_keys
+    rank = array("I", bytes(4 * len(order)))
+    for place, position in enumerate(order):
+        rank[position] = place
+    ordered = ReplyList(replies, order)
+    del order
+
+    def newest(positions: array) -> ReplyList:  # a key's replies, newest first
+        return ReplyList(ordered, sorted(rank[p] for p in positions))
+
+    slugs = _proposer_slugs(set(proposers))
+    for name in proposers:
+        proposer_by_name[name] = Proposer(name=name, slug=slugs[name], type=proposer_types[name][1])
     index = Index(
-        replies=ordered, agencies=dict(agencies), themes=dict(by_theme), sessions=dict(sessions),
-        proposers=dict(proposers), years=dict(years), agency_by_name=agency_by_name,
-        theme_by_name=theme_by_name, proposer_by_name=proposer_by_name,
-        position={reply.id: n for n, reply in enumerate(ordered)},
+        replies=ordered,
+        agencies={a: AgencyReplies(newest(lead), newest(co)) for a, (lead, co) in agencies.items()},
+        themes={t: newest(p) for t, p in by_theme.items()},
+        sessions={s: newest(p) for s, p in sessions.items()},
+        proposers={proposer_by_name[n]: newest(p) for n, p in proposers.items()},
+        years={y: newest(p) for y, p in years.items()},
+        agency_by_name=agency_by_name, theme_by_name=theme_by_name, proposer_by_name=proposer_by_name,
     )
-    postings: dict[tuple, list[int]] = defaultdict(list)
-    for position, reply in enumerate(ordered):  # newest first, so postings are too
-        for key in index.keys_of(reply):
-            if len(postings[key]) < CANDIDATES_PER_KEY:
-                postings[key].append(position)
-    index.postings = dict(postings)
+    # Postings, newest first: the newest CANDIDATES_PER_KEY of each key.
+    postings: dict[tuple, array] = {}
+    for agency, found in index.agencies.items():
+        postings[("agency", agency.slug)] = array("I", heapq.nsmallest(
+            CANDIDATES_PER_KEY, set(found.lead.positions) | set(found.co.positions)))
+    for theme, found in index.themes.items():
+        postings[("theme", theme.name)] = found.positions[:CANDIDATES_PER_KEY]
+    for proposer, found in index.proposers.items():
+        postings[("proposer", proposer.name)] = found.positions[:CANDIDATES_PER_KEY]
+    index.postings = postings
     return index

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -35,7 +35,9 @@ from .index import Index, build_index
 from .model import Problem, Reply
 from .read import ReadError, decode, read_bytes
 from .registry import AgencyRegistry, load_themes
-from .render import USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces
+from .render import (USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
+                     reply_id_of_path, reply_page_path)
+from .store import ReplyList, ReplyStore
 from .text import FIELD_CLEANERS, id_from_stem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,12 +46,22 @@ MANIFEST = ".generated.json"  # which files under docs/ the generator owns
 TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # write_atomic's temporary files
 
 
+def _file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
 def write_atomic(path: Path, pieces: Iterable[str], unless_same: bool = False) -> bool:
     """Write the text `pieces` to `path` (its folder exists) via a temporary file and a
     rename, so a killed run never leaves half a file; with `unless_same`, a file already
     holding that text is left as it is. True if `path` was written."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _FILE_MODE)  # as open() would make it, not mkstemp's owner-only 0600
         with open(fd, "w", encoding="utf-8", newline="") as handle:
             handle.writelines(pieces)
         if unless_same and path.is_file() and filecmp.cmp(tmp, path, shallow=False):
@@ -64,26 +76,36 @@ def write_atomic(path: Path, pieces: Iterable[str], unless_same: bool = False) -
 
 @dataclass
 class RunResult:
-    replies: list[Reply] = field(default_factory=list)  # published (full or summary)
-    withheld: list[Reply] = field(default_factory=list)  # publish: false
+    replies: ReplyList = None  # published (full or summary), read back from `store`
+    withheld: ReplyList = None  # publish: false
     problems: list[Problem] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)  # paths rewritten, relative to docs/
+    written: Sequence[str] = field(default_factory=list)  # paths rewritten, relative to docs/
     removed: list[str] = field(default_factory=list)
     sources: int = 0
     seconds: float = 0.0
     index: Index | None = None
+    store: ReplyStore = field(default_factory=ReplyStore, repr=False)  # every reply, metadata only
     cache: MemoryCache = field(default_factory=MemoryCache, repr=False)  # where the bodies are
-    keys: dict[str, str] = field(default_factory=dict, repr=False)  # reply id → cache key
-    used: set[str] = field(default_factory=set, repr=False)  # every cache key of the run
+    other_keys: list[str] = field(default_factory=list, repr=False)  # cache keys of files not in `store`
+
+    def __post_init__(self):
+        self.replies = self.store.view() if self.replies is None else self.replies
+        self.withheld = self.store.view() if self.withheld is None else self.withheld
 
     def with_body(self, reply: Reply) -> Reply:
         """`reply` with its body blocks, from the cache."""
         if reply.blocks:
             return reply
-        cached = self.cache.load(self.keys[reply.id])
+        position = self.store.position(reply.id)
+        key = None if position is None else self.store.key(position)
+        cached = None if key is None else self.cache.load(key)
         if cached is None or cached[0] is None:
             raise RuntimeError(f"{reply.source}: its extraction is missing from the cache")
         return replace(reply, blocks=cached[0].blocks)
+
+    def cache_keys(self) -> Iterator[str]:
+        """The cache key of every source file of the run that could be read."""
+        return chain(self.store.keys(), self.other_keys)
 
     @property
     def errors(self) -> list[Problem]:
@@ -201,7 +223,9 @@ class _Worker:
 
     ctx: Context | None = None
     cache: MemoryCache | None = None
+    folder: Path | None = None  # replies/
     tasks: list | None = None  # the rendering work, inherited by forked workers
+    reply_tasks: int = 0  # how many of `tasks` render reply pages (they come first)
     writer: Writer | None = None
 
 
@@ -211,71 +235,69 @@ _WORKER = _Worker()
 def _init_worker(data_dir: Path, keep_contacts: bool, cache: MemoryCache) -> None:
     _WORKER.ctx = load_context(data_dir, keep_contacts)  # once per worker, not per reply
     _WORKER.cache = cache
+    _WORKER.folder = data_dir / "replies"
 
 
-def _process_in_worker(path: Path):
-    reply, problems, key, fresh = _process(path, _WORKER.ctx, _WORKER.cache)
+def _process_in_worker(name: str):
+    reply, problems, key, fresh = _process(_WORKER.folder / name, _WORKER.ctx, _WORKER.cache)
     if reply is not None:
         reply = replace(reply, blocks=())  # the body travels pickled in `fresh`, or waits in the cache
     return reply, problems, key, fresh
 
 
-def _processed(paths: list[Path], data_dir: Path, ctx: Context, cache: MemoryCache, jobs: int):
-    """(reply, problems, key, fresh) for each path, in the order of `paths`, on `jobs` processes."""
-    if jobs <= 1 or len(paths) < PARALLEL_FROM:
-        yield from (_process(path, ctx, cache) for path in paths)
+def _processed(names: list[str], data_dir: Path, ctx: Context, cache: MemoryCache, jobs: int):
+    """(reply, problems, key, fresh) for each file of replies/ named in `names`, in that
+    order, on `jobs` processes."""
+    if jobs <= 1 or len(names) < PARALLEL_FROM:
+        yield from (_process(data_dir / "replies" / name, ctx, cache) for name in names)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(data_dir, ctx.keep_contacts, cache)) as pool:
-        yield from pool.map(_process_in_worker, paths, chunksize=CHUNK)
+        yield from pool.map(_process_in_worker, names, chunksize=CHUNK)
 
 
-# Fields whose values repeat from reply to reply (agencies, sessions, themes…).
-_REPEATED = ("proposal_kind", "session", "session_body", "proposer_type", "agency", "co_agencies",
-             "themes", "publish")
-
-
-def _shared(reply: Reply, values: dict) -> Reply:
-    """`reply` without its body, its repeated values replaced by one shared copy each:
-    every reply arrives from a worker with copies of its own, and a run holds them all."""
-    changes = {name: values.setdefault(value, value) for name in _REPEATED
-               if (value := getattr(reply, name)) is not None}
-    return replace(reply, blocks=(), **changes)
+def source_names(data_dir: Path) -> list[str]:
+    """The names of the source files, `replies/*.txt`, sorted (names, not paths: a run
+    holds one per reply)."""
+    try:
+        entries = list(os.scandir(data_dir / "replies"))
+    except FileNotFoundError:
+        return []
+    return sorted(e.name for e in entries if e.name.endswith(".txt"))
 
 
 def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None,
             cache: MemoryCache | None = None) -> RunResult:
     """Read, check and classify every reply (on `jobs` processes, default one per core);
-    reject duplicate ids. The replies of the result carry metadata only: their bodies are
-    in `cache` (see `RunResult.with_body`). The result does not depend on `jobs`."""
+    reject duplicate ids. The replies of the result carry metadata only, kept on disk
+    (see `ReplyStore`); their bodies are in `cache` (see `RunResult.with_body`). The result
+    does not depend on `jobs`."""
     result = RunResult(cache=cache if cache is not None else MemoryCache())
-    cache = result.cache
+    cache, store = result.cache, result.store
     started = time.perf_counter()
-    paths = sorted((data_dir / "replies").glob("*.txt"), key=lambda p: p.name)
-    result.sources = len(paths)
-    owner: dict[str, str] = {}
-    shared: dict = {}
+    names = source_names(data_dir)
+    result.sources = len(names)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    processed = _processed(paths, data_dir, ctx, cache, jobs)
-    for number, (path, (reply, problems, key, fresh)) in enumerate(zip(paths, processed), 1):
+    processed = _processed(names, data_dir, ctx, cache, jobs)
+    for number, (reply, problems, key, fresh) in enumerate(processed, 1):
         result.problems.extend(problems)
-        if key:
-            result.used.add(key)
         if fresh is not None:
             cache.store(key, fresh)  # here, not in the workers: one process writes the cache
-        if progress and (number % 1000 == 0 or number == len(paths)):
-            progress(f"read {number}/{len(paths)} replies")
-        if reply is None:
-            continue
-        if reply.id in owner:
+        if progress and (number % 1000 == 0 or number == len(names)):
+            progress(f"read {number}/{len(names)} replies")
+        if reply is not None and (first := store.position(reply.id)) is not None:
+            owner = store[first].source
             result.problems.append(Problem(
-                reply.source, f"id {reply.id!r} is already used by {owner[reply.id]}; not written",
-                zh=f"编号 {reply.id} 已被 {owner[reply.id]} 使用，本件未生成"))
+                reply.source, f"id {reply.id!r} is already used by {owner}; not written",
+                zh=f"编号 {reply.id} 已被 {owner} 使用，本件未生成"))
+            reply = None
+        if reply is None:
+            if key:
+                result.other_keys.append(key)  # kept in the cache all the same
             continue
-        owner[reply.id] = reply.source
-        reply = _shared(reply, shared)
-        result.keys[reply.id] = key
-        (result.withheld if reply.publish == "none" else result.replies).append(reply)
+        position = store.append(replace(reply, blocks=()), key)
+        (result.withheld if reply.publish == "none" else result.replies).append(position)
+    store.flush()
     cache.flush()  # before render workers are forked: they read the bodies
     result.seconds = time.perf_counter() - started
     return result
@@ -284,15 +306,12 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
 def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | Iterator[str]]]:
     """The generated files that are not pages of replies or keys: the quality report,
     the search dictionary and the open data (in pieces: it grows with the archive)."""
-    published = {r.id for r in result.replies}
     withheld = {r.source for r in result.withheld}
-    entries = [e for e in report(result) if e.source not in withheld]  # withheld: not even named
-    for entry in entries:  # link only to pages that exist
-        if entry.reply_id not in published:
-            entry.reply_id = None
+    # Withheld replies are not even named; so an entry's reply is published.
+    entries = [e for e in report(result, everything=False) if e.source not in withheld]
     yield from renderer.quality_pages(entries, {
         "files": result.sources, "errors": len(result.errors), "warnings": len(result.warnings),
-        "missing": sum(1 for e in entries if e.missing)}).items()
+        "missing": sum(1 for e in entries if e.missing)})
     # Search: agency names and short forms, themes and proposers stay single tokens.
     agencies = [form for a in ctx.registry.agencies for form in (a.name, *a.aliases)]
     agencies += [a.name for a in result.index.agencies]
@@ -303,9 +322,14 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     yield "data/replies.csv", open_data_csv_pieces(result.replies)
 
 
-def _reply_files(result: RunResult, renderer: Renderer, replies: list[Reply]) -> Iterator[tuple[str, str]]:
+def _reply_files(result: RunResult, renderer: Renderer, replies: Iterable[Reply]) -> Iterator[tuple[str, str]]:
     for reply in replies:
         yield renderer.reply_path(reply), renderer.reply_page(result.with_body(reply))
+
+
+def _reply_chunk(result: RunResult, renderer: Renderer, start: int) -> Iterator[tuple[str, str]]:
+    """The pages of the published replies start…start+CHUNK (read here, in the worker)."""
+    return _reply_files(result, renderer, result.replies[start:start + CHUNK])
 
 
 def _renderer(result: RunResult, ctx: Context, templates: Path) -> Renderer:
@@ -318,7 +342,7 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     """Every generated file in memory, path relative to docs/ → content (for small runs;
     `generate` writes them as they are rendered)."""
     renderer = _renderer(result, ctx, templates)
-    replies = sorted(result.replies, key=lambda r: r.id)
+    replies = result.replies.by_id()
     extra = ((rel, content if isinstance(content, str) else "".join(content))
              for rel, content in _extra_files(result, ctx, renderer))
     return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(), extra))
@@ -367,46 +391,131 @@ class Writer:
             raise ValueError(f"refusing to write outside {self.docs}: {rel}")
         return target
 
-    def finish(self, owned: set[str]) -> list[str]:
-        """Remove files the last run owned and this one did not; record `owned`."""
+    def finish(self, owned: Collection[str]) -> list[str]:
+        """Remove files the last run owned and this one did not; record `owned` (in its
+        order). The manifest is read and written a path at a time: it lists every page."""
         manifest_path = self.docs / MANIFEST
-        try:
-            previous = set(json.loads(manifest_path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            previous = set()
         removed = []
-        for rel in sorted(previous - owned):
+        for rel in _manifest_paths(manifest_path):
+            if rel in owned:
+                continue
             target = (self.docs / rel).resolve()
             if self.docs in target.parents and target.is_file():
                 target.unlink()
                 removed.append(rel)
-        manifest = json.dumps(sorted(owned), ensure_ascii=False, indent=1) + "\n"
-        if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != manifest:
-            self.docs.mkdir(parents=True, exist_ok=True)
-            write_atomic(manifest_path, (manifest,))
+        pieces = chain(["["], ((",\n " if n else "\n ") + json.dumps(rel, ensure_ascii=False)
+                               for n, rel in enumerate(owned)), ["\n]\n" if owned else "]\n"])
+        self.docs.mkdir(parents=True, exist_ok=True)
+        write_atomic(manifest_path, pieces, unless_same=True)
         return removed
 
 
-def _write_chunk(bounds: tuple[int, int]) -> tuple[list[str], list[str]]:
+def _manifest_paths(path: Path) -> Iterator[str]:
+    """The paths of a manifest, one at a time: it holds one per line (as `finish` writes
+    it); any other JSON list of paths is read whole. Nothing if missing or damaged."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+            if first.strip() != "[":
+                text = first + handle.read()
+                paths = json.loads(text)
+                yield from (p for p in paths if isinstance(p, str)) if isinstance(paths, list) else ()
+                return
+            for line in handle:
+                line = line.strip().rstrip(",")
+                if line.startswith('"'):
+                    yield json.loads(line)
+    except (OSError, ValueError):
+        return
+
+
+class PathList(Sequence):
+    """Paths relative to docs/, kept as one string per batch of paths: a run writes one
+    page per reply, and a Python string per path would be 70 bytes of each reply."""
+
+    def __init__(self, batches: Iterable[str] = ()):
+        self._batches: list[str] = []
+        self._count = 0
+        for batch in batches:
+            self.add(batch)
+
+    def add(self, batch: str) -> None:
+        """Add the paths of `batch`, one per line."""
+        if batch:
+            self._batches.append(batch)
+            self._count += batch.count("\n") + 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        for batch in self._batches:
+            yield from batch.split("\n")
+
+    def __getitem__(self, n):
+        return list(self)[n]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (list, PathList)) and list(self) == list(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"PathList({list(self)!r})"
+
+
+@dataclass
+class _Owned:
+    """Every path a run produced: its other pages (listed) and the page of each published
+    reply (derived from the ids, not listed). Iterates in a fixed order: the manifest's."""
+
+    pages: set[str]
+    order: list[str]  # `pages` in the order produced
+    replies: ReplyList  # the published replies, each with a page
+    withheld: frozenset[int]  # positions in the store of the replies without one
+
+    def __contains__(self, rel: object) -> bool:
+        if rel in self.pages:
+            return True
+        reply_id = reply_id_of_path(rel) if isinstance(rel, str) else None
+        return reply_id is not None and self.published(reply_id)
+
+    def published(self, reply_id: str) -> bool:
+        position = self.replies.source.position(reply_id)
+        return position is not None and position not in self.withheld
+
+    def __len__(self) -> int:
+        return len(self.order) + len(self.replies)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.order
+        store = self.replies.source
+        yield from (reply_page_path(store.id(p)) for p in self.replies.positions)
+
+
+def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str]:
     """Render and write a slice of the run's work list (reply chunks, then site tasks);
-    returns (paths written, paths produced)."""
+    returns the paths written and the paths produced by site tasks, one per line."""
     written, produced = [], []
-    for task in _WORKER.tasks[bounds[0]:bounds[1]]:
-        for rel, content in task():
-            produced.append(rel)
+    for number in range(*bounds):
+        listed = number >= _WORKER.reply_tasks  # a reply page's path is its id's: not listed
+        for rel, content in _WORKER.tasks[number]():
+            if listed:
+                produced.append(rel)
             if _WORKER.writer.write(rel, content):
                 written.append(rel)
-    return written, produced
+    return "\n".join(written), "\n".join(produced)
 
 
 def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Writer, jobs: int,
-                 progress=None) -> tuple[list[str], set[str]]:
+                 progress=None) -> tuple[PathList, _Owned]:
     """Render and write every page, reply pages and key pages on `jobs` forked workers
-    (which inherit the index), the other files meanwhile here. Returns (written, every
-    path produced); refuses to produce one path twice."""
+    (which inherit the index), the other files meanwhile here. Returns (paths written,
+    every path produced); refuses to produce one path twice."""
     replies = result.replies
-    tasks = [partial(_reply_files, result, renderer, replies[n:n + CHUNK]) for n in range(0, len(replies), CHUNK)]
-    tasks += [lambda task=task: task().items() for task in renderer.site_page_tasks()]
+    tasks = [partial(_reply_chunk, result, renderer, n) for n in range(0, len(replies), CHUNK)]
+    _WORKER.reply_tasks = len(tasks)
+    tasks += renderer.site_page_tasks()
     _WORKER.tasks, _WORKER.writer = tasks, writer
     chunks = [(n, min(n + CHUNK, len(tasks))) for n in range(0, len(tasks), CHUNK)]
     pool = None
@@ -416,19 +525,24 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
         pending = [pool.submit(_write_chunk, chunk) for chunk in chunks] if pool else []
         if progress:
             progress(f"rendering {len(replies)} reply pages and the index pages")
-        extra = list(_extra_files(result, ctx, renderer))
-        parts = [([rel for rel, content in extra if writer.write(rel, content)], [rel for rel, _ in extra])]
+        extra_written, extra = [], []
+        for rel, content in _extra_files(result, ctx, renderer):
+            extra.append(rel)
+            if writer.write(rel, content):
+                extra_written.append(rel)
+        parts = [("\n".join(extra_written), "\n".join(extra))]
         parts += [future.result() for future in pending] if pool else [_write_chunk(c) for c in chunks]
     finally:
         if pool:
             pool.shutdown()
         _WORKER.tasks = _WORKER.writer = None
-    produced = [rel for _, part in parts for rel in part]
-    owned = set(produced)
-    if len(owned) != len(produced):
-        twice = sorted(rel for rel, count in Counter(produced).items() if count > 1)
-        raise ValueError(f"two pages were written to one path: {', '.join(twice[:5])}")
-    return sorted(rel for part, _ in parts for rel in part), owned
+    produced = [rel for _, part in parts if part for rel in part.split("\n")]
+    owned = _Owned(set(produced), produced, replies, frozenset(result.withheld.positions))
+    twice = [rel for rel, count in Counter(produced).items() if count > 1]
+    twice += [rel for rel in produced if (reply_id := reply_id_of_path(rel)) and owned.published(reply_id)]
+    if twice:
+        raise ValueError(f"two pages were written to one path: {', '.join(sorted(twice)[:5])}")
+    return PathList(written for written, _ in parts), owned
 
 
 def default_cache_dir(docs_dir: Path) -> Path:
@@ -452,7 +566,7 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     writer.remove_temporary()
     result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress)
     result.removed = writer.finish(owned)
-    cache.prune(result.used)
+    cache.prune(result.cache_keys())
     cache.close()
     result.seconds = time.perf_counter() - started
     return result

@@ -23,9 +23,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from itertools import chain
 from pathlib import Path
 
 import jinja2
@@ -34,6 +35,7 @@ import yaml
 from .charts import bar_chart
 from .index import Index, session_key
 from .model import Block, BlockKind, Reply
+from .store import ReplyList
 
 LIST_SEPARATOR = ";"  # between the items of a list field in the CSV
 PAGE_SIZE = 50  # rows per listing page
@@ -118,24 +120,58 @@ class Page:
     window: list = field(default_factory=list)
 
 
-def paginate(rows: list, first: str, folder: str) -> list[Page]:
-    """Cut `rows` into pages: the first at `first`, the others at `folder/page/N.md`."""
-    chunks = [rows[i: i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
-    pages = [Page(first if n == 1 else f"{folder}/page/{n}.md", n, len(chunks), chunk)
-             for n, chunk in enumerate(chunks, 1)]
-    for page in pages:
-        here = page.number
-        page.previous = pages[here - 2].path if here > 1 else None
-        page.next = pages[here].path if here < len(pages) else None
-        near = range(max(1, here - PAGER_REACH - 1), min(len(pages), here + PAGER_REACH + 1) + 1)
-        for number in sorted({1, len(pages), *near}):
+def paginate(rows: Sequence, first: str, folder: str) -> Iterator[Page]:
+    """Cut `rows` into pages: the first at `first`, the others at `folder/page/N.md`.
+    One page at a time, its rows sliced as it comes (a `ReplyList` reads only those)."""
+    count = max(1, -(-len(rows) // PAGE_SIZE))
+
+    def path(number: int) -> str:
+        return first if number == 1 else f"{folder}/page/{number}.md"
+
+    for here in range(1, count + 1):
+        start = (here - 1) * PAGE_SIZE
+        page = Page(path(here), here, count, rows[start:start + PAGE_SIZE],
+                    previous=path(here - 1) if here > 1 else None,
+                    next=path(here + 1) if here < count else None)
+        near = range(max(1, here - PAGER_REACH - 1), min(count, here + PAGER_REACH + 1) + 1)
+        for number in sorted({1, count, *near}):
             if number == here:
                 page.window.append((number, None))
-            elif number in (1, len(pages)) or abs(number - here) <= PAGER_REACH:
-                page.window.append((number, pages[number - 1].path))
+            elif number in (1, count) or abs(number - here) <= PAGER_REACH:
+                page.window.append((number, path(number)))
             else:
                 page.window.append((None, None))
-    return pages
+        yield page
+
+
+def reply_page_path(reply_id: str) -> str:
+    """The docs-relative path of the page of the reply with this id."""
+    return f"replies/{reply_id}.md"
+
+
+def reply_id_of_path(rel: str) -> str | None:
+    """The id whose reply page `rel` would be, else None."""
+    folder, _, name = rel.rpartition("/")
+    return name[:-3] if folder == "replies" and name.endswith(".md") else None
+
+
+Pages = Iterator[tuple[str, str]]  # (docs-relative path, Markdown) of each page, as rendered
+
+
+class Rows(Sequence):
+    """`make(*item)` for each of `items`, made as a page slices it: a table of 100,000
+    proposers is not held as 100,000 dicts."""
+
+    def __init__(self, items: Sequence, make: Callable):
+        self.items, self.make = items, make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self.make(*item) for item in self.items[n]]
+        return self.make(*self.items[n])
 
 
 class Renderer:
@@ -168,7 +204,7 @@ class Renderer:
 
     @staticmethod
     def reply_path(reply: Reply) -> str:
-        return f"replies/{reply.id}.md"
+        return reply_page_path(reply.id)
 
     @staticmethod
     def key_path(key) -> str:
@@ -212,83 +248,79 @@ class Renderer:
         )
         return front_matter(reply) + body
 
-    def _paginated(self, template: str, rows: list, first: str, folder: str, **context) -> dict[str, str]:
-        """`rows` cut into pages (see `paginate`), each rendered with `template`."""
-        pages = paginate(rows, first, folder)
-        return {page.path: self._index_page(template, page=page, here=page.path, rows=page.rows,
-                                            total=len(rows), **context)
-                for page in pages}
+    def _paginated(self, template: str, rows: Sequence, first: str, folder: str, **context) -> Pages:
+        """`rows` cut into pages (see `paginate`), each rendered with `template` as it is
+        asked for: a listing of the whole archive is never in memory whole."""
+        for page in paginate(rows, first, folder):
+            yield page.path, self._index_page(template, page=page, here=page.path, rows=page.rows,
+                                              total=len(rows), **context)
 
-    def listing(self, first: str, folder: str, title: str, replies: list[Reply], intro: str = "") -> dict[str, str]:
+    def listing(self, first: str, folder: str, title: str, replies: Sequence[Reply], intro: str = "") -> Pages:
         """A paginated table of replies, newest first."""
         return self._paginated("listing.md.j2", replies, first, folder, title=title, intro=intro,
                                reply_path=self.reply_path)
 
-    def key_list(self, section: str, title: str, intro: str, rows: list[dict]) -> dict[str, str]:
+    def key_list(self, section: str, title: str, intro: str, rows: Sequence[dict]) -> Pages:
         """A paginated table of the keys of one kind (agencies, themes, proposers…)."""
         return self._paginated("keys.md.j2", rows, f"{section}/index.md", section, title=title, intro=intro)
 
-    def quality_pages(self, entries, totals: dict) -> dict[str, str]:
+    def quality_pages(self, entries, totals: dict) -> Pages:
         """The 数据质量 report, paginated: the files with something to report."""
         rows = [e for e in entries if e.level != "ok" or e.missing]
         return self._paginated("quality.md.j2", rows, "quality/index.md", "quality", totals=totals)
 
     def site_pages(self) -> dict[str, str]:
         """Every page but the reply pages: home, listings and the page of each key."""
-        files: dict[str, str] = {}
-        for task in self.site_page_tasks():
-            files.update(task())
-        return files
+        return dict(chain.from_iterable(task() for task in self.site_page_tasks()))
 
-    def site_page_tasks(self) -> list[Callable[[], dict[str, str]]]:
+    def site_page_tasks(self) -> list[Callable[[], Pages]]:
         """The work of `site_pages` in independent pieces (each list, each key's pages,
         the home page), so that worker processes can share it."""
         index = self.index
-        tasks: list[Callable[[], dict[str, str]]] = [partial(
+        tasks: list[Callable[[], Pages]] = [partial(
             self.listing, "replies/index.md", "replies", "全部答复", index.replies, "按答复日期从新到旧排列。")]
         # Agencies: the list, then a page per agency with its lead and co-handled replies.
         agencies = sorted(index.agencies.items(), key=lambda kv: (-len(kv[1].lead), -kv[1].total, kv[0].name))
-        tasks.append(partial(self.key_list, "agencies", "按部门", "各承办单位答复的件数：主办为牵头答复，会办为参与办理。", [
-            {"key": a, "path": self.key_path(a), "cells": [len(r.lead), len(r.co)], "head": ["主办", "会办"]}
-            for a, r in agencies]))
+        tasks.append(partial(self.key_list, "agencies", "按部门", "各承办单位答复的件数：主办为牵头答复，会办为参与办理。", Rows(
+            agencies, lambda a, r: {"key": a, "path": self.key_path(a), "cells": [len(r.lead), len(r.co)],
+                                    "head": ["主办", "会办"]})))
         tasks += [partial(self._agency_pages, agency, replies) for agency, replies in agencies]
         # Themes, sessions, proposers, years: a list and a paginated page per key.
         themes = sorted(index.themes.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
-        tasks.append(partial(self.key_list, "themes", "按主题", "每件答复按关键词归入 1-5 个政策主题。", [
-            {"key": t, "path": self.key_path(t), "cells": [len(r)], "head": ["答复"], "note": t.description}
-            for t, r in themes]))
+        tasks.append(partial(self.key_list, "themes", "按主题", "每件答复按关键词归入 1-5 个政策主题。", Rows(
+            themes, lambda t, r: {"key": t, "path": self.key_path(t), "cells": [len(r)], "head": ["答复"],
+                                  "note": t.description})))
         tasks += [partial(self.listing, self.key_path(theme), f"themes/{theme.slug}", f"主题：{theme.name}",
                           replies, theme.description) for theme, replies in themes]
         sessions = sorted(index.sessions.items(), key=lambda kv: (kv[0].body, -kv[0].term, -kv[0].meeting, kv[0].name))
-        tasks.append(lambda: {"sessions/index.md": self._index_page(
+        tasks.append(lambda: [("sessions/index.md", self._index_page(
             "sessions.md.j2", here="sessions/index.md", groups=self._session_groups(sessions),
-            key_path=self.key_path)})
+            key_path=self.key_path))])
         tasks += [partial(self.listing, self.key_path(session), f"sessions/{session.slug}", session.name, replies)
                   for session, replies in sessions]
         proposers = sorted(index.proposers.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
-        tasks.append(partial(self.key_list, "proposers", "按提出者", "提出建议、提案的代表、委员和党派团体。", [
-            {"key": p, "path": self.key_path(p), "cells": [p.type, len(r)], "head": ["类别", "答复"]}
-            for p, r in proposers]))
+        tasks.append(partial(self.key_list, "proposers", "按提出者", "提出建议、提案的代表、委员和党派团体。", Rows(
+            proposers, lambda p, r: {"key": p, "path": self.key_path(p), "cells": [p.type, len(r)],
+                                     "head": ["类别", "答复"]})))
         tasks += [partial(self.listing, self.key_path(proposer), f"proposers/{proposer.slug}",
                           f"{proposer.name}（{proposer.type}）", replies) for proposer, replies in proposers]
         years = sorted(index.years.items(), reverse=True)
-        tasks.append(lambda: {"years/index.md": self._index_page("years.md.j2", here="years/index.md", years=years)})
+        tasks.append(lambda: [("years/index.md", self._index_page("years.md.j2", here="years/index.md", years=years))])
         tasks += [partial(self.listing, f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies)
                   for year, replies in years]
-        tasks.append(lambda: {"index.md": self.home(agencies, themes, sessions)})
+        tasks.append(lambda: [("index.md", self.home(agencies, themes, sessions))])
         return tasks
 
-    def _agency_pages(self, agency, replies) -> dict[str, str]:
+    def _agency_pages(self, agency, replies) -> Pages:
         base = f"agencies/{agency.slug}"
-        files = {self.key_path(agency): self._index_page(
+        yield self.key_path(agency), self._index_page(
             "agency.md.j2", agency=agency, replies=replies, here=self.key_path(agency),
             lead=replies.lead[:PAGE_SIZE], co=replies.co[:PAGE_SIZE], reply_path=self.reply_path,
-            more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE)}
+            more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE)
         # The agency page shows the first PAGE_SIZE of each; full listings only beyond that.
         for role, rows, label in (("lead", replies.lead, "主办"), ("co", replies.co, "会办")):
             if len(rows) > PAGE_SIZE:
-                files.update(self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows))
-        return files
+                yield from self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows)
 
     @staticmethod
     def _session_groups(sessions) -> list[tuple[str, list]]:
@@ -307,13 +339,13 @@ class Renderer:
             "agencies": bar_chart("各单位主办答复件数", [(a.name, len(r.lead)) for a, r in agencies if r.lead][:CHART_ROWS], "chart-agencies"),
             "themes": bar_chart("各主题答复件数", [(t.name, len(r)) for t, r in themes][:CHART_ROWS], "chart-themes"),
         }
-        dates = [r.date for r in index.replies if r.date]
+        first, last = index.date_range()
         return yaml_block({"hide": ["navigation", "toc"], **NOT_SEARCHED}) + self._render(
             "home.md.j2", here="index.md", charts=charts, newest=index.replies[:NEWEST],
             totals={"replies": len(index.replies), "agencies": sum(1 for r in index.agencies.values() if r.lead),
                     "proposers": len(index.proposers),
                     "sessions": len(index.sessions), "themes": len(index.themes)},
-            first=min(dates) if dates else None, last=max(dates) if dates else None,
+            first=first, last=last,
             reply_path=self.reply_path)
 
 
@@ -327,15 +359,16 @@ def jieba_user_dict(words) -> str:
     return "".join(f"{w} {USER_DICT_FREQ}\n" for w in sorted(clean) if len(w) > 1)
 
 
-def _by_id(reply: Reply) -> str:
-    return reply.id
+def _by_id(replies: Sequence[Reply]) -> Iterable[Reply]:
+    """`replies` in the order of their ids; a `ReplyList` sorts without reading them."""
+    return replies.by_id() if isinstance(replies, ReplyList) else sorted(replies, key=lambda r: r.id)
 
 
 def open_data_json_pieces(replies: list[Reply]) -> Iterator[str]:
     """The JSON export, in pieces of one record: the same text as `json.dumps` of the
     list with `indent=1`, without ever holding it whole (it grows with the archive)."""
     yield "["
-    for number, reply in enumerate(sorted(replies, key=_by_id)):
+    for number, reply in enumerate(_by_id(replies)):
         record = json.dumps(reply.record(), ensure_ascii=False, indent=1)
         # One level deeper inside the list; JSON strings hold no raw line break.
         yield ("\n " if number == 0 else ",\n ") + record.replace("\n", "\n ")
@@ -348,7 +381,7 @@ def open_data_csv_pieces(replies: list[Reply], rows_per_piece: int = 1000) -> It
     out.write("\ufeff")  # a BOM so that spreadsheet programs read the Chinese text as UTF-8
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(Reply.FIELDS)
-    for number, reply in enumerate(sorted(replies, key=_by_id), 1):
+    for number, reply in enumerate(_by_id(replies), 1):
         writer.writerow(
             LIST_SEPARATOR.join(v) if isinstance(v, list) else ("" if v is None else v)
             for v in reply.record().values()

@@ -411,3 +411,51 @@ def test_writer_pieces_written_whole_and_changed_only(tmp_path):
         writer.write("data/x.csv", failing())
     assert (tmp_path / "docs" / "data" / "x.csv").read_text(encoding="utf-8") == "a,b\n"
     assert [p.name for p in (tmp_path / "docs" / "data").iterdir()] == ["x.csv"]  # no temporary left
+
+
+def test_manifest_lists_every_generated_file(data_dir, tmp_path):
+    docs = tmp_path / "docs"
+    result = generate(data_dir, docs)
+    listed = json.loads((docs / MANIFEST).read_text(encoding="utf-8"))
+    on_disk = {p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file() and p.name != MANIFEST}
+    assert len(listed) == len(set(listed)) and set(listed) == on_disk
+    assert set(result.written) == on_disk and len(result.written) == len(on_disk)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[\n "a/b.md",\n "replies/x.md"\n]\n', ["a/b.md", "replies/x.md"]),  # as written: a path per line
+    ('["a/b.md", "c.md"]', ["a/b.md", "c.md"]),  # any other JSON list: read whole
+    ("[]\n", []),
+    ('[\n "a.md",\n "b.md', ["a.md"]),  # cut short: what could be read
+    ("{not json", []),
+    ('{"a": 1}', []),
+])
+def test_manifest_paths_read_one_at_a_time(tmp_path, text, expected):
+    from generator.pipeline import _manifest_paths
+
+    (tmp_path / MANIFEST).write_text(text, encoding="utf-8")
+    assert list(_manifest_paths(tmp_path / MANIFEST)) == expected
+    assert list(_manifest_paths(tmp_path / "missing.json")) == []
+
+
+def test_pathlist_behaves_as_a_list():
+    from generator.pipeline import PathList
+
+    paths = PathList(["a.md\nb/c.md", "", "d.md"])
+    assert paths == ["a.md", "b/c.md", "d.md"] and len(paths) == 3 and paths[1] == "b/c.md"
+    assert "d.md" in paths and "b" not in paths and paths != ["a.md"]
+    assert not PathList() and PathList() == []
+
+
+def test_generated_files_readable_by_all_under_usual_umask(tmp_path):
+    """Pages are published: a web server running as another user must read them."""
+    from generator.pipeline import _FILE_MODE, Writer
+
+    writer = Writer(tmp_path / "docs")
+    writer.write("a/page.md", "text")
+    writer.write("a/data.csv", iter(["x\n"]))
+    for name in ("page.md", "data.csv"):
+        assert (tmp_path / "docs" / "a" / name).stat().st_mode & 0o777 == _FILE_MODE
+    umask = os.umask(0)
+    os.umask(umask)
+    assert _FILE_MODE == 0o666 & ~umask

@@ -20,12 +20,35 @@ let pagefind = null
 
 function load() {
   if (!pagefind)
-    pagefind = import(new URL("pagefind/pagefind.js", SITE).href).then(async module => {
-      await module.options({ basePath: new URL("pagefind/", SITE).pathname, excerptLength: 40 })
-      await module.init()
-      return module
-    })
+    pagefind = Promise.all([import(new URL("pagefind/pagefind.js", SITE).href), indexLanguage()])
+      .then(async ([module, language]) => {
+        await module.options({ basePath: new URL("pagefind/", SITE).pathname, excerptLength: 40 })
+        await module.init()
+        return { module, language }
+      })
   return pagefind
+}
+
+// The language of the site's index, when it has one (Pagefind names it in its entry file).
+async function indexLanguage() {
+  try {
+    const entry = await (await fetch(new URL("pagefind/pagefind-entry.json", SITE))).json()
+    const languages = Object.keys(entry.languages || {})
+    return languages.length === 1 ? languages[0] : null
+  } catch (err) {
+    return null
+  }
+}
+
+// On a page, Pagefind cuts a Chinese (Japanese, Thai) query into words before looking
+// them up, the page's <html lang> telling it the language; in a worker there is no page,
+// and 文桂明 was looked up as one word, which finds nothing unless the index happens to
+// hold the name whole. So the query is cut here, as Pagefind does it.
+function segmented(query, language) {
+  if (!language || !/^(zh|ja|th)\b/i.test(language) || typeof Intl.Segmenter === "undefined")
+    return query
+  const words = new Intl.Segmenter(language, { granularity: "word" })
+  return Array.from(words.segment(query), part => part.segment).join(" ").replace(/\s+/g, " ").trim()
 }
 
 const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&#x27;": "'" }
@@ -55,10 +78,15 @@ function siteRelative(url) {
 async function search(query) {
   if (!query)
     return { items: [] }
-  const module = await load()
-  const found = await module.debouncedSearch(query, {}, 0)
+  const { module, language } = await load()
+  const words = segmented(query, language)
+  let found = await module.debouncedSearch(words, {}, 0)
   if (found === null)  // superseded by a newer query
     return null
+  // The browser cuts some phrases where the index did not (黑土地保护 into 黑土/地/保护,
+  // the index holding 黑土地): nothing found, the query is looked up whole.
+  if (!found.results.length && words !== query)
+    found = await module.search(query)
   const pages = await Promise.all(found.results.slice(0, RESULTS).map(result => result.data()))
   const terms = Object.fromEntries(query.split(/\s+/).filter(Boolean).map(term => [term, true]))
   return {

@@ -1,0 +1,156 @@
+"""Where a run keeps its replies between extract and render: on disk, not in memory.
+
+In: each Reply of the run (metadata, without its body) and the cache key of its
+extraction, appended once by the run's main process. Out: a `ReplyStore`, a sequence of
+those replies read back on demand, and `ReplyList`s, views of some of them in a chosen
+order (an agency's replies, newest first…), which is what the index holds.
+
+An archive of 100,000 replies has some 100 MB of metadata; held as Python objects it
+would be three times that. Here each reply is pickled into one temporary file and
+memory holds 8 bytes of offset per reply, an id → position table and the index's
+positions (4 bytes per entry): reading a reply back costs a few microseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
+
+from .model import Reply
+
+# Every field but the body, which waits in the extraction cache.
+STORED = tuple(f.name for f in fields(Reply) if f.name != "blocks")
+BUFFER = 1 << 20  # bytes written at once
+
+
+class ReplyStore(Sequence):
+    """The replies of a run, in the order appended; `store[n]` reads reply n back.
+
+    Ids are unique (`append` refuses a second), so `position(id)` finds a reply. The
+    file is read with `os.pread`, so processes forked after the last `append` share it."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile(prefix="generator-replies-")
+        self._fd = self._file.fileno()
+        self._ends = array("Q", [0])  # reply n is bytes _ends[n]:_ends[n + 1]
+        self._buffer = bytearray()
+        self._written = 0  # bytes of the file already written (the buffer follows)
+        self._positions: dict[str, int] = {}
+        self._ids: list[str] = []  # position → id, the strings shared with `_positions`
+
+    def append(self, reply: Reply, key: str | None = None) -> int:
+        """Keep `reply` (its body is not kept) and `key`, where its extraction is in the
+        cache; its position. Raises KeyError if its id is taken."""
+        if reply.id in self._positions:
+            raise KeyError(reply.id)
+        blob = pickle.dumps((*(getattr(reply, name) for name in STORED), key), pickle.HIGHEST_PROTOCOL)
+        self._buffer += blob
+        self._ends.append(self._ends[-1] + len(blob))
+        if len(self._buffer) >= BUFFER:
+            self.flush()
+        position = len(self._ids)
+        self._positions[reply.id] = position
+        self._ids.append(reply.id)
+        return position
+
+    def flush(self) -> None:
+        """Write out what `append` buffered (done before reading it back, and before
+        processes are forked, so that they never write)."""
+        if self._buffer:
+            os.pwrite(self._fd, self._buffer, self._written)
+            self._written += len(self._buffer)
+            self._buffer.clear()
+
+    def _values(self, position: int) -> tuple:
+        if position < 0:
+            position += len(self._ids)
+        if not 0 <= position < len(self._ids):
+            raise IndexError(position)
+        start, end = self._ends[position], self._ends[position + 1]
+        if end > self._written:
+            self.flush()
+        return pickle.loads(os.pread(self._fd, end - start, start))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[n] for n in range(*position.indices(len(self)))]
+        return Reply(*self._values(position)[:-1])
+
+    def __iter__(self) -> Iterator[Reply]:
+        return (self[n] for n in range(len(self)))
+
+    def position(self, reply_id: str) -> int | None:
+        """The position of the reply with this id, or None."""
+        return self._positions.get(reply_id)
+
+    def id(self, position: int) -> str:
+        return self._ids[position]
+
+    def key(self, position: int) -> str | None:
+        """The cache key of the extraction of reply `position`."""
+        return self._values(position)[-1]
+
+    def keys(self) -> Iterator[str]:
+        """The cache keys of every reply, in order."""
+        return (key for n in range(len(self)) if (key := self.key(n)) is not None)
+
+    def view(self, positions: Iterable[int] = ()) -> ReplyList:
+        return ReplyList(self, positions)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class ReplyList(Sequence):
+    """Some replies of a sequence (a `ReplyStore`, or any list of replies), by position,
+    in a given order; read back as they are used. `append` adds a position."""
+
+    def __init__(self, source: Sequence, positions: Iterable[int] = ()):
+        self.source = source
+        self.positions = array("I", positions)
+
+    def append(self, position: int) -> None:
+        self.positions.append(position)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self.source[p] for p in self.positions[n]]
+        return self.source[self.positions[n]]
+
+    def __iter__(self) -> Iterator[Reply]:
+        return (self.source[p] for p in self.positions)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ReplyList):
+            return list(self) == list(other)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None  # mutable, like a list
+
+    def __add__(self, other: Iterable) -> list:  # as a list would: the replies, read
+        return [*self, *other]
+
+    def __radd__(self, other: Iterable) -> list:
+        return [*other, *self]
+
+    def by_id(self) -> ReplyList:
+        """The same replies in the order of their ids (as the open data lists them)."""
+        source = self.source
+        if isinstance(source, ReplyStore):  # ids in memory: no reply is read to sort
+            order = sorted(self.positions, key=source.id)
+        else:
+            order = sorted(self.positions, key=lambda p: source[p].id)
+        return ReplyList(source, order)
+
+    def __repr__(self) -> str:
+        return f"ReplyList({len(self)} replies)"
