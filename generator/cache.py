@@ -5,8 +5,8 @@ before, if nothing they depend on has changed: the key hashes the file's name an
 with a fingerprint of the code, the registries and the options of the run.
 
 Two uses: a regenerate after one reply changed does the work of one reply, not of all;
-and the run keeps only metadata in memory, the reply bodies waiting here (on disk) until
-their page is rendered, so memory does not grow with the bodies of the corpus.
+and the reply bodies wait here (on disk) until their page is rendered, so memory does not
+grow with the bodies of the corpus (their metadata waits in the run's `ReplyStore`).
 """
 
 from __future__ import annotations
