@@ -24,7 +24,7 @@ from .store import ReplyList
 from .text import slugify
 
 RELATED = 5  # related replies shown per reply
-CANDIDATES_PER_KEY = 200  # newest replies of a key considered as related candidates
+CANDIDATES_PER_KEY = 100  # newest replies of a key considered as related candidates
 
 
 def _newest_key(reply: Reply) -> tuple:
