@@ -295,7 +295,7 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
             if key:
                 result.other_keys.append(key)  # kept in the cache all the same
             continue
-        position = store.append(replace(reply, blocks=()), key)
+        position = store.append(reply, key)  # the store keeps no body
         (result.withheld if reply.publish == "none" else result.replies).append(position)
     store.flush()
     cache.flush()  # before render workers are forked: they read the bodies
