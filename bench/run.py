@@ -104,7 +104,7 @@ def make_corpus(n: int, target: Path, seed: int = 20261121) -> Path:
     if data.exists():
         shutil.rmtree(data)
     (data / "replies").mkdir(parents=True)
-    for name in ("agencies.yml", "themes.yml"):
+    for name in ("agencies.yml", "themes.yml", "site.yml"):
         shutil.copy(ROOT / "data" / name, data / name)
     registry = yaml.safe_load((ROOT / "data" / "agencies.yml").read_text(encoding="utf-8"))["agencies"]
     agencies = [a["name"] for a in registry if a["name"].startswith("吉林省")]

@@ -36,7 +36,7 @@ def fingerprint(data_dir: Path, keep_contacts: bool) -> str:
         if path.name in NOT_EXTRACTION:
             continue
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in ("agencies.yml", "themes.yml"):
+    for name in ("agencies.yml", "themes.yml", "site.yml"):
         path = data_dir / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
     return digest.hexdigest()

@@ -41,7 +41,8 @@ ANSWER_START = re.compile(r"^[\u4e00-\u9fff（）()]{2,24}?(?:答复|回复)[：
 
 # Lines that always stand alone (never joined to a neighbour).
 DOC_NUMBER_LINE = re.compile(
-    r"^(?:文号[：:]\s*)?[\u4e00-\u9fff]{1,16}\s*[〔【\[（(［]\s*\d{4}\s*[〕】\]）)］]\s*\d{1,5}\s*号$"
+    r"^(?:文号[：:]\s*)?[\u4e00-\u9fff]{1,16}\s*[〔【\[（(［]\s*\d{4}\s*[〕】\]）)］]\s*第?\s*\d{1,5}\s*号"
+    r"(?:\s*[（(]?\s*[A-CＡ-Ｃ]\s*类\s*[）)]?)?$"  # the outcome class may follow: …12号(A类)
 )
 CLASSIFICATION_LINE = re.compile(r"^(?:分类[：:]\s*)?[A-Ca-cＡ-Ｃ]\s*类?$|^分类[：:].{1,6}$")
 DATE_CN = "〇零○Ｏ一二三四五六七八九十"
@@ -57,13 +58,16 @@ AGENCY_LINE = re.compile(
     r"协会|工会|红十字会|商会|学会|联合社|总队|支队|海关|分行|银行|公司|集团)$"
 )
 ADDRESSEE_LINE = re.compile(
-    r"^(?:尊敬的)?[^，。：:；、]{1,30}?(?:委员|代表|同志|先生|女士|省委会|市委会|委员会|学社|联合会|工商联)(?:们)?[：:]$"
+    r"^(?:尊敬的)?[^，。：:；]{1,60}?(?:委员|代表|同志|先生|女士|省委会|市委会|委员会|学社|联合会|工商联)(?:们)?[：:]$"
 )
 # A reply's own title: 关于……的答复, 吉林省X厅关于……的答复, 对……第N号提案的答复.
 TITLE_START = re.compile(
     r"^(?:[\u4e00-\u9fff（）]{2,25}?(?:厅|委员会|委|局|办公室|办|政府|院|部|中心)关于|关于|对[^，。：]{0,30}?(?:会议|提案|建议|议案))"
 )
-TITLE_END = re.compile(r"(?:答复|复函|答复函|的函|复文|办理意见)$")
+L_TITLE_HINT = re.compile(r"建议|提案|议案|会议|代表|委员")  # words of a reply's title
+TITLE_END = re.compile(
+    r"(?:答复|答复函|复函|回复|回函|的函|复文|答复意见|办理意见|办理情况|办理情况的报告|办理单|协办意见|会办意见)(?:摘要)?$"
+)
 BLOCK_START = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联 系 人|抄送|抄报|附件)")
 
 SENTENCE_END = set("。！？；：!?;:…")
@@ -185,6 +189,12 @@ def _layout(lines: list[_Line]) -> _Layout:
     width = widths[min(n - 1, int(n * 0.75))] if n else 0.0
     near_full = sum(1 for w in widths if width - 3 <= w <= width + 1)
     wrapped = n >= 4 and near_full >= 0.4 * n and width >= 10
+    if not wrapped and n >= 4:
+        # A short reply has few full lines; they are still the widest ones, and cut
+        # mid-sentence: two such lines of one width at the top make a wrapped text.
+        top = _full_width(lines)
+        if top:
+            wrapped, width = True, top
     indents = [round(line.indent) for line in lines]
     base = statistics.mode(indents) if indents else 0
     indented = sum(1 for line in lines if line.indent >= base + 0.9)
@@ -204,6 +214,21 @@ def _layout(lines: list[_Line]) -> _Layout:
     )
 
 
+def _full_width(lines: list[_Line]) -> float | None:
+    """The width lines were cut at, when the widest lines share one (within 3
+    characters), at least two of them end mid-sentence, and hardly any line is wider (a
+    web page's paragraph is one line, far wider than the rest); else None."""
+    widths = sorted((line.width for line in lines if line.width >= 10), reverse=True)
+    for skipped, top in enumerate(widths[:3]):  # the widest line may be a footer's run of ASCII
+        bucket = [line for line in lines if top - 3 <= line.width <= top]
+        cut = sum(1 for line in bucket if not _ends_sentence(line.text))
+        wider = sum(1 for line in lines if line.width > top + 3)
+        far = any(line.width > 1.5 * top for line in lines)  # a whole paragraph on one line
+        if len(bucket) >= 3 and cut >= 2 and not far and wider <= max(skipped, len(lines) // 20):
+            return top
+    return None
+
+
 def _ends_sentence(text: str) -> bool:
     stripped = text.rstrip(_CLOSER_CHARS)
     return bool(stripped) and stripped[-1] in SENTENCE_END
@@ -217,7 +242,7 @@ def _is_heading(paragraph: str) -> bool:
 
 # The last characters a standalone line (the patterns below) can end with, and the start
 # of the one pattern that ends with anything: a cheap test that rules out most lines.
-_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团类ABCabcＡＢＣ")
+_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团类ABCabcＡＢＣ)）")
 _STANDALONE_FIRST = "分类"
 
 
@@ -253,6 +278,11 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     # A date cut over two lines (`2024 年` / `5月 20日`) is one line.
     if len(joined) <= 16 and DATE_PREFIX.match(joined) and DATE_SUFFIX.match(head):
         return False
+    if nxt.standalone and prev.text[-1] in "、，,":  # a long salutation's first line: 张三、李四、
+        return False
+    if (nxt.standalone and layout.wrapped and ADDRESSEE_LINE.match(head) and "、" in prev.text
+            and prev.width >= layout.width - 2 and not _ends_sentence(prev.text)):
+        return False  # a salutation of many names, wrapped inside a name: 陈留根、…、邓 / 立高、…代表：
     if prev.standalone or nxt.standalone or BLOCK_START.match(head):
         return True
     heading, numbered, title = _start_flags(joined)
@@ -267,6 +297,8 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     short = prev.width < full - 2.0
     score = 2 if _ends_sentence(prev.text) else -1
     score += 2 if short else -1
+    if prev.width < 0.7 * full:
+        score += 3  # far from the margin: a line that ends, not one the layout cut
     if layout.uses_indent:
         score += 3 if nxt.indent >= layout.base_indent + 0.9 else -2
     elif nxt.indent >= layout.base_indent + 4:
@@ -275,6 +307,11 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
         score += layout.trailing_weight * (1 if prev.trailing else -1)
     if layout.uses_blank and nxt.gap:
         score += 2
+    # A title ends a paragraph; a line that is a whole title (关于…的答复) is one.
+    if TITLE_END.search(prev.squashed) and L_TITLE_HINT.search(prev.squashed):
+        score += 2
+    if TITLE_START.match(head) and TITLE_END.search(head):
+        score += 6
     if score + 6 < 2:  # the heading bonuses below (at most 4 + 2) cannot make it a break
         return False
     length = len(joined)

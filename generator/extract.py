@@ -1,12 +1,26 @@
 """Stage 3, extract: paragraphs → Reply.
 
-In: the cleaned paragraphs of one reply, its source name and the agency registry.
-Out: a `Reply` (themes still empty) and the list of `Problem`s found on the way.
+In: the cleaned paragraphs of one reply, its source name, the agency registry and the
+site's places (`site.yml`). Out: a `Reply` (themes still empty) and the `Problem`s found.
 
-The reply is read in three zones: the preamble (classification, letterhead, title, doc
-number, addressee), the opening paragraph (`…提出的《…》收悉`), the body (sections `一、`,
-sub-sections `（一）`, paragraphs) and the closing zone (signing agency, date, contact,
-copy-to). A value that is not in the text is None, never guessed.
+A reply is a letter, often printed inside a web page. It is read the same way whatever
+its layout:
+
+1. Every paragraph gets a folded copy to match against (see `text.fold`: full-width
+   ASCII as ASCII, traditional characters as simplified); what is published is always
+   cut from the paragraph itself. Web-page furniture (breadcrumbs, widgets, footers) is
+   recognised line by line (`layout.py`) and dropped.
+2. Anchors are chosen among candidates, not found by walking until an unknown line:
+   the opening (`…收悉`, `现答复如下`), the addressee just before it, the letter's title
+   (the copy closest to the addressee, unless characters were lost from it), and at the
+   end the signature block: the last date line and the agency line before it, with the
+   contact lines, labels (审核人, 抄送 …) and whatever the page appends set apart.
+3. Fields are read from their zones, the letter before the page's metadata table;
+   agencies and sessions written without a place (省X厅, 县政协) are resolved against
+   the reply's own place (its agency's full name), else the site's. A reply from another
+   place is never attributed to the configured one.
+
+A value that is not in the text is None, never guessed.
 """
 
 from __future__ import annotations
@@ -14,178 +28,785 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .clean import (
-    AGENCY_LINE, CLASSIFICATION_LINE, DATE_LINE, DOC_NUMBER_LINE, SECTION_HEAD,
-    SUBSECTION_HEAD, CN_NUM, TITLE_END, TITLE_START,
-)
+from . import layout as L
+from .clean import SECTION_HEAD, SUBSECTION_HEAD
 from .model import Block, BlockKind, Problem, Reply
-from .privacy import is_contact, may_have_personal, redact
+from .places import NATIONAL, Place, innermost, parse_place, split_places, trailing_place
+from .privacy import may_have_personal, redact
 from .registry import AgencyRegistry
-from .text import FIELD_CLEANERS, clean_date, cn_to_int, int_to_cn
+from .text import (DATE, FIELD_CLEANERS, GLOSS, RUN_TOGETHER, cn_to_int, date_parts, fold, int_to_cn,
+                   run_together_date, to_date)
 
-NUM = rf"[{CN_NUM}\d]{{1,3}}"
-PLACE = r"(?P<where>[\u4e00-\u9fff]{1,8}?(?:省|市|州|县|区))?"  # 吉林省, 长春市: gives the level
-CPPCC_SESSION = re.compile(
-    rf"(?P<level>全国|省|市|州|县|区)?政协{PLACE}第?(?P<term>{NUM})届(?:委员会)?第?(?P<meeting>{NUM})次(?:全体)?会议"
-)
-NPC_SESSION = re.compile(
-    rf"(?P<level>省|市|州|县|区)?{PLACE}第?(?P<term>{NUM})届(?P<national>全国)?(?:人大|人民代表大会)第?(?P<meeting>{NUM})次会议"
-)
-OPENING = re.compile(r"(?:提出的|所提|提交的).{0,80}?《|收悉|答复如下")
-PROPOSAL_TITLE = re.compile(r"《((?:[^《》]|《[^《》]*》)+)》")
-PROPOSAL_NUMBER = re.compile(
-    r"(?<![〕\]】）)\d])(?:第\s*)?([A-Za-z]{0,3}\d{1,6}[A-Za-z]{0,3}\d{0,6})\s*号(?=[\u4e00-\u9fff]{0,6}(?:提案|建议|议案)|[）)])"
-)
-ADDRESSEE = re.compile(r"^(?:尊敬的)?(?P<who>[^：:，。]{2,40})[：:]$")
-GROUP_WORDS = re.compile(
-    r"民革|民盟|民建|民进|农工党|致公党|九三学社|台盟|工商联|无党派|共青团|团省委|妇联|科协|侨联|总工会|青联|台联|文联"
-)
-GROUP_SUFFIX = re.compile(r"(?:委员会|省委会|省委|市委会|支部|界别|小组|联组|组|党|社|联|盟|会)$")
-SUB_REPLY = re.compile(rf"^(?:[（(]\s*[{CN_NUM}]{{1,3}}\s*[）)])?\s*")
-ANSWER = re.compile(r"^[\u4e00-\u9fff（）()]{2,24}?(?:答复|回复|办理意见)[：:]")
-CO_CLAUSE = re.compile(r"(?:会同|经商|商请|征求|协同|会商)(?P<list>[^，。；：]{2,200}?)(?:等(?:单位|部门|有关单位|相关单位|相关部门|有关部门)?)?(?=[，。；]|共同|认真|研究|进行|办理)")
-CO_LIST = re.compile(r"^(?:协办单位|会办单位|会办部门|协办部门)[：:](?P<list>.+)$")
-TITLE = re.compile(TITLE_START.pattern + r".{2,}" + TITLE_END.pattern)
-SELF = re.compile(r"我(?:委|厅|局|办|部|会|院)")
+
+@dataclass(slots=True)
+class Para:
+    """One paragraph: as published, and folded for matching."""
+
+    text: str
+    m: str  # the folded copy (see `text.fold`)
+    where: list[int] | None  # position in `text` of each character of `m` (None: the same)
+
+    @classmethod
+    def of(cls, text: str) -> "Para":
+        return cls(text, *fold(text))
+
+    def cut(self, start: int = 0, end: int | None = None) -> str:
+        """The published text of `m[start:end]`."""
+        end = len(self.m) if end is None else end
+        if self.where is None:
+            return self.text[start:end]
+        if start >= end:
+            return ""
+        return GLOSS.sub("", self.text[self.where[start]:self.where[end - 1] + 1])
 
 
 @dataclass
-class _Parts:
-    preamble: list[str] = field(default_factory=list)
-    opening: str | None = None
-    body: list[str] = field(default_factory=list)
-    closing: list[str] = field(default_factory=list)
+class Letter:
+    """The paragraphs of one reply with their roles: the zones the fields are read from."""
+
+    paras: list[Para]
+    role: list[str]  # per paragraph: see ROLES
+    opening: int | None = None
+    addressee: int | None = None
+    body: range = range(0)
+    closing: range = range(0)
+    title: tuple[int, int] | None = None  # paragraphs start…end (exclusive) of the title
+    title_text: str | None = None  # the title as published, trimmed
+    title_m: str = ""
+    title_extra: list[str] = field(default_factory=list)  # folded bracket groups after the title
+    signer: int | None = None
+    date: int | None = None
+    meta: dict[str, str] = field(default_factory=dict)  # page metadata: label → folded value
+    header_titles: list[str] = field(default_factory=list)  # folded, every title-like header line
+
+    def texts(self, indices) -> list[Para]:
+        return [self.paras[i] for i in indices]
 
 
-def _split(paragraphs: list[str], registry: AgencyRegistry) -> _Parts:
-    parts = _Parts()
-    opening = next(
-        (i for i, p in enumerate(paragraphs[:10]) if OPENING.search(p) and not SECTION_HEAD.match(p)), None
-    )
-    if opening is None:
-        # No opening: the preamble is the run of header-like lines at the top.
-        opening_at = 0
-        while opening_at < len(paragraphs) and _is_header(paragraphs[opening_at]):
-            opening_at += 1
-        parts.preamble = paragraphs[:opening_at]
-        rest = paragraphs[opening_at:]
+# Roles of paragraphs. Furniture is dropped from the page; the others become blocks.
+ROLES = ("furniture", "meta", "title", "letterhead", "doc", "class", "addressee", "preamble", "opening",
+         "body", "signer", "date", "contact", "copy", "label", "trailer")
+
+OPENING_CUE = re.compile(
+    r"收悉|收到|答复如下|函复如下|回复如下|现答复|现将.{0,20}(?:答复|函复|回复)|现就.{0,40}(?:答复|函复|回复)"
+    r"|(?:转|交)(?:交|由|至|给)?我(?:们|局|委|厅|办|部|院|室|单位|中心|会|区|县|市|镇)|经认真研究|经研究"
+)
+_YOU = re.compile(r"您|你|贵|提出|所提|提交|建议|提案|议案")
+PERSON_WORD = re.compile(r"(?:委员|代表|同志|先生|女士|主席|副主席)(?:们)?$")
+ORG_WORD = re.compile(
+    r"(?:委员会|省委会|市委会|区委会|县委会|支部|支社|总支|学社|联合会|工商联|界别|小组|联组|党组|民革|民盟|民建|民进|"
+    r"农工党|致公党|台盟|九三学社|街道|办事处|局|委|厅|办|政府|中心|公司|社|会|院|所|队)$"
+)
+GROUP_WORDS = re.compile(
+    r"民革|民盟|民建|民进|农工党|致公党|九三学社|台盟|工商联|无党派|共青团|团省委|团市委|团县委|妇联|科协|侨联|总工会|青联|台联|文联|界别|党派"
+)
+NAME = r"[\u4e00-\u9fffxX×*＊·•]{1,6}"
+NAMES = re.compile(rf"^{NAME}(?:[、,，\s]+{NAME})*$")
+CN = "一二三四五六七八九十"
+_N = rf"(?:\d{{1,2}}|[{CN}]{{1,3}})"
+SESSION = re.compile(
+    r"(?P<cppcc>(?:中国人民政治协商会议|政协)(?P<place1>[\u4e00-\u9fff]{1,20}?(?:省|自治区|市|自治州|州|县|区|旗|盟))?"
+    rf"第?(?P<t1>{_N})届(?P<nat1>全国)?(?:委员会)?第?(?P<m1>{_N})次(?:全体)?会议)"
+    rf"|(?P<cppcc2>政协第?(?P<t2>{_N})届(?P<nat2>全国)委员会第?(?P<m2>{_N})次(?:全体)?会议)"
+    rf"|(?P<cppcc3>第?(?P<t3>{_N})届政协第?(?P<m3>{_N})次(?:全体)?会议)"
+    rf"|(?P<npc>第?(?P<t4>{_N})届(?P<nat4>全国)?(?:人大|人民代表大会)(?:会)?(?:常委会)?第?(?P<m4>{_N})次(?:全体)?会议)"
+    rf"|(?P<npc2>(?:人大|人民代表大会)第?(?P<t5>{_N})届第?(?P<m5>{_N})次(?:全体)?会议)"
+)
+NUMBER = re.compile(
+    r"(?<![〕】\]\d.A-Za-z])(?:第\s*)?[(（]?\s*(?P<num>(?:[\u4e00-\u9fff](?=\d))?[A-Za-z]{0,4}\d[\dA-Za-z.]*?)\s*[)）]?\s*号"
+    r"(?![〕】\]])"
+)
+_NUMBER_AFTER = re.compile(
+    r"^(?:代表|委员|党派团体|集体|界别|重点)?(?:建议|提案|议案|建设|议事原案|案|复|答复|的|《|“|\"|\(|（|\)|）|,|，|已|收悉|协办)|^$"
+)
+_NOT_NUMBER_PREFIX = set("第议会届次号年月日的在上提出")
+KIND_WORD = re.compile(r"(?P<kind>提案|议案|建议|议事原案)(?:的)?(?:答复|复函|回复|办理|收悉|已收悉|已|协办|,|，|$)")
+QUOTED = re.compile(
+    r"(?:提出(?:的)?|所提(?:的)?|提交(?:的)?|^|:)\s*(?:第?\s*[A-Za-z\u4e00-\u9fff]?\d[\dA-Za-z.]*\s*号)?\s*(?:关于)?"
+    r"(?P<open>[“\"「『])(?P<q>[^“”\"「」『』]{2,200})[”\"」』]\s*(?:的)?(?:建议|提案|议案|议事原案)?"
+    r"(?:\s*[(（][^)）]{0,16}[)）])?(?=\s*(?:已|收悉|,|，|。|已经|$|现|经|由|交|转))"
+)
+BOOK = re.compile(r"《(?P<q>(?:[^《》]|《[^《》]*》)+)》")
+UNQUOTED = re.compile(
+    r"(?:提出(?:的)?|所提(?:的)?|提交(?:的)?)[“\"《]?(?P<q>关于.{2,200}?(?:的)?(?:建议|提案|议案)|关于.{2,200}?)"
+    r"[”\"》]?(?=\s*(?:已|收悉|,|，|。|现))"
+)
+TITLE_NAMES = re.compile(r"^关于(?!对)(?P<q>[^《》“”]{2,120}?的(?:建议|提案|议案))(?:建议|提案|议案)?(?:的)?(?:答复|复函|回复|办理)")
+REVIEW_MARK = re.compile(r"\[[^\[\]\d]{1,8}\d{1,3}\]")  # a Word review comment left in: [曲律师1]
+CO_CLAUSE = re.compile(
+    r"(?:会同|经商|商请|协同|会商|联合)(?P<list>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门|有关单位|相关单位|相关部门|有关部门)?)?"
+    r"(?=[，,。；;]|共同|认真|研究|进行|办理|对|就)"
+    r"|(?:征求|综合|听取|征询)(?:了)?(?P<list2>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门))?(?:的)?意见"
+)
+SUB_REPLY = re.compile(rf"^(?:[(（]\s*[{CN}]{{1,3}}\s*[)）])?\s*")
+ANSWER = re.compile(r"^[\u4e00-\u9fff()]{2,24}?(?:答复|回复|办理意见)[:：]")
+SELF = re.compile(r"我(?:委|厅|局|办|部|会|院|中心|单位|们)")
+CLASS_LINE = re.compile(
+    r"^(?:(?:分类|类别|办理结果|办复类别|答复类别|办理类别|结果类别|办理类型|结果)\s*[:：]?\s*)?[(（【\[]?\s*(?P<c>[ABC])\s*[)）】\]]?\s*类?\s*[)）】\]]?$"
+)
+CLASS_VALUE = re.compile(r"^[(（【\[]?\s*(?P<c>[ABC])\s*[)）】\]]?\s*类?\s*[)）】\]]?$")
+
+
+# --- anchors ---------------------------------------------------------------------------
+
+def _is_title_line(m: str) -> tuple[bool, str, list[str]]:
+    """Is the folded line a reply's title? Returns (yes, the title without what follows
+    it, the bracket groups that followed)."""
+    text = L.META_AFTER.sub("", m.strip(" |•·"))
+    extra = []
+    while True:
+        tail = L.TITLE_TRAILER.search(text)
+        if not tail:
+            break
+        extra.insert(0, tail.group().strip())
+        text = text[: tail.start()].rstrip()
+    if not (6 <= len(text) <= 160) or "。" in text or text.startswith(("您", "你")):
+        return False, "", []
+    head = re.match(r"^(.+?)(?=关于)", text)
+    if (head and not text.startswith("对") and not L.agency_only(head.group(1)) and not L.TITLE_HINT.search(head.group(1))
+            and "《" not in head.group(1) and len(text) - head.end() >= 6):
+        text = text[head.end():]  # words of the page glued in front: 本网招聘本关于…
+    if not L.TITLE_TAIL.search(text):
+        return False, "", []
+    if not (L.TITLE_HINT.search(text) or text.startswith(("关于", "对"))):
+        return False, "", []
+    return True, text, extra
+
+
+def _whole_title(m: str) -> bool:
+    """A title complete on its own line, from its start (关于…, 对…, <agency>关于…): a
+    run of title lines does not go on past it."""
+    return _is_title_line(m)[0] and bool(re.match(r"^\s*(?:关于|对|.{2,40}?关于)", m))
+
+
+def _damaged(title: str) -> bool:
+    """A title that lost characters: a 届 or 次会议 without its numeral (`第十届…次会议`)."""
+    return bool(re.search(rf"(?<![{CN}\d])(?:届|次会议)|第(?=号)|大会次|委员会次", title))
+
+
+def _addressee_shape(m: str, colon_required: bool) -> bool:
+    text = m.strip(" |•·")
+    text = re.sub(r"^(?:尊敬的|亲爱的)", "", text)
+    colon = text.endswith((":", "："))
+    text = text.rstrip(":：").strip()
+    if not text or len(text) > 200 or re.search(r"[。!?;；]", text) or L.meta_label(text):
+        return False
+    if colon_required and not colon:
+        return False
+    if PERSON_WORD.search(text) or re.search(r"等\s*\d+\s*(?:名|位|人)", text):
+        return True
+    if not colon:
+        return False
+    return bool(ORG_WORD.search(text) or (NAMES.match(text) and len(text) <= 60 and not re.search(r"\d", text)))
+
+
+def _opening(paras: list[Para], role: list[str]) -> int | None:
+    """The paragraph acknowledging the proposal: the first with an opening cue that
+    addresses the proposer, within the first part of the reply."""
+    first_cue = None
+    for i, p in enumerate(paras):
+        if first_cue is not None and i > len(paras) // 2:
+            break
+        if role[i] in ("furniture", "meta") or SECTION_HEAD.match(p.m):
+            continue
+        if _is_title_line(p.m)[0] and not re.search(r"收悉|如下", p.m):
+            continue
+        if OPENING_CUE.search(p.m):
+            if _YOU.search(p.m):
+                return i
+            first_cue = i if first_cue is None else first_cue
+    return first_cue
+
+
+def _header_roles(letter: Letter, end: int) -> None:
+    """Roles of the paragraphs before the addressee/opening: title, letterhead, 文号,
+    class, page metadata, furniture."""
+    paras, role = letter.paras, letter.role
+    for i in range(end):
+        if role[i] != "preamble":
+            continue
+        m = paras[i].m.strip(" |•·")
+        if L.DOC_NUMBER_START.match(m):
+            role[i] = "doc"
+        elif CLASS_LINE.match(m):
+            role[i] = "class"
+        elif L.agency_only(m):
+            role[i] = "letterhead"
+
+
+def _title(letter: Letter, end: int) -> None:
+    """Choose the title among the header's title lines, runs of lines that wrap one, and
+    the page's title field: the letter's own copy, closest to the addressee, unless
+    characters were lost from it."""
+    paras, role = letter.paras, letter.role
+    candidates = []  # (undamaged, from the letter, end index, length, start, text, extra)
+    for i in range(end):
+        if role[i] not in ("preamble", "letterhead", "meta"):
+            continue
+        if role[i] == "meta":
+            continue
+        # A title may wrap over up to four lines: the longest run that makes one.
+        for j in range(i + 1, min(end, i + 4) + 1):
+            if any(role[k] not in ("preamble",) for k in range(i + 1, j)) and j > i + 1:
+                break
+            joined = "".join(paras[k].m.strip(" |•·") for k in range(i, j))
+            if j > i + 1 and (not re.search(r"关于|^对", paras[i].m.strip())
+                              or (_whole_title(paras[j - 2].m) and not re.match(r"^\s*(?:的|之)", paras[j - 1].m))):
+                break
+            ok, text, extra = _is_title_line(joined)
+            if ok:
+                candidates.append((not _damaged(text), True, j, len(text), i, text, extra))
+                letter.header_titles.append(text)
+    for label in ("标题", "名称", "信息名称"):
+        value = letter.meta.get(label)
+        if value:
+            ok, text, extra = _is_title_line(value)
+            if ok:
+                candidates.append((not _damaged(text), False, -1, len(text), -1, text, extra))
+                letter.header_titles.append(text)
+    if not candidates:
+        return
+    best = max(candidates, key=lambda c: c[:4])
+    _, own, j, _, i, text, extra = best
+    letter.title_m, letter.title_extra = text, extra
+    if own:
+        letter.title = (i, j)
+        for k in range(i, j):
+            role[k] = "title"
+        letter.title_text = _published(letter.texts(range(i, j)), text)
     else:
-        parts.preamble = paragraphs[:opening]
-        parts.opening = paragraphs[opening]
-        rest = paragraphs[opening + 1 :]
-    end = len(rest)
-    while end > 0 and _is_closing(rest[end - 1], registry):
+        letter.title_text = text
+
+
+def _published(paras: list[Para], folded: str) -> str:
+    """The published text of `folded`, a part of the folded `paras` joined (each stripped
+    of spaces and bullets, as `_title` joins them)."""
+    spans, joined = [], ""
+    for p in paras:
+        start = len(p.m) - len(p.m.lstrip(" |•·"))
+        end = len(p.m.rstrip(" |•·"))
+        spans.append((len(joined), p, start))
+        joined += p.m[start:end]
+    at = joined.find(folded)
+    if at < 0:
+        return folded
+    out, stop = [], at + len(folded)
+    for n, (offset, p, start) in enumerate(spans):
+        end_offset = spans[n + 1][0] if n + 1 < len(spans) else len(joined)
+        lo, hi = max(at, offset), min(stop, end_offset)
+        if lo < hi:
+            out.append(p.cut(start + lo - offset, start + hi - offset))
+    return "".join(out)
+
+
+def _closing_kind(p: Para, after_date: bool = False) -> str | None:
+    m = p.m.strip(" |•·")
+    if not m:
+        return "furniture"
+    if L.is_furniture(m):
+        return "furniture"
+    if _date_line(m) is not None:
+        return "date"
+    if L.agency_only(m):
+        return "signer"
+    if L.CONTACT.match(m):
+        return "contact"
+    if L.COPY_TO.match(m):
+        return "copy"
+    if L.CLOSING_LABEL.match(m) or CLASS_LINE.match(m) or L.PUBLIC_NOTE.match(m):
+        return "label"
+    return None
+
+
+def _date_line(m: str):
+    """(date or None, year or None, agency text before it) when `m` is a date line: a
+    date (any form, digits run together, month only) alone, after an agency name, or
+    with a seal note; else None."""
+    text = L.SEAL_NOTE.sub("", m).strip(" |•·")
+    found = None
+    for match in DATE.finditer(text):
+        if match.end() == len(text.rstrip()):
+            found = match
+    if found is not None:
+        before = text[: found.start()].strip()
+        if before and not L.agency_only(before):
+            return None
+        year, month, day = date_parts(found)
+        return to_date(year, month, day), year, before
+    run = RUN_TOGETHER.search(text)
+    if run and run.end() == len(text):
+        before = text[: run.start()].strip()
+        if before and not L.agency_only(before):
+            return None
+        return run_together_date(run["run"]), int(run["run"][:4]), before
+    return None
+
+
+def _ending(letter: Letter, start: int) -> int:
+    """Where the letter's body ends (its closing zone starts); sets signer and date."""
+    paras, n = letter.paras, len(letter.paras)
+    kinds = [_closing_kind(p) if i >= start else None for i, p in enumerate(paras)]
+    date = next((i for i in range(n - 1, start - 1, -1) if kinds[i] == "date"), None)
+    if date is not None:
+        letter.date = date
+        k = date - 1
+        while k >= start and kinds[k] in ("signer", "contact", "label", "furniture"):
+            if kinds[k] == "signer" and letter.signer is None:
+                letter.signer = k
+            k -= 1
+        if letter.signer is None and _date_line(paras[date].m.strip(" |•·"))[2]:
+            letter.signer = date
+        if letter.signer is None and date + 1 < n and kinds[date + 1] == "signer":
+            letter.signer = date + 1
+        return k + 1
+    # No date: the closing starts at the first contact, label or agency line after which
+    # nothing but closing lines, furniture and what the page appends follow.
+    for c in range(start, n):
+        if kinds[c] not in ("contact", "label", "copy", "signer"):
+            continue
+        trailing, ok = False, True
+        for j in range(c + 1, n):
+            if kinds[j] is not None:
+                trailing = trailing or kinds[j] == "furniture"
+                continue
+            letter_like = len(paras[j].m) > 40 or re.search(r"[。!?]$", paras[j].m.strip())
+            if letter_like and not trailing:
+                ok = False
+                break
+        if ok:
+            before = c - 1
+            while before >= start and kinds[before] == "furniture":
+                before -= 1
+            if kinds[c] == "signer" and before == c - 1:
+                letter.signer = c
+            return c
+    end = n
+    while end > start and kinds[end - 1] == "furniture":
         end -= 1
-    parts.body, parts.closing = rest[:end], rest[end:]
-    return parts
+    return end
 
 
-def _is_header(p: str) -> bool:
-    return bool(
-        CLASSIFICATION_LINE.match(p) or DOC_NUMBER_LINE.match(p) or TITLE.match(p)
-        or AGENCY_LINE.match(p) or ADDRESSEE.match(p)
-    )
+def read_letter(paragraphs: list[str]) -> Letter:
+    """The paragraphs with their roles and the anchors (see the module docstring)."""
+    paras = [Para.of(p) for p in paragraphs]
+    role = ["preamble"] * len(paras)
+    letter = Letter(paras, role)
+    for i, p in enumerate(paras):
+        if L.is_furniture(p.m.strip()):
+            role[i] = "furniture"
+    opening = _opening(paras, role)
+    # Page metadata lines: only before the letter starts and after it.
+    meta_end = opening if opening is not None else min(len(paras), 12)
+    for i in range(meta_end):
+        if role[i] == "preamble" and L.meta_label(paras[i].m.strip(" |•·")):
+            role[i] = "meta"
+    addressee = None
+    if opening is not None:
+        for i in range(opening - 1, max(-1, opening - 3), -1):
+            if role[i] == "furniture":
+                continue
+            # Without a colon, the opening must go on from it: `…代表` / `提出的…`.
+            cont = re.match(r"^(?:们)?(?:提出|所提|您|你|在|就|关于|对)", paras[opening].m.strip())
+            if role[i] in ("preamble", "meta") and _addressee_shape(paras[i].m, colon_required=not cont):
+                addressee = i
+            break
+        role[opening] = "opening"
+    if addressee is not None:
+        role[addressee] = "addressee"
+    letter.opening, letter.addressee = opening, addressee
+    header_end = addressee if addressee is not None else (opening if opening is not None else 0)
+    if opening is None:
+        # No opening: the header is the run of header-like lines at the top.
+        while header_end < len(paras) and (role[header_end] in ("furniture", "meta") or _header_like(paras[header_end].m)):
+            header_end += 1
+        for i in range(header_end):
+            if role[i] == "preamble" and _addressee_shape(paras[i].m, colon_required=True):
+                role[i] = "addressee"
+                letter.addressee = i
+    letter.meta = L.parse_meta([(paras[i].m, role[i]) for i in range(len(paras))], header_end)
+    _header_roles(letter, header_end)
+    _title(letter, header_end)
+    start = (opening + 1) if opening is not None else header_end
+    end = _ending(letter, start)
+    letter.body = range(start, end)
+    letter.closing = range(end, len(paras))
+    for i in letter.body:
+        # Inside the letter nothing is furniture but a page number: a line of ASCII or of
+        # widget-like words there is the reply's text.
+        if role[i] == "preamble" or (role[i] == "furniture" and not L.PAGE_NUMBER.match(paras[i].m.strip())):
+            role[i] = "body"
+    for i in letter.closing:
+        if role[i] != "furniture":
+            kind = _closing_kind(paras[i]) or "trailer"
+            role[i] = {"date": "date", "signer": "signer", "contact": "contact", "copy": "copy"}.get(kind, "label" if kind == "label" else "trailer")
+    # The closing's own meta lines (办复类别:B, 信息来源:…) count as metadata too.
+    letter.meta.update({k: v for k, v in L.parse_meta([(paras[i].m, "meta") for i in letter.closing], len(paras)).items()
+                        if k not in letter.meta})
+    return letter
 
 
-def _is_agency_line(p: str, registry: AgencyRegistry) -> bool:
-    """A line that is just an agency's name: by its ending, or known to the registry."""
-    return bool((AGENCY_LINE.match(p) and len(p) <= 30) or registry.get(p))
+def _header_like(m: str) -> bool:
+    m = m.strip(" |•·")
+    return bool(_is_title_line(m)[0] or L.DOC_NUMBER_START.match(m) or CLASS_LINE.match(m) or L.agency_only(m)
+                or _addressee_shape(m, colon_required=True))
 
 
-def _is_closing(p: str, registry: AgencyRegistry) -> bool:
-    return bool(
-        DATE_LINE.match(p) or is_contact(p) or p.startswith(("抄送", "抄报"))
-        or _is_agency_line(p, registry) or DOC_NUMBER_LINE.match(p)
-    )
+# --- places ----------------------------------------------------------------------------
+
+def _own_places(letter: Letter, registry: AgencyRegistry, config: tuple[Place, ...]) -> tuple[Place, ...]:
+    """The reply's jurisdiction chain: from the first agency full name it is signed or
+    headed with, joined to the site's chain when it lies within it; the site's chain
+    when the reply names no place of its own."""
+    names = []
+    if letter.signer is not None:
+        names += L.agencies_in(_signer_text(letter))
+    for i, r in enumerate(letter.role):
+        if r == "letterhead":
+            names.append(letter.paras[i].m.strip(" |•·"))
+    if letter.title_m:
+        head = re.match(r"^(.{2,40}?)(?:关于|对)", letter.title_m)
+        if head and L.agency_only(head.group(1)):
+            names.append(head.group(1))
+    for label in L.AGENCY_LABELS:
+        if letter.meta.get(label):
+            names.append(letter.meta[label])
+    for name in names:
+        own = split_places(name.removeprefix("中共"))[0]
+        if not own:
+            continue
+        if own[0] in config:
+            at = config.index(own[0])
+            deeper = config[at:at + len(own)] == own  # the site lies within the reply's place
+            return config if deeper else config[:at] + own
+        local = registry.get(name) is not None or any(a.name.startswith(own[0].name) for a in registry.agencies)
+        return config + own if local else own
+    return config
 
 
-def _session(text: str) -> dict:
-    """Session fields from the first session named in `text`."""
-    found = []
-    for body, pattern in (("政协", CPPCC_SESSION), ("人大", NPC_SESSION)):
-        match = pattern.search(text)
-        if match:
-            found.append((match.start(), body, match))
-    if not found:
+def _signer_text(letter: Letter) -> str:
+    m = letter.paras[letter.signer].m.strip(" |•·")
+    found = _date_line(m)
+    return found[2] if found else m
+
+
+# --- fields ----------------------------------------------------------------------------
+
+def _session(text: str, places: tuple[Place, ...]) -> dict:
+    """Session fields from the first session named in `text`, with its place: named in
+    the text, or the place of the level written (县政协 → the reply's county), or the
+    reply's own place when no level is written."""
+    match = SESSION.search(text)
+    if not match:
         return {}
-    _, body, match = min(found, key=lambda f: f[0])
-    term, meeting = cn_to_int(match["term"]), cn_to_int(match["meeting"])
+    g = match.groupdict()
+    body = "政协" if (g["cppcc"] or g["cppcc2"] or g["cppcc3"]) else "人大"
+    term = cn_to_int(g["t1"] or g["t2"] or g["t3"] or g["t4"] or g["t5"])
+    meeting = cn_to_int(g["m1"] or g["m2"] or g["m3"] or g["m4"] or g["m5"])
     if not term or not meeting:
         return {}
-    level = match["level"] or ""
-    if body == "人大" and match["national"]:
-        level = "全国"
-    if not level and match["where"]:
-        level = match["where"][-1]
+    national = bool(g["nat1"] or g["nat2"] or g["nat4"])
+    place = parse_place(g["place1"]) if g["place1"] else None
+    before = text[: match.start()]
+    if g["cppcc"] and not g["place1"]:
+        before = before  # 县政协…, 博乐市政协…: the place comes before 政协
+    level = ""
+    if place is None and not national:
+        place, level = trailing_place(before)
+        if level == NATIONAL:
+            national, level = True, ""
+    if national:
+        where = NATIONAL
+    elif place is not None:
+        where = place.name
+    elif level:
+        found = innermost(level, places)
+        where = found.name if found else level
+    else:
+        where = places[-1].name if places else ""
     if body == "政协":
-        label = f"{level}政协{int_to_cn(term)}届{int_to_cn(meeting)}次会议"
-    elif level == "全国":
+        label = f"{where}政协{int_to_cn(term)}届{int_to_cn(meeting)}次会议"
+    elif where == NATIONAL:
         label = f"{int_to_cn(term)}届全国人大{int_to_cn(meeting)}次会议"
     else:
-        label = f"{level}{int_to_cn(term)}届人大{int_to_cn(meeting)}次会议"
+        label = f"{where}{int_to_cn(term)}届人大{int_to_cn(meeting)}次会议"
     return {"session": label, "session_body": body, "session_term": term, "session_meeting": meeting}
 
 
-def _proposer(who: str, title: str) -> tuple[str | None, str | None]:
-    who = who.strip()
-    match = re.fullmatch(rf"(?P<name>.+?)等\s*(?:\d+|[{CN_NUM}]+)\s*(?:名|位|人)(?P<type>代表|委员)?", who)
-    if match:  # joint filing: the first filer names it
-        name = re.split(r"[、，,]", match["name"])[0]
-        return name, match["type"] or "其他"
-    match = re.fullmatch(r"(?P<name>.+?)(?P<type>代表|委员)(?:们)?", who)
-    if match and not GROUP_WORDS.search(match["name"]):
-        return re.split(r"[、，,]", match["name"])[0], match["type"]
-    if GROUP_WORDS.search(who) or "党派团体" in title or GROUP_SUFFIX.search(who):
-        return who, "党派团体" if GROUP_WORDS.search(who) or "党派团体" in title else "其他"
-    name = re.sub(r"(?:同志|先生|女士)$", "", who)
-    return name or None, "其他"
+def _proposer(who: str, title: str = "") -> tuple[str | None, str | None]:
+    """(proposer, type) from a salutation: every person named, joined by 、; the first
+    filer of `X等N名代表`; a party or group by its name."""
+    who = re.sub(r"^(?:尊敬的|亲爱的)", "", who.strip().rstrip(":：")).strip()
+    match = re.fullmatch(r"(?P<names>.+?)等\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*(?:名|位|人))?(?P<type>代表|委员)?(?:们)?", who)
+    if match:
+        return _names(match["names"]), match["type"]
+    match = re.fullmatch(r"(?P<names>.+?)(?:(?:政协|人大)[\u4e00-\u9fff]{0,12}?)?(?P<type>代表|委员)(?:们)?", who)
+    if match and not GROUP_WORDS.search(match["names"]) and not ORG_WORD.search(match["names"]):
+        return _names(match["names"]), match["type"]
+    if GROUP_WORDS.search(who) or "党派团体" in title:
+        return who, "党派团体"
+    if ORG_WORD.search(who):
+        return who, "其他"
+    name = re.sub(r"(?:同志|先生|女士)(?:们)?$", "", who)
+    return (_names(name) or None), None
 
 
-def _kind(fields: dict, title: str, opening: str) -> str | None:
-    text = title + opening
+def _names(text: str) -> str:
+    return "、".join(n for n in re.split(r"[、,，\s]+", text.strip()) if n)
+
+
+def _proposer_fields(letter: Letter, session_body: str | None) -> tuple[str | None, str | None]:
+    who = None
+    if letter.addressee is not None:
+        who = letter.paras[letter.addressee].m
+    elif letter.opening is not None:
+        # The salutation glued to the opening: `徐川委员：您在…`, `张三、李四代表提出的…`.
+        match = re.match(r"^(?:尊敬的)?([^:,，。《“]{2,60})[:：](?=\s*(?:您|你|贵))"
+                         r"|^(?:尊敬的)?([^:,，。《“]{2,160}?(?:代表|委员)(?:们)?)(?=[:：]?\s*(?:您|你)?(?:们)?(?:提出|所提|在))",
+                         letter.paras[letter.opening].m)
+        if match:
+            who = match.group(1) or match.group(2)
+    name, kind = (None, None)
+    for label in ("建议人", "提案人", "提出人", "代表姓名", "委员姓名", "领衔人", "领衔代表"):
+        if letter.meta.get(label):
+            name = _names(letter.meta[label])
+            kind = "代表" if "代表" in label or "建议" in label else "委员" if "委员" in label or "提案" in label else None
+            break
+    if who is not None:
+        first, first_kind = _proposer(who, letter.title_m)
+        unit = first_kind == "其他" and first and not GROUP_WORDS.search(first)
+        if unit and letter.opening is not None:
+            # A co-handler's letter to the lead unit: the member is named in the text.
+            named = re.search(r"(?P<n>[\u4e00-\u9fff、]{2,30}?)(?P<t>委员|代表)(?:们)?(?:所)?(?:提出|提交)", letter.paras[letter.opening].m)
+            first, first_kind = (_names(named["n"]), named["t"]) if named else (None, None)
+        # The page's list of filers is kept when the salutation names only its first (X等代表).
+        if first and not (name and name.startswith(first + "、")):
+            name, kind = first, first_kind or kind
+    if name and not kind:
+        kind = {"政协": "委员", "人大": "代表"}.get(session_body or "", "其他")
+    return (name or None), (kind if name else None)
+
+
+def _number(texts: list[str]) -> str | None:
+    for text in texts:
+        for match in NUMBER.finditer(text):
+            num = match["num"]
+            if num[0] in _NOT_NUMBER_PREFIX:
+                num = num[1:]
+            if not re.search(r"\d", num):
+                continue
+            after = text[match.end():match.end() + 8].lstrip()
+            if _NUMBER_AFTER.match(after) or match.group().startswith("第"):
+                return num
+    return None
+
+
+def _proposal_title(letter: Letter) -> str | None:
+    sources = []
+    if letter.opening is not None:
+        sources.append(letter.paras[letter.opening])
+    for text in sources:
+        m = text.m
+        where = m
+        book = BOOK.search(where)
+        quoted = QUOTED.search(where)
+        unquoted = UNQUOTED.search(where)
+        found = None
+        if book and (not quoted or book.start() < quoted.start()):
+            found = (text, book.start("q"), book.end("q"))
+        elif quoted:
+            found = (text, quoted.start("q"), quoted.end("q"))
+        elif unquoted:
+            found = (text, unquoted.start("q"), unquoted.end("q"))
+        if found:
+            return _tidy_title(found[0].cut(found[1], found[2]))
+    for extra in letter.title_extra:
+        book = BOOK.search(extra)
+        if book:
+            return _tidy_title(book.group("q"))
+    for title in [letter.title_m] + letter.header_titles:
+        if not title:
+            continue
+        book = BOOK.search(title)
+        if book:
+            return _tidy_title(book.group("q"))
+    for title in [letter.title_m] + letter.header_titles:
+        named = TITLE_NAMES.match(title or "")
+        if named and not re.search(r"会议|号", named["q"]):
+            return "关于" + named["q"]
+    for label in ("建议内容", "提案内容", "建议名称", "提案名称", "案由", "题目"):
+        value = letter.meta.get(label)
+        if value and len(value) <= 200:
+            return _tidy_title(value)
+    return None
+
+
+def _tidy_title(text: str) -> str | None:
+    text = REVIEW_MARK.sub("", text)
+    # A number note glued to the end when a bracket was lost: `…粮食安全(第25号提案`.
+    text = re.sub(r"\s*[(（]\s*第?[A-Za-z\d.]+号[^)）]*$", "", text)
+    text = text.strip().strip("“”\"「」『』《》").strip()
+    for left, right in ("“”", "《》", "「」", "『』"):  # a quote whose partner the source lost
+        if text.count(left) != text.count(right):
+            text = text.replace(left, "").replace(right, "")
+    return text or None
+
+
+def _kind(fields: dict, letter: Letter) -> str | None:
+    opening = letter.paras[letter.opening].m if letter.opening is not None else ""
+    text = BOOK.sub("", letter.title_m + " " + opening)
+    text = QUOTED.sub("", text)
+    motion = re.search(r"(?:第\s*[A-Za-z\d.]+\s*号|的|您的|你的|该|此)议案|议案(?:收悉|已收悉|的答复|答复|办理)", text)
     if fields.get("session_body") == "人大":
-        return "议案" if "议案" in text else "建议"
+        return "议案" if motion else "建议"
     if fields.get("session_body") == "政协":
         return "提案"
-    for kind in ("提案", "议案", "建议"):
-        if re.search(rf"{kind}(?:的)?(?:答复|复函|办理)", title):
-            return kind
+    if motion:
+        return "议案"
+    for match in KIND_WORD.finditer(text):
+        return "建议" if match["kind"] in ("建议", "议事原案") else match["kind"]
     return {"委员": "提案", "代表": "建议"}.get(fields.get("proposer_type"))
 
 
-def _blocks(parts: _Parts, title: str | None, keep_contacts: bool) -> tuple[list[Block], list[str], int]:
+def _doc_number(letter: Letter) -> str | None:
+    for i, r in enumerate(letter.role):
+        if r == "doc" or (r == "title" and False):
+            match = L.DOC_NUMBER_START.match(letter.paras[i].m.strip(" |•·"))
+            start = len(letter.paras[i].m) - len(letter.paras[i].m.lstrip(" |•·"))
+            return letter.paras[i].cut(start + match.start("doc"), start + match.end("doc"))
+    for extra in letter.title_extra:
+        match = L.DOC_NUMBER.search(extra)
+        if match and not L.NUMBER_LABEL.search(extra):
+            return match.group("doc")
+    for label in ("文号", "发文字号"):
+        value = letter.meta.get(label)
+        match = L.DOC_NUMBER.search(value or "")
+        if match:
+            return match.group("doc")
+    for i in letter.closing:
+        match = L.DOC_NUMBER_START.match(letter.paras[i].m.strip(" |•·"))
+        if match and match.end() == len(letter.paras[i].m.strip(" |•·")):
+            return match.group("doc")
+    return None
+
+
+def _classification(letter: Letter) -> str | None:
+    """The outcome class: a class line (`A类`, `类别:A`) or a class at the end of the 文号
+    line (`…12号(A类)`), before the letter or after it; else the page's field."""
+    for i, r in enumerate(letter.role):
+        if r in ("class", "doc", "label", "meta", "preamble", "trailer", "letterhead") and (
+                i < (letter.opening or 0) or i in letter.closing):
+            m = letter.paras[i].m.strip(" |•·")
+            match = CLASS_LINE.match(m) or L.CLASS_AT_END.search(m)
+            if match:
+                return match["c"] or match.groupdict().get("c2")
+    for label in ("办理结果", "办复类别", "类别", "分类", "答复类别", "办理类别"):
+        match = CLASS_VALUE.match((letter.meta.get(label) or "").strip())
+        if match:
+            return match["c"]
+    return None
+
+
+def _date(letter: Letter):
+    if letter.date is not None:
+        return _date_line(letter.paras[letter.date].m.strip(" |•·"))[:2]
+    for label in ("答复时间", "答复日期", "成文日期", "发文日期", "发文时间"):
+        value = letter.meta.get(label)
+        if not value:
+            continue
+        iso = re.search(r"((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})", value)
+        if iso:
+            found = to_date(*map(int, iso.groups()))
+            if found:
+                return found, found.year
+        match = DATE.search(value)
+        if match:
+            year, month, day = date_parts(match)
+            return to_date(year, month, day), year
+    return None, None
+
+
+def _agency_text(letter: Letter) -> list[str]:
+    """Candidate texts of the lead agency, most trusted first: the signature (each agency
+    of a joint one), the letterhead, the title's head, its bracketed department, the
+    page's agency fields."""
+    out = []  # (texts, whether a department named without its place is the reply's own)
+    if letter.signer is not None:
+        out.append((L.agencies_in(_signer_text(letter)), False))
+    heads = [letter.paras[i].m.strip(" |•·") for i, r in enumerate(letter.role) if r == "letterhead"]
+    if heads:
+        out.append(([heads[-1]], False))
+    if letter.title_m:
+        head = re.match(r"^(.{2,40}?)(?:关于|对)", letter.title_m)
+        if head and L.agency_only(head.group(1)):
+            out.append(([head.group(1)], False))
+    for extra in letter.title_extra:
+        inner = extra.strip("()（）[]【】")
+        if L.agency_only(inner):
+            out.append(([inner], True))
+    for label in L.AGENCY_LABELS:
+        value = letter.meta.get(label)
+        if value and L.agency_only(value):
+            out.append(([value], True))
+    return out
+
+
+def _co_agencies(letter: Letter, registry: AgencyRegistry, places: tuple[Place, ...], lead) -> list:
+    found = []
+    lists = []
+    if letter.opening is not None:
+        for match in CO_CLAUSE.finditer(letter.paras[letter.opening].m):
+            lists.append(match["list"] or match["list2"])
+    for label in ("协办单位", "会办单位", "会办部门", "协办部门"):
+        if letter.meta.get(label):
+            lists.append(letter.meta[label])
+    for text in lists:
+        for piece in re.split(r"[、，,和及与]", text):
+            piece = piece.strip().removesuffix("等").removeprefix("了")
+            if not piece or SELF.fullmatch(piece) or piece.startswith(("各", "有关", "相关", "其他", "本")):
+                continue
+            if registry.get(piece) is None and not L.agency_only(piece):
+                continue
+            found.append(registry.canonical(piece, places))
+    for i in letter.body:
+        p = letter.paras[i].m
+        start = SUB_REPLY.match(p).end()
+        head = p[start:]
+        answer = ANSWER.match(head)
+        if answer or start:
+            agency = registry.match_at(head, 0, places)
+            if agency and (answer or not SELF.match(head)):
+                found.append(agency)
+    return found
+
+
+def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str], int]:
     """The page blocks in document order, the top-level section headings, and how many
     pieces of personal data were withheld."""
     blocks: list[Block] = []
-    for p in parts.preamble:
-        if title and p == title:
-            kind = BlockKind.TITLE
-        elif DOC_NUMBER_LINE.match(p):
-            kind = BlockKind.DOC_NUMBER
-        elif ADDRESSEE.match(p):
-            kind = BlockKind.ADDRESSEE
-        else:
-            kind = BlockKind.PREAMBLE
-        blocks.append(Block(kind, p))
-    if parts.opening:
-        blocks.append(Block(BlockKind.OPENING, parts.opening))
-    for p in parts.body:
-        if SECTION_HEAD.match(p):
-            heading, rest = _heading(p)
-            blocks.append(Block(BlockKind.SECTION, heading))
-            if rest:
-                blocks.append(Block(BlockKind.PARAGRAPH, rest))
-        elif SUBSECTION_HEAD.match(p) and len(p) <= 40 and not p.endswith("。"):
-            blocks.append(Block(BlockKind.SUBSECTION, p))
-        else:
-            blocks.append(Block(BlockKind.PARAGRAPH, p))
-    for p in parts.closing:
-        if is_contact(p):
-            blocks.append(Block(BlockKind.CONTACT, p))
-        elif p.startswith(("抄送", "抄报")):
-            blocks.append(Block(BlockKind.COPY_TO, p))
-        else:
-            blocks.append(Block(BlockKind.SIGNATURE, p))
+    sections = []
+    title_done = False
+    for i, (p, r) in enumerate(zip(letter.paras, letter.role)):
+        if r == "furniture":
+            continue
+        if r == "title":
+            if not title_done:
+                blocks.append(Block(BlockKind.TITLE, "".join(x.text for x in letter.texts(range(*letter.title)))))
+                title_done = True
+            continue
+        if r == "body":
+            if _is_section(p.m):
+                blocks.append(Block(BlockKind.SECTION, p.text))
+                sections.append(p.text)
+            elif SUBSECTION_HEAD.match(p.m) and len(p.m) <= 40 and not p.m.endswith("。"):
+                blocks.append(Block(BlockKind.SUBSECTION, p.text))
+            else:
+                blocks.append(Block(BlockKind.PARAGRAPH, p.text))
+            continue
+        kind = {"doc": BlockKind.DOC_NUMBER, "addressee": BlockKind.ADDRESSEE, "opening": BlockKind.OPENING,
+                "contact": BlockKind.CONTACT, "copy": BlockKind.COPY_TO, "signer": BlockKind.SIGNATURE,
+                "date": BlockKind.SIGNATURE, "label": BlockKind.SIGNATURE, "trailer": BlockKind.SIGNATURE,
+                }.get(r, BlockKind.PREAMBLE)
+        blocks.append(Block(kind, p.text))
     redactions = 0
     if not keep_contacts:
         kept = [b for b in blocks if b.kind is not BlockKind.CONTACT]
@@ -197,101 +818,72 @@ def _blocks(parts: _Parts, title: str | None, keep_contacts: bool) -> tuple[list
                 if count:
                     blocks[n] = Block(block.kind, text)
                     redactions += count
-    # Headings as published: after redaction.
-    sections = [b.text for b in blocks if b.kind is BlockKind.SECTION]
+        sections = [b.text for b in blocks if b.kind is BlockKind.SECTION]
     return blocks, sections, redactions
 
 
-def _heading(p: str) -> tuple[str, str]:
-    """A top-level section paragraph → (heading, text after it in the same paragraph)."""
-    if len(p) <= 60:
-        return p, ""
-    # A long paragraph opening with 一、: its first sentence is the heading.
-    match = re.search(r"[。：:！？]", p)
-    if match and match.end() <= 60:
-        return p[: match.end()], p[match.end() :]
-    return p, ""
-
-
-def _co_agencies(parts: _Parts, registry: AgencyRegistry) -> list:
-    found = []
-    lists = []
-    if parts.opening:
-        lists += [m["list"] for m in CO_CLAUSE.finditer(parts.opening)]
-    for p in parts.preamble + parts.closing:
-        match = CO_LIST.match(p)
-        if match:
-            lists.append(match["list"])
-    for text in lists:
-        for piece in re.split(r"[、，,和及与]", text):
-            piece = piece.strip().removesuffix("等")
-            agency = registry.match_at(piece)
-            if agency and not SELF.fullmatch(piece):
-                found.append(agency)
-    # Agencies that answer in their own part of a joint reply.
-    for p in parts.body:
-        start = SUB_REPLY.match(p).end()
-        head = p[start:]
-        answer = ANSWER.match(head)
-        if answer or start:
-            agency = registry.match_at(head)
-            if agency and (answer or not SELF.match(head)):
-                found.append(agency)
-    return found
+def _is_section(m: str) -> bool:
+    """A top-level heading (`一、基本情况`): numbered 一、, short, not a sentence."""
+    if not SECTION_HEAD.match(m):
+        return False
+    text = m.strip()
+    bare = re.sub(r"“[^“”]*”|《[^《》]*》|\"[^\"]*\"", "", text)  # a quoted phrase may hold a full stop
+    return len(text) <= 60 and not re.search(r"[。!?;；]", bare)
 
 
 def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyRegistry,
-            keep_contacts: bool = False) -> tuple[Reply | None, list[Problem]]:
-    """Build the Reply of one source file from its paragraphs (see the module docstring)."""
+            keep_contacts: bool = False, places: tuple[Place, ...] = ()) -> tuple[Reply | None, list[Problem]]:
+    """Build the Reply of one source file from its paragraphs (see the module docstring).
+    `places`: the site's jurisdiction chain, outermost first (`site.yml`)."""
     problems: list[Problem] = []
 
     def warn(message: str, zh: str) -> None:
         problems.append(Problem(source, message, "warning", zh))
 
-    parts = _split(paragraphs, registry)
-    if not parts.body and not parts.opening:
+    letter = read_letter(paragraphs)
+    if not letter.body and letter.opening is None:
         return None, [Problem(source, "no reply text: nothing after the heading lines", zh="没有答复正文：标题之后没有内容")]
+    own = _own_places(letter, registry, places)
     fields: dict = {"id": reply_id, "source": source}
 
-    title = next((p for p in parts.preamble if TITLE.match(p)), None)
-    opening = parts.opening or ""
-    addressee = next((p for p in parts.preamble if ADDRESSEE.match(p) and not TITLE.match(p)), None)
-    if addressee is None:
-        # The addressee may open the opening paragraph itself: `徐川委员：您在……`.
-        match = re.match(r"^(?:尊敬的)?([^：:，。《]{2,30})[：:](?=您|你|贵)", opening)
-        if match:
-            addressee = match.group(0)
-    if addressee:
-        who = ADDRESSEE.match(addressee)
-        who = who["who"] if who else addressee.rstrip("：:").removeprefix("尊敬的")
-        fields["proposer"], fields["proposer_type"] = _proposer(who, title or "")
-
-    fields.update(_session(title or "") or _session(opening))
-    fields["proposal_kind"] = _kind(fields, title or "", opening)
-    match = PROPOSAL_TITLE.search(opening)
-    if match:
-        fields["proposal_title"] = match.group(1)
-    for text in (title or "", opening):
-        match = PROPOSAL_NUMBER.search(text)
-        if match:
-            fields["proposal_number"] = match.group(1)
+    opening = letter.paras[letter.opening].m if letter.opening is not None else ""
+    header = [letter.paras[i].m for i, r in enumerate(letter.role) if r in ("preamble", "meta") and i < (letter.opening or 0)]
+    for text in [opening, letter.title_m, *letter.header_titles, letter.meta.get("标题", ""), *header]:
+        session = _session(text, own)
+        if session:
+            fields.update(session)
             break
+    fields["proposer"], fields["proposer_type"] = _proposer_fields(letter, fields.get("session_body"))
+    fields["proposal_kind"] = _kind(fields, letter)
+    fields["proposal_title"] = _proposal_title(letter)
+    numbers = [letter.title_m, opening, *letter.title_extra, *letter.header_titles]
+    fields["proposal_number"] = _number(numbers)
+    for extra in letter.title_extra:  # (编号:B〔2017〕062号)
+        labelled = L.NUMBER_LABEL.search(extra)
+        if labelled and fields["proposal_number"] is None:
+            fields["proposal_number"] = re.sub(r"\s+|号$", "", labelled["value"]) or None
+    if fields["proposal_number"] is None:
+        for label in ("编号", "建议编号", "提案编号", "建议号", "提案号"):
+            value = letter.meta.get(label)
+            if value:
+                fields["proposal_number"] = re.sub(r"\s+|号$", "", value.strip("()（） ")) or None
+                break
+    if fields["proposal_number"] is None:
+        fields["proposal_number"] = _bare_number(letter)
+    title = letter.title_text
     fields["title"] = title or (f"关于《{fields['proposal_title']}》的答复" if fields.get("proposal_title") else None)
-    for p in parts.preamble + parts.closing:
-        if DOC_NUMBER_LINE.match(p):
-            fields["doc_number"] = p
-            break
-    for p in parts.preamble:
-        match = CLASSIFICATION_LINE.match(p)
-        if match:
-            letter = re.search(r"[A-Ca-cＡ-Ｃ]", p)
-            if letter:
-                fields["classification"] = letter.group().upper().translate(str.maketrans("ＡＢＣ", "ABC"))
+    fields["doc_number"] = _doc_number(letter)
+    fields["classification"] = _classification(letter)
 
-    # The signing agency is the lead; the letterhead stands in when there is no signature.
-    signer = next((p for p in reversed(parts.closing) if _is_agency_line(p, registry) and not DATE_LINE.match(p)), None)
-    letterhead = next((p for p in parts.preamble if AGENCY_LINE.match(p) and not ADDRESSEE.match(p)), None)
-    lead = registry.canonical(signer or letterhead) if (signer or letterhead) else None
+    lead = None
+    for texts, bare in _agency_text(letter):
+        if texts:
+            agencies = [registry.canonical(_bare_department(t, own) if bare else t, own) for t in texts]
+            lead = agencies[0]
+            signed_with = agencies[1:]
+            break
+    else:
+        signed_with = []
     if lead:
         fields["agency"] = lead.name
         if not lead.known:
@@ -299,24 +891,21 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     else:
         warn("no signing agency found", "未找到落款单位")
     co = []
-    for agency in _co_agencies(parts, registry):
+    for agency in _co_agencies(letter, registry, own, lead) + signed_with:
         if agency != lead and agency.name not in co:
             co.append(agency.name)
             if not agency.known:
                 warn(f"agency not in the registry: {agency.name}", f"单位不在登记表中：{agency.name}")
     fields["co_agencies"] = co
 
-    date_line = next((p for p in reversed(parts.closing) if DATE_LINE.match(p)), None)
-    if date_line:
-        try:
-            fields["date"] = clean_date(date_line)
-        except ValueError:
-            warn(f"date not understood: {date_line}", f"日期无法识别：{date_line}")
-    if fields.get("date"):
-        fields["year"] = fields["date"].year
-    elif fields.get("doc_number"):
-        year = re.search(r"〔(\d{4})〕", FIELD_CLEANERS["doc_number"](fields["doc_number"]))
-        fields["year"] = int(year.group(1)) if year else None
+    found, year = _date(letter)
+    if letter.date is not None and found is None and year is None:
+        warn(f"date not understood: {letter.paras[letter.date].text}", f"日期无法识别：{letter.paras[letter.date].text}")
+    fields["date"] = found
+    if year is None and fields.get("doc_number"):
+        doc_year = re.search(r"〔((?:19|20)\d{2})〕", FIELD_CLEANERS["doc_number"](fields["doc_number"]))
+        year = int(doc_year.group(1)) if doc_year else None
+    fields["year"] = found.year if found else year
     for name, message, zh in (("date", "no date found", "未找到答复日期"),
                               ("proposer", "no addressee found", "未找到提出者（称谓）"),
                               ("session", "no session found", "未找到会议届次"),
@@ -324,19 +913,42 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
         if not fields.get(name):
             warn(message, zh)
 
-    blocks, sections, redactions = _blocks(parts, title, keep_contacts)
+    blocks, sections, redactions = _blocks(letter, keep_contacts)
     fields["sections"] = sections
-    if not parts.body:
+    if not letter.body:
         warn("no body paragraphs after the opening", "开头之后没有正文段落")
     if not keep_contacts:  # personal numbers must not reach the open data either
-        for name in ("title", "proposal_title", "proposer", "doc_number"):
+        for name in ("title", "proposal_title", "proposer", "doc_number", "proposal_number"):
             if isinstance(fields.get(name), str):
                 fields[name], count = redact(fields[name])
                 redactions += count
     values = {name: FIELD_CLEANERS[name](fields.get(name)) for name in Reply.FIELDS if name != "themes"}
-    if fields.get("classification"):
-        values["classification"] = fields["classification"]
     if redactions:
         problems.append(Problem(source, f"{redactions} piece(s) of contact data withheld", "info",
                                 f"已隐去联系方式等个人信息 {redactions} 处"))
     return Reply(themes=(), blocks=tuple(blocks), redactions=redactions, **values), problems
+
+
+def _bare_department(text: str, places: tuple[Place, ...]) -> str:
+    """A department named without its place (`教育局` in a title's brackets) belongs to
+    the reply's own place."""
+    if split_places(text.removeprefix("中共"))[0] or re.match(r"^(?:中共)?[省市州县区旗盟]", text) or not places:
+        return text
+    if places[-1].level == "国":
+        return text
+    if text.startswith(("国家", "中国", "全国")) or len(text) > 12:
+        return text
+    return places[-1].name + text
+
+
+def _bare_number(letter: Letter) -> str | None:
+    """A header line holding only a number, right after a line holding only a session:
+    the proposal's number in a database-style page header."""
+    end = letter.addressee if letter.addressee is not None else (letter.opening or 0)
+    paras = letter.paras
+    for i in range(1, end):
+        previous = paras[i - 1].m.strip()
+        session = SESSION.search(previous)
+        if re.fullmatch(r"\d{1,5}", paras[i].m.strip()) and session and session.end() == len(previous) and len(previous) <= 30:
+            return paras[i].m.strip()
+    return None

@@ -21,7 +21,7 @@ from functools import partial
 from .model import Agency, Proposer, Reply, Session, Theme
 from .registry import AgencyRegistry
 from .store import ReplyList
-from .text import slugify
+from .text import int_to_cn, slugify
 
 RELATED = 5  # related replies shown per reply
 CANDIDATES_PER_KEY = 100  # newest replies of a key considered as related candidates
@@ -36,15 +36,42 @@ def newest_first(replies) -> list[Reply]:
     return sorted(replies, key=_newest_key)
 
 
+_LEVEL_SLUGS = {"全国": "national", "省": "province", "市": "city", "州": "prefecture", "县": "county",
+                "区": "district", "旗": "banner", "盟": "league"}
+
+
+def session_place(reply: Reply) -> str:
+    """The place part of a session label (`城口县` of 城口县政协十届一次会议, `全国`, or a
+    level alone such as `县` when the place was not known)."""
+    label = reply.session or ""
+    if reply.session_body == "政协":
+        return label.split("政协")[0]
+    if label.startswith(f"{int_to_cn(reply.session_term or 0)}届全国"):
+        return "全国"
+    return label.split(f"{int_to_cn(reply.session_term or 0)}届")[0]
+
+
 def session_key(reply: Reply) -> Session | None:
+    """The session's index key. Its slug holds the place, so that the sessions of two
+    counties, or of a county and its province, never share a page."""
     if not reply.session:
         return None
     body = {"政协": "cppcc", "人大": "npc"}.get(reply.session_body or "", "session")
-    # Provincial sessions have no prefix; others are told apart by level.
-    prefix = {"全": "national-", "市": "city-", "州": "prefecture-", "县": "county-", "区": "district-"}.get(reply.session[0], "")
-    slug = f"{prefix}{body}-{reply.session_term}-{reply.session_meeting}"
+    where = session_place(reply)
+    prefix = _LEVEL_SLUGS.get(where) or slugify(where) if where else ""
+    slug = f"{prefix + '-' if prefix else ''}{body}-{reply.session_term}-{reply.session_meeting}"
     return Session(name=reply.session, slug=slug, body=reply.session_body or "",
                    term=reply.session_term or 0, meeting=reply.session_meeting or 0)
+
+
+def proposer_names(reply: Reply) -> list[str]:
+    """The proposers a reply is indexed under: each member or deputy of a joint filing
+    (`马青、周丽`), or the one party or group."""
+    if not reply.proposer:
+        return []
+    if reply.proposer_type in ("委员", "代表"):
+        return [name for name in reply.proposer.split("、") if name]
+    return [reply.proposer]
 
 
 def _proposer_slugs(names: set[str]) -> dict[str, str]:
@@ -95,8 +122,8 @@ class Index:
                 keys[("agency", self.agency_by_name[name].slug)] = 2
         for name in reply.themes:
             keys[("theme", name)] = 1
-        if reply.proposer:
-            keys[("proposer", reply.proposer)] = 2
+        for name in proposer_names(reply):
+            keys[("proposer", name)] = 2
         return keys
 
     def date_range(self) -> tuple[Date | None, Date | None]:
@@ -158,11 +185,11 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
         session = session_key(reply)
         if session is not None:
             sessions[session].append(position)
-        if reply.proposer:
-            seen = proposer_types.get(reply.proposer)
+        for name in proposer_names(reply):
+            seen = proposer_types.get(name)
             if seen is None or newest_key < seen[0]:
-                proposer_types[reply.proposer] = (newest_key, reply.proposer_type or "其他")
-            proposers[reply.proposer].append(position)
+                proposer_types[name] = (newest_key, reply.proposer_type or "其他")
+            proposers[name].append(position)
         if reply.year:
             years[reply.year].append(position)
     # Newest first: `rank[p]` is the place of reply p in that order.

@@ -4,6 +4,8 @@
   index Chinese unsegmented, silently); reset jieba, so that every build segments alike;
   point the search plugin at the generated jieba user dictionary by an absolute path (the
   plugin resolves it against the cwd).
+- on_config also takes the site's name, description and publisher from `.site.json`,
+  which `generate` writes into the docs dir from the data dir's site.yml.
 - on_page_markdown: escape the front matter `title`. Material prints `page.meta.title` as
   HTML (header, <title>, search index), but a reply's title is text and may hold
   anything, `<script>` included.
@@ -36,7 +38,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
 from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
-from generator.render import USER_DICT  # the package is installed (`make .venv`)
+from generator.render import SITE_SETTINGS, USER_DICT  # the package is installed (`make .venv`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -109,7 +111,25 @@ def on_config(config, **kwargs):
     if search is not None and user_dict.is_file():
         # The search plugin's own on_config runs after this one and loads the dictionary.
         search.config["jieba_dict_user"] = str(user_dict.resolve())
+    apply_site_settings(config)
     return config
+
+
+def apply_site_settings(config) -> None:
+    """The site's name, description and footer from the data dir's site.yml, which
+    `generate` leaves in the docs dir (SITE_SETTINGS): the header and the browser's title
+    name the place and publisher, whatever mkdocs.yml says."""
+    path = Path(config.docs_dir) / SITE_SETTINGS
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if settings.get("site_name"):
+        config["site_name"] = settings["site_name"]
+    if settings.get("description"):
+        config["site_description"] = settings["description"]
+    if settings.get("publisher"):
+        config["copyright"] = f"发布单位：{settings['publisher']}"
 
 
 def _han(ch: str) -> bool:

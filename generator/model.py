@@ -133,8 +133,8 @@ class Reply:
     year: int | None
     themes: tuple[str, ...]  # theme names, best first
     sections: tuple[str, ...]  # top-level section headings, cleaned
+    classification: str | None = None  # the outcome class 办理结果: A solved, B in hand, C explained
     # Not part of the open data:
-    classification: str | None = None  # 分类：A/B/C
     publish: str = "full"  # full | summary | none (sidecar `publish`)
     redactions: int = 0  # contact blocks and personal numbers withheld from the page
     blocks: tuple[Block, ...] = field(default=(), repr=False)
@@ -143,8 +143,8 @@ class Reply:
     FIELDS = (
         "id", "source", "title", "proposal_kind", "proposal_number", "proposal_title",
         "session", "session_body", "session_term", "session_meeting", "proposer",
-        "proposer_type", "doc_number", "agency", "co_agencies", "date", "year", "themes",
-        "sections",
+        "proposer_type", "doc_number", "agency", "co_agencies", "date", "year", "classification",
+        "themes", "sections",
     )
 
     def record(self) -> dict:

@@ -30,12 +30,13 @@ from .cache import DiskCache, MemoryCache, dumps, fingerprint
 from .check import report
 from .classify import Classifier
 from .clean import clean
+from .config import SiteConfig, load_site_config
 from .extract import extract
 from .index import Index, build_index
 from .model import Problem, Reply
 from .read import ReadError, decode, read_bytes
 from .registry import AgencyRegistry, load_themes
-from .render import (USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
+from .render import (SITE_SETTINGS, USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
                      reply_id_of_path, reply_page_path)
 from .store import ReplyList, ReplyStore
 from .text import FIELD_CLEANERS, id_from_stem
@@ -131,12 +132,14 @@ class Context:
     registry: AgencyRegistry
     classifier: Classifier
     keep_contacts: bool = False
+    site: SiteConfig = field(default_factory=SiteConfig)
 
 
 def load_context(data_dir: Path, keep_contacts: bool = False) -> Context:
-    registry = AgencyRegistry.load(data_dir / "agencies.yml")
+    site = load_site_config(data_dir)
+    registry = AgencyRegistry.load(data_dir / "agencies.yml", site.places)
     classifier = Classifier(load_themes(data_dir / "themes.yml"))
-    return Context(registry, classifier, keep_contacts)
+    return Context(registry, classifier, keep_contacts, site)
 
 
 def load_sidecar(path: Path) -> dict:
@@ -176,7 +179,8 @@ def _stages(data: bytes, source: str, ctx: Context) -> tuple[Reply | None, list[
         return None, [_unreadable(source, exc)]
     if not paragraphs:
         return None, [Problem(source, "no text", zh="文件没有文字")]
-    reply, problems = extract(paragraphs, source, id_from_stem(Path(source).stem), ctx.registry, ctx.keep_contacts)
+    reply, problems = extract(paragraphs, source, id_from_stem(Path(source).stem), ctx.registry, ctx.keep_contacts,
+                              ctx.site.places)
     if reply is not None:
         reply = ctx.classifier.classify(reply)
     return reply, problems
@@ -317,6 +321,8 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     agencies += [a.name for a in result.index.agencies]
     themes = [t.name for t in ctx.classifier.themes] + list(ctx.classifier.keywords)
     yield USER_DICT, jieba_user_dict(agencies + themes + [p.name for p in result.index.proposers])
+    yield "about.md", renderer.about()
+    yield SITE_SETTINGS, renderer.site_settings()
     # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
     yield "data/replies.json", open_data_json_pieces(result.replies)
     yield "data/replies.csv", open_data_csv_pieces(result.replies)
@@ -335,7 +341,7 @@ def _reply_chunk(result: RunResult, renderer: Renderer, start: int) -> Iterator[
 def _renderer(result: RunResult, ctx: Context, templates: Path) -> Renderer:
     if result.index is None:
         result.index = build_index(result.replies, ctx.registry, ctx.classifier.themes)
-    return Renderer(templates, result.index)
+    return Renderer(templates, result.index, ctx.site)
 
 
 def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> dict[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from .model import Agency, Theme
+from .places import LEVELS, Place, innermost, split_places
 from .text import slugify
 
 
@@ -33,20 +34,21 @@ def _load_yaml(path: Path, key: str) -> list:
     return data[key]
 
 
-# Unknown agencies, canonicalised by rule: 省X厅 → 吉林省X厅, 省委X → 中共吉林省委X,
-# X市政府 → X市人民政府.
+# The shape of an agency's name, for names the registry does not know: a department or
+# office suffix after at most 24 characters (places, a level character, the department).
 AGENCY_PATTERN = re.compile(
-    r"(?:中共)?(?:吉林)?省委?[\u4e00-\u9fff]{1,12}?(?:委员会|办公室|管理局|厅|局|委|办|部)"
-    r"|[\u4e00-\u9fff]{2,6}?(?:市|州|县)(?:人民)?政府"
+    r"(?:中共)?[\u4e00-\u9fff]{1,24}?(?:人民政府|政府|委员会|办公室|办事处|管理局|管委会|厅|局|委|办|署|中心|法院|检察院)"
 )
+_LEVEL_FORM = re.compile(rf"^(?P<party>中共)?(?P<level>[{LEVELS}])(?P<rest>.+)$")
 
 
 @dataclass
 class AgencyRegistry:
-    """Every alias of every agency, with the province used to canonicalise unknown ones."""
+    """Every alias of every agency. An agency the registry does not know is canonicalised
+    by rule against a chain of places (see `canonical`)."""
 
     agencies: list[Agency]
-    province: str = "吉林省"
+    places: tuple[Place, ...] = ()  # the site's jurisdiction: whose short forms the aliases are
 
     def __post_init__(self) -> None:
         self._by_form: dict[str, Agency] = {}
@@ -58,7 +60,7 @@ class AgencyRegistry:
         self._unknown: dict[str, Agency] = {}
 
     @classmethod
-    def load(cls, path: Path) -> "AgencyRegistry":
+    def load(cls, path: Path, places: tuple[Place, ...] = ()) -> "AgencyRegistry":
         entries = _load_yaml(path, "agencies")
         agencies, slugs = [], set()
         for number, entry in enumerate(entries, 1):
@@ -69,57 +71,70 @@ class AgencyRegistry:
             slugs.add(entry["slug"])
             aliases = tuple(str(a) for a in entry.get("aliases") or ())
             agencies.append(Agency(name=str(entry["name"]), slug=str(entry["slug"]), aliases=aliases))
-        return cls(agencies)
+        return cls(agencies, places)
 
     def get(self, form: str) -> Agency | None:
         """The registered agency written as `form`, or None."""
         return self._by_form.get(form)
 
-    def canonical(self, form: str) -> Agency:
-        """The agency for any written form; unknown forms are canonicalised by rule."""
+    def _ours(self, form: str, places: tuple[Place, ...]) -> bool:
+        """May a registered short form (`省工信厅`) stand for the registry's agency in a
+        reply of `places`? Only when its level means the site's place there: in a reply
+        from another province, 省工信厅 is that province's."""
+        match = _LEVEL_FORM.match(form)
+        if not match or _NOT_LEVEL.match(form):
+            return True
+        mine = innermost(match["level"], self.places)
+        theirs = innermost(match["level"], places)
+        return mine is None or theirs == mine or (theirs is None and not places)
+
+    def canonical(self, form: str, places: tuple[Place, ...] = ()) -> Agency:
+        """The agency for any written form. A form the registry does not know is
+        canonicalised by rule against `places` (the reply's jurisdiction chain, outermost
+        first): `省X厅` → `<province>X厅`, `省委X` → `中共<province>委X`, `市X局` →
+        `<city>X局`, `X市政府` → `X市人民政府`. A level whose place is not in the chain is
+        left as written: never attached to a place the reply does not belong to."""
         form = form.strip()
         known = self.get(form)
-        if known:
+        if known and self._ours(form, places):
             return known
-        short = self.province.removesuffix("省")
-        if form.startswith("省委"):
-            name = f"中共{self.province}委{form[2:]}"
-        elif form.startswith("省") and not form.startswith(self.province):
-            name = self.province + form[1:]
-        elif re.search(r"(?:市|州|县)政府$", form):
-            name = form[:-2] + "人民政府"
-        else:
-            name = form
+        name = expand(form, places)
         known = self.get(name) or self.get(name.removeprefix("中共"))
         if known:
             return known
         if name not in self._unknown:
-            slug = slugify(name.removeprefix(self.province).removeprefix(f"中共{short}"), prefix="x-")
-            self._unknown[name] = Agency(name=name, slug=slug, known=False)
+            self._unknown[name] = Agency(name=name, slug=slugify(name, prefix="x-"), known=False)
         return self._unknown[name]
 
-    def match_at(self, text: str, pos: int = 0) -> Agency | None:
+    def match_at(self, text: str, pos: int = 0, places: tuple[Place, ...] = ()) -> Agency | None:
         """The agency whose written form starts exactly at `pos` (registered forms first)."""
         match = self._forms.match(text, pos)
-        if match:
+        if match and self._ours(match.group(), places):
             return self._by_form[match.group()]
         match = AGENCY_PATTERN.match(text, pos)
-        return self.canonical(match.group()) if match else None
+        return self.canonical(match.group(), places) if match else None
 
-    def find_all(self, text: str) -> list[Agency]:
-        """Every agency named in `text`, in order of first appearance, without repeats."""
-        found: list[Agency] = []
-        pos = 0
-        while pos < len(text):
-            agency = self.match_at(text, pos)
-            if agency is None:
-                pos += 1
-                continue
-            if agency not in found:
-                found.append(agency)
-            registered = self._forms.match(text, pos)
-            pos += len(registered.group()) if registered else len(AGENCY_PATTERN.match(text, pos).group())
-        return found
+
+# Department words that begin with a level character: 市场监管局 is no 市X局.
+_NOT_LEVEL = re.compile(r"^(?:中共)?(?:市场|市政(?!府)|市容|市民|市级|区域|区级|县域|县级|省级|州级)")
+
+
+def expand(form: str, places: tuple[Place, ...]) -> str:
+    """`form` with its level character replaced by the place of that level in `places`
+    (`县交通运输局` → `绿春县交通运输局`, `省委X` → `中共<province>委X`), and `政府` after a
+    place made `人民政府`; as written when the level has no place in `places`."""
+    match = _LEVEL_FORM.match(form)
+    if match and not _NOT_LEVEL.match(form):
+        place = innermost(match["level"], places)
+        if place is None:
+            return form
+        rest = match["rest"]
+        party = match["party"] or rest.startswith("委")  # 省委X: the party committee's
+        form = f"中共{place.name}{rest}" if party else place.name + rest
+    found, rest = split_places(form.removeprefix("中共"))
+    if found and rest == "政府":
+        form = form[:-2] + "人民政府"
+    return form
 
 
 def load_themes(path: Path) -> list[tuple[Theme, tuple[tuple[str, int], ...]]]:

@@ -9,6 +9,8 @@ mapping of paths relative to docs/ to file contents:
 - paginated listings: `replies/`, `agencies/`, `themes/`, `sessions/`, `proposers/`,
   `years/`, each with a page per key (an agency's page lists its replies as lead and,
   separately, as co-handler);
+- the about page (`about.md`, from the data dir's site.yml) and `.site.json`, the site's
+  name, place and publisher, which the MkDocs hook puts in the header and footer;
 - the open data `data/replies.json` and `data/replies.csv`.
 
 Nothing is written here; see `pipeline.Writer`. Every text value reaches Markdown
@@ -33,11 +35,13 @@ import jinja2
 import yaml
 
 from .charts import bar_chart
-from .index import Index, session_key
+from .config import SiteConfig
+from .index import Index, proposer_names, session_key
 from .model import Block, BlockKind, Reply
 from .store import ReplyList
 
 LIST_SEPARATOR = ";"  # between the items of a list field in the CSV
+SITE_SETTINGS = ".site.json"  # the site's name, place and publisher, for the MkDocs hook
 PAGE_SIZE = 50  # rows per listing page
 NEWEST = 10  # newest replies on the home page
 CHART_ROWS = 12
@@ -50,6 +54,8 @@ NOT_SEARCHED = {"search": {"exclude": True}}
 FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题目", "session": "会议",
             "proposer": "提出者", "proposer_type": "提出者类别", "agency": "承办单位", "date": "日期",
             "doc_number": "文号", "proposal_number": "编号"}  # field names on the 数据质量 page
+# The outcome classes (办理结果) as replies and handling rules name them.
+OUTCOME = {"A": "所提问题已经解决或采纳", "B": "正在解决或已列入计划解决", "C": "因条件限制留作参考"}
 COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
 COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
 
@@ -87,10 +93,7 @@ NOT_SEARCHED_BLOCK = yaml_block(NOT_SEARCHED)  # the same on thousands of index 
 
 
 def front_matter(reply: Reply) -> str:
-    data = reply.record()
-    if reply.classification:
-        data["classification"] = reply.classification
-    return yaml_block(data)
+    return yaml_block(reply.record())
 
 
 def rel(target: str, here: str) -> str:
@@ -177,8 +180,9 @@ class Rows(Sequence):
 class Renderer:
     """Renders every page from the templates; one instance per run."""
 
-    def __init__(self, templates: Path, index: Index | None = None):
+    def __init__(self, templates: Path, index: Index | None = None, site: SiteConfig | None = None):
         self.index = index
+        self.site = site or SiteConfig()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
             undefined=jinja2.StrictUndefined,
@@ -191,6 +195,8 @@ class Renderer:
         self.env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if d else ""
         self.env.globals["rel"] = rel
         self.env.filters["field_zh"] = lambda name: FIELD_ZH.get(name, name)
+        self.env.globals["site"] = self.site.public()
+        self.env.globals["outcome"] = OUTCOME
 
     def _render(self, template: str, **context) -> str:
         text = self.env.get_template(template).render(**context)
@@ -214,14 +220,14 @@ class Renderer:
         """Pages a reply links to: its agencies, session, themes and proposer."""
         index = self.index
         if index is None:
-            return {"agency": None, "co": [], "session": None, "themes": [], "proposer": None, "year": None}
+            return {"agency": None, "co": [], "session": None, "themes": [], "proposers": [], "year": None}
         session = session_key(reply)
         return {
             "agency": index.agency_by_name.get(reply.agency) if reply.agency else None,
             "co": [index.agency_by_name[name] for name in reply.co_agencies],
             "session": session if session in index.sessions else None,
             "themes": [index.theme_by_name[name] for name in reply.themes],
-            "proposer": index.proposer_by_name.get(reply.proposer) if reply.proposer else None,
+            "proposers": [index.proposer_by_name[name] for name in proposer_names(reply) if name in index.proposer_by_name],
             "year": f"years/{reply.year}/index.md" if reply.year else None,
         }
 
@@ -330,6 +336,17 @@ class Renderer:
             label = session.name.split("届")[0] + "届" + ("人大" if session.body == "人大" else "")
             groups.setdefault(label, []).append((session, len(replies)))
         return list(groups.items())
+
+    def about(self) -> str:
+        """The about page: the publisher, what the site holds, the open data's fields."""
+        first, last = self.index.date_range() if self.index else (None, None)
+        return self._render("about.md.j2", here="about.md", fields=Reply.FIELDS, about=self.site.about,
+                            last=last)
+
+    def site_settings(self) -> str:
+        """What the MkDocs hook sets from the data dir's site.yml (site name, description,
+        footer): JSON, read at build time from the docs dir."""
+        return json.dumps(self.site.public(), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
     def home(self, agencies, themes, sessions) -> str:
         index = self.index

@@ -6,13 +6,14 @@ value, whether the value was extracted from the text or set by a sidecar file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import date as Date
 
 from .clean import squash_spaces
 
-_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
            "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -40,6 +41,55 @@ def int_to_cn(number: int) -> str:
         return names[number]
     tens, ones = divmod(number, 10)
     return ("" if tens == 1 else names[tens]) + "十" + (names[ones] if ones else "")
+
+
+# Full-width ASCII (digits, letters, ：（），) and the ideographic space, as ASCII: the
+# forms extraction matches against. Same length, so positions carry over.
+_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_HALF[0x3000] = 0x20
+# Pinyin glosses that converted mirrors put after rare characters: 現(xiàn).
+GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
+
+
+@functools.lru_cache(maxsize=1)
+def _converter():
+    import opencc  # imported here: only traditional-character text needs it
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=1)
+def _traditional() -> re.Pattern:
+    """Characters that the simplified conversion changes: one of them marks a text to convert."""
+    convert = _converter().convert
+    chars = [chr(c) for c in range(0x4E00, 0xA000) if convert(chr(c)) != chr(c)]
+    return re.compile("[" + "".join(chars) + "]")
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """A copy of `text` to match patterns against, and where each of its characters came
+    from in `text` (None when at the same position). Full-width ASCII is folded to ASCII;
+    traditional characters are converted to simplified (OpenCC) and pinyin glosses
+    dropped. What is published is never this copy: values are cut from `text`."""
+    folded = text.translate(_HALF)
+    if not _traditional().search(folded):
+        return folded, None
+    positions = None
+    if GLOSS.search(folded):
+        positions, kept = [], []
+        last = 0
+        for gloss in GLOSS.finditer(folded):
+            kept.append(folded[last:gloss.start()])
+            positions.extend(range(last, gloss.start()))
+            last = gloss.end()
+        kept.append(folded[last:])
+        positions.extend(range(last, len(folded)))
+        folded = "".join(kept)
+    converted = _converter().convert(folded)
+    if len(converted) != len(folded):  # a phrase changed length: character by character
+        convert = _converter().convert
+        converted = "".join(c if len(s := convert(c)) != 1 else s for c in folded)
+    return converted, positions
 
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
@@ -90,20 +140,62 @@ def clean_doc_number(value) -> str | None:
     return text.removeprefix("文号：").removeprefix("文号:") or None
 
 
+_CN_DIGIT = "〇零○Ｏ〇0一二三四五六七八九"
+_CN_SMALL = "一二三四五六七八九十"
+# A date in any of the forms replies use: 2024年6月18日, 2024.6.18, 2024/6/18, 2024-06-18,
+# 二〇二四年六月十八日, with spaces anywhere (digits already folded to ASCII, see `fold`).
+DATE = re.compile(
+    rf"(?P<y>(?:19|20)\d{{2}}|[{_CN_DIGIT}]{{4}})\s*年\s*(?P<m>\d{{1,2}}|[{_CN_SMALL}]{{1,2}})\s*月"
+    rf"(?:\s*(?P<d>\d{{1,2}}|[{_CN_SMALL}]{{1,3}})\s*[日号])?"
+    r"|(?P<y2>(?:19|20)\d{2})\s*(?P<sep>[.\-/])\s*(?P<m2>\d{1,2})\s*(?P=sep)\s*(?P<d2>\d{1,2})(?!\d)\s*日?"
+)
+# Digits run together where the page lost 年/月/日 (2022711): read only when one split is a date.
+RUN_TOGETHER = re.compile(r"(?<!\d)(?P<run>(?:19|20)\d{4,6})(?!\d)")
+
+
+def run_together_date(run: str) -> Date | None:
+    """`2022711` → 2022-07-11 when only one split of the digits after the year is a valid
+    date; None when none or several are (`2019111`: 1-11 or 11-1)."""
+    year, rest = int(run[:4]), run[4:]
+    found = set()
+    for cut in range(1, len(rest)):
+        month, day = rest[:cut], rest[cut:]
+        if len(month) > 2 or len(day) > 2 or month.startswith("0") and len(month) == 1:
+            continue
+        try:
+            found.add(Date(year, int(month), int(day)))
+        except ValueError:
+            continue
+    return found.pop() if len(found) == 1 else None
+
+
+def date_parts(match: re.Match) -> tuple[int | None, int | None, int | None]:
+    """(year, month, day) of a `DATE` match; day None for a month-only date; None parts
+    when a numeral is not a number."""
+    if match["y2"]:
+        return int(match["y2"]), int(match["m2"]), int(match["d2"])
+    day = cn_to_int(match["d"]) if match["d"] else None
+    return cn_to_int(match["y"]), cn_to_int(match["m"]), day
+
+
+def to_date(year, month, day) -> Date | None:
+    try:
+        return Date(year, month, day) if None not in (year, month, day) else None
+    except (TypeError, ValueError):
+        return None
+
+
 def clean_date(value) -> Date | None:
-    """A date from ISO text, a date object, or Chinese text like `2024 年 5月 20日` / `二〇二五年六月五日`."""
+    """A date from ISO text, a date object, or any written form `DATE` knows
+    (`2024 年 5月 20日`, `二〇二五年六月五日`, `2024.6.18`)."""
     if value is None or isinstance(value, Date):
         return value
-    text = re.sub(r"\s+", "", str(value))
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if not match:
-        match = re.fullmatch(r"(\S{4})年(\S{1,3})月(\S{1,3})日", text)
-    if not match:
+    text = fold(re.sub(r"\s+", "", str(value)))[0]
+    match = DATE.fullmatch(text)
+    found = to_date(*date_parts(match)) if match else None
+    if found is None:
         raise ValueError(f"not a date: {value!r}")
-    year, month, day = (cn_to_int(part) for part in match.groups())
-    if None in (year, month, day):
-        raise ValueError(f"not a date: {value!r}")
-    return Date(year, month, day)
+    return found
 
 
 def clean_text(value) -> str | None:

@@ -33,9 +33,9 @@ def seed(prefix: str) -> Path:
 
 
 def copy_hand_written_docs(target: Path) -> Path:
-    """The hand-written part of docs/ (about.md, assets/), without anything generated."""
+    """The hand-written part of docs/ (assets/), without anything generated."""
     shutil.copytree(ROOT / "docs", target, ignore=lambda folder, names: [
-        n for n in names if Path(folder) == ROOT / "docs" and n not in ("about.md", "assets")])
+        n for n in names if Path(folder) == ROOT / "docs" and n != "assets"])
     return target
 
 
@@ -43,7 +43,7 @@ def copies_data_dir(target: Path, count: int, order=sorted) -> Path:
     """A data dir with the registries and `count` copies of the samples (r000.txt …),
     the files created in the order `order` gives."""
     (target / "replies").mkdir(parents=True)
-    for registry in ("agencies.yml", "themes.yml"):
+    for registry in ("agencies.yml", "themes.yml", "site.yml"):
         (target / registry).write_bytes((DATA / registry).read_bytes())
     names = [f"r{n:03d}.txt" for n in range(count)]
     for name in order(names):

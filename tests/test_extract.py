@@ -11,6 +11,7 @@ import yaml
 
 from generator.clean import clean
 from generator.extract import _proposer, _session, extract
+from generator.places import Place
 from generator.model import BlockKind
 from generator.read import read_text
 from generator.text import clean_date, clean_doc_number, cn_to_int
@@ -27,7 +28,8 @@ def load_case(path: Path):
 
 
 def run(source: Path, ctx, keep_contacts=False):
-    reply, problems = extract(clean(read_text(source)), source.name, source.stem, ctx.registry, keep_contacts)
+    reply, problems = extract(clean(read_text(source)), source.name, source.stem, ctx.registry, keep_contacts,
+                              ctx.site.places)
     assert reply is not None, problems
     return ctx.classifier.classify(reply), problems
 
@@ -80,29 +82,51 @@ def test_extract_themes_between_one_and_five(ctx):
         ("徐川委员", "", ("徐川", "委员")),
         ("王乃晶代表", "", ("王乃晶", "代表")),
         ("刘建国等6名代表", "", ("刘建国", "代表")),
-        ("李明、王芳委员", "", ("李明", "委员")),
+        ("李明、王芳委员", "", ("李明、王芳", "委员")),
+        ("马青、周丽等委员", "", ("马青、周丽", "委员")),
+        ("刘苍林政协绿春县委员", "", ("刘苍林", "委员")),
+        ("民盟文山市基层委员会", "", ("民盟文山市基层委员会", "党派团体")),
+        ("双龙湖街道", "", ("双龙湖街道", "其他")),
         ("民建省委会", "", ("民建省委会", "党派团体")),
         ("九三学社吉林省委员会", "", ("九三学社吉林省委员会", "党派团体")),
         ("省政协经济委员会", "", ("省政协经济委员会", "其他")),
-        ("张华同志", "", ("张华", "其他")),
+        ("张华同志", "", ("张华", None)),
     ],
 )
 def test_proposer_from_addressee(who, title, expected):
     assert _proposer(who, title) == expected
 
 
+JILIN = (Place("吉林省", "省"),)
+COUNTY = (Place("云南省", "省"), Place("红河哈尼族彝族自治州", "州"), Place("绿春县", "县"))
+
+
 @pytest.mark.parametrize(
-    "text, label, body, term, meeting",
+    "text, places, label, body, term, meeting",
     [
-        ("您在省政协十三届二次会议上提出的", "省政协十三届二次会议", "政协", 13, 2),
-        ("您在政协吉林省第十三届委员会第二次会议上提出的", "省政协十三届二次会议", "政协", 13, 2),
-        ("您在省十四届人大四次会议上提出的", "省十四届人大四次会议", "人大", 14, 4),
-        ("您在吉林省第十四届人民代表大会第四次会议上提出的", "省十四届人大四次会议", "人大", 14, 4),
-        ("您在市十七届人大三次会议上提出的", "市十七届人大三次会议", "人大", 17, 3),
+        ("您在省政协十三届二次会议上提出的", JILIN, "吉林省政协十三届二次会议", "政协", 13, 2),
+        ("您在政协吉林省第十三届委员会第二次会议上提出的", (), "吉林省政协十三届二次会议", "政协", 13, 2),
+        ("您在省十四届人大四次会议上提出的", JILIN, "吉林省十四届人大四次会议", "人大", 14, 4),
+        ("您在吉林省第十四届人民代表大会第四次会议上提出的", (), "吉林省十四届人大四次会议", "人大", 14, 4),
+        # A level whose place the reply does not belong to stays a level: never the site's province.
+        ("您在市十七届人大三次会议上提出的", JILIN, "市十七届人大三次会议", "人大", 17, 3),
+        ("您在县政协十届五次会议上提出的", COUNTY, "绿春县政协十届五次会议", "政协", 10, 5),
+        ("政协子洲县第十届委员会第二次会议", (), "子洲县政协十届二次会议", "政协", 10, 2),
+        ("中国人民政治协商会议砚山县九届委员会第三次会议第124号提案", (), "砚山县政协九届三次会议", "政协", 9, 3),
+        ("您在博乐市政协十届一次会议上提出的", (), "博乐市政协十届一次会议", "政协", 10, 1),
+        ("文山市财政局对文山市第三届政协第三次会议第122号提案的答复", (), "文山市政协三届三次会议", "政协", 3, 3),
+        ("关于区人大十八届第四次会议第39号建议的复函", (Place("重庆市", "市"), Place("巴南区", "区")),
+         "巴南区十八届人大四次会议", "人大", 18, 4),
+        ("十四届全国人大二次会议第2664号建议", (), "十四届全国人大二次会议", "人大", 14, 2),
+        ("关于政协第十四届全国委员会第三次会议第05022号提案", (), "全国政协十四届三次会议", "政协", 14, 3),
+        ("全国政协十四届一次会议", (), "全国政协十四届一次会议", "政协", 14, 1),
+        # No place written at all: the reply's own.
+        ("关于三届人大三次会议第41号建议的答复", COUNTY, "绿春县三届人大三次会议", "人大", 3, 3),
     ],
 )
-def test_session_forms_canonicalised(text, label, body, term, meeting):
-    assert _session(text) == {"session": label, "session_body": body, "session_term": term, "session_meeting": meeting}
+def test_session_forms_canonicalised(text, places, label, body, term, meeting):
+    assert _session(text, places) == {"session": label, "session_body": body, "session_term": term,
+                                      "session_meeting": meeting}
 
 
 @pytest.mark.parametrize(

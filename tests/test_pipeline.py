@@ -200,7 +200,7 @@ def test_generate_edit_of_metadata_rewrites_dependent_pages_only(data_dir, tmp_p
     for rel in changed:
         content = (docs / rel).read_text(encoding="utf-8")
         # Every rewritten page shows the reply (its date moved it in the lists) or aggregates.
-        assert "003_b7eee806dff20c32" in content or rel in {"data/replies.csv", "index.md"}, rel
+        assert "003_b7eee806dff20c32" in content or rel in {"data/replies.csv", "index.md", "about.md"}, rel
     # Pages that do not show the reply are untouched.
     assert "proposers/zhan-bin-hua/index.md" not in changed
     assert "agencies/jl-industry-it/index.md" not in changed

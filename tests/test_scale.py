@@ -29,7 +29,7 @@ def big_site(tmp_path_factory):
     work = tmp_path_factory.mktemp("big")
     replies = work / "data" / "replies"
     replies.mkdir(parents=True)
-    for name in ("agencies.yml", "themes.yml"):
+    for name in ("agencies.yml", "themes.yml", "site.yml"):
         shutil.copy(DATA / name, work / "data" / name)
     for n in range(COPIES):
         shutil.copy(SEEDS[n % len(SEEDS)], replies / f"r{n:04d}.txt")

@@ -1,0 +1,183 @@
+"""Field accuracy of extraction on the annotated replies: `make accuracy`.
+
+Every expected-output file (`tests/expected/*.yml`, `tests/expected/corpus/*.yml`) names a
+reply and the fields a careful reader wrote for it (see tests/corpus/ANNOTATING.md). Each
+reply is read → cleaned → extracted as found, and as a PDF-like copy (`pdf_like`: lines
+hard-wrapped at 36 characters, a blank line after every line, a page number every 40
+lines, stray spaces where PDF extraction puts them), with the site's place the case gives
+and the project's registries. The samples and fixtures of `tests/expected/*.yml` are PDF
+text already: their PDF-like copy is the text itself. Prints the share of replies whose value is exactly right,
+per field and per variant, and with `-v` every wrong value.
+
+    .venv/bin/python bench/accuracy.py [-v] [--only STEM …]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.clean import clean, text_width  # noqa: E402
+from generator.config import SiteConfig, load_site_config  # noqa: E402
+from generator.extract import extract  # noqa: E402
+from generator.places import parse_place  # noqa: E402
+from generator.read import read_text  # noqa: E402
+from generator.registry import AgencyRegistry  # noqa: E402
+
+EXPECTED = ROOT / "tests" / "expected"
+FIELDS = ("title", "proposal_kind", "proposal_number", "proposal_title", "session", "session_body",
+          "session_term", "session_meeting", "proposer", "proposer_type", "doc_number", "agency",
+          "co_agencies", "date", "year", "classification", "sections")
+VARIANTS = ("plain", "pdf-like")
+WIDTH = 36  # characters per line of the PDF-like copy (an A4 line of 16-point type)
+PAGE_LINES = 40
+
+
+@dataclass
+class Case:
+    path: Path
+    source: Path
+    site: SiteConfig
+    fields: dict
+    pdf_text: bool  # the source is already PDF-extracted text (the samples): its PDF-like copy is itself
+
+
+def load_cases(only: list[str] | None = None) -> list[Case]:
+    """Every expected-output file, the Jilin samples and fixtures with the data dir's site."""
+    default = load_site_config(ROOT / "data")
+    cases = []
+    for path in sorted(EXPECTED.glob("*.yml")) + sorted((EXPECTED / "corpus").glob("*.yml")):
+        if only and path.stem not in only:
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        site = default
+        if "site" in data:
+            names = list(data["site"].get("within") or []) + [data["site"]["place"]]
+            site = SiteConfig(places=tuple(parse_place(n) for n in names))
+            assert None not in site.places, f"{path}: a place name is not understood: {names}"
+        cases.append(Case(path, ROOT / data["source"], site, data["fields"], path.parent == EXPECTED))
+    return cases
+
+
+def pdf_like(text: str, seed: str) -> str:
+    """`text` laid out as PDF text extraction gives it: each line hard-wrapped at WIDTH
+    characters (ASCII counts half), a blank line after every line, `— N —` every
+    PAGE_LINES lines, and a space now and then where the font switches between Chinese and
+    Latin or digits, or between two Chinese characters. Indentation is kept; no character
+    is added or lost but spaces."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    page = 1
+
+    def emit(line: str) -> None:
+        nonlocal page
+        out.extend([line, ""])
+        if len(out) // 2 % PAGE_LINES == 0:
+            page += 1
+            out.extend([f"                  — {page - 1} —", ""])
+
+    for raw in text.split("\n"):
+        line = raw.rstrip()
+        content = line.lstrip()
+        indent = line[: len(line) - len(content)]
+        if not content:
+            continue
+        chunk, width = indent, 0.0
+        for n, ch in enumerate(content):
+            prev = content[n - 1] if n else ""
+            if prev and not prev.isspace() and not ch.isspace():
+                switch = (prev.isascii() != ch.isascii()) and not (prev.isascii() and ch.isascii())
+                cjk_pair = not prev.isascii() and not ch.isascii()
+                if (switch and rng.random() < 0.5) or (cjk_pair and rng.random() < 0.02):
+                    chunk += " "
+                    width += 0.5  # the gap takes room on the line, as in the PDF
+            chunk += ch
+            width += text_width(ch)
+            if width >= WIDTH and n + 1 < len(content):
+                emit(chunk)
+                chunk, width = "", 0.0
+        emit(chunk)
+    return "\n".join(out) + "\n"
+
+
+def extract_case(case: Case, variant: str) -> dict:
+    registry = AgencyRegistry.load(ROOT / "data" / "agencies.yml", case.site.places)
+    text = read_text(case.source)
+    if variant == "pdf-like" and not case.pdf_text:
+        text = pdf_like(text, case.source.name)
+    reply, problems = extract(clean(text), case.source.name, "case", registry, False, case.site.places)
+    if reply is None:
+        return {"error": "; ".join(map(str, problems))}
+    return reply.record()
+
+
+def compare(case: Case, record: dict) -> dict[str, tuple[object, object]]:
+    """field → (expected, got) for every field of the case that is wrong."""
+    wrong = {}
+    for name in FIELDS:
+        if name not in case.fields:
+            continue
+        expected, got = case.fields[name], record.get(name)
+        if isinstance(expected, list):
+            expected = [str(v) for v in expected]
+        elif expected is not None and name not in ("session_term", "session_meeting", "year"):
+            expected = str(expected)
+        if expected != got:
+            wrong[name] = (expected, got)
+    return wrong
+
+
+def measure(cases: list[Case]) -> dict:
+    """{variant: {field: (right, total)}, 'wrong': [(stem, variant, field, expected, got)]}."""
+    result: dict = {v: {f: [0, 0] for f in FIELDS} for v in VARIANTS}
+    result["wrong"] = []
+    for case in cases:
+        for variant in VARIANTS:
+            record = extract_case(case, variant)
+            wrong = compare(case, record)
+            for name in FIELDS:
+                if name in case.fields:
+                    result[variant][name][1] += 1
+                    result[variant][name][0] += name not in wrong
+            for name, (expected, got) in wrong.items():
+                result["wrong"].append((case.path.stem, variant, name, expected, got))
+    return result
+
+
+def table(result: dict, cases: list[Case]) -> str:
+    lines = [f"Field accuracy on {len(cases)} annotated replies (share exactly right)", "",
+             "| field | plain | PDF-like |", "|---|---|---|"]
+    for name in FIELDS:
+        cells = []
+        for variant in VARIANTS:
+            right, total = result[variant][name]
+            cells.append(f"{100 * right / total:.1f}% ({right}/{total})" if total else "—")
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every wrong value")
+    parser.add_argument("--only", nargs="*", help="the stems of the cases to run")
+    args = parser.parse_args(argv)
+    cases = load_cases(args.only)
+    result = measure(cases)
+    print(table(result, cases))
+    if args.verbose:
+        print()
+        for stem, variant, name, expected, got in result["wrong"]:
+            print(f"{stem} [{variant}] {name}: expected {expected!r}, got {got!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The data dir's `site.yml`: the jurisdiction the site publishes for, and its publisher.
+
+In: `site.yml` (optional). Out: one `SiteConfig`, read once per run, which extraction
+uses to resolve `省X厅`/`市X局`/`县X局` and sessions written without a place name, and
+which the site shows (title, header, home and about pages). Without the file the site
+has no place: every reply is read from its own text alone.
+
+```yaml
+place: 吉林省          # the jurisdiction, as the names of its agencies begin
+within: []             # enclosing jurisdictions, outermost first: [云南省, 红河哈尼族彝族自治州]
+publisher: 吉林省人民政府办公厅
+site_title: 吉林省建议提案办理复文
+description: …         # one sentence for search engines and the home page
+contact: …             # where readers send corrections
+licence: …             # the open data's licence
+about: |               # optional Markdown, appended to the about page
+  …
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .places import Place, parse_place
+from .registry import RegistryError
+
+DEFAULT_TITLE = "建议提案办理复文"
+FILE = "site.yml"
+_TEXT_KEYS = ("publisher", "site_title", "description", "contact", "licence", "about")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """What `site.yml` says; every text may be empty."""
+
+    places: tuple[Place, ...] = ()  # the jurisdiction chain, outermost first (the place last)
+    publisher: str = ""
+    site_title: str = ""
+    description: str = ""
+    contact: str = ""
+    licence: str = ""
+    about: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def place(self) -> Place | None:
+        return self.places[-1] if self.places else None
+
+    @property
+    def title(self) -> str:
+        """The site's name: the configured title, else the place's name and the default."""
+        if self.site_title:
+            return self.site_title
+        return f"{self.place.name}{DEFAULT_TITLE}" if self.place else DEFAULT_TITLE
+
+    def public(self) -> dict:
+        """The settings the site shows (the MkDocs hook reads them from the docs dir)."""
+        return {
+            "site_name": self.title,
+            "place": self.place.name if self.place else "",
+            "publisher": self.publisher,
+            "description": self.description or self._default_description(),
+            "contact": self.contact,
+            "licence": self.licence,
+        }
+
+    def _default_description(self) -> str:
+        where = self.place.name if self.place else ""
+        return f"{where}人大代表建议和政协委员提案办理复文的公开阅读站点"
+
+
+def load_site_config(data_dir: Path) -> SiteConfig:
+    """`data_dir/site.yml`, checked; an empty config when the file is absent. Raises
+    `RegistryError` (exit status 2, like a broken registry) naming what is wrong."""
+    path = data_dir / FILE
+    if not path.exists():
+        return SiteConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if data is None:
+        return SiteConfig()
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path}: expected a mapping (place, within, publisher, site_title …)")
+    unknown = sorted(set(data) - {"place", "within", *_TEXT_KEYS})
+    if unknown:
+        raise RegistryError(f"{path}: unknown key(s): {', '.join(map(str, unknown))}")
+    names = []
+    within = data.get("within") or []
+    if not isinstance(within, list):
+        raise RegistryError(f"{path}: within: expected a list of place names, outermost first")
+    names += within
+    if data.get("place"):
+        names.append(data["place"])
+    elif within:
+        raise RegistryError(f"{path}: within is set but place is not")
+    places = []
+    for name in names:
+        place = parse_place(str(name)) if isinstance(name, str) else None
+        if place is None:
+            raise RegistryError(f"{path}: {name!r} is not a place name (it must end in 省, 市, 县, 区, 州, 旗, 盟 …)")
+        places.append(place)
+    texts = {}
+    for key in _TEXT_KEYS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise RegistryError(f"{path}: {key}: expected text")
+        texts[key] = (value or "").strip()
+    return SiteConfig(places=tuple(places), **texts)
