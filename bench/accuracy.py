@@ -94,8 +94,8 @@ def pdf_like(text: str, seed: str) -> str:
         for n, ch in enumerate(content):
             prev = content[n - 1] if n else ""
             if prev and not prev.isspace() and not ch.isspace():
-                switch = (prev.isascii() != ch.isascii()) and not (prev.isascii() and ch.isascii())
-                cjk_pair = not prev.isascii() and not ch.isascii()
+                switch = (_cjk(prev) and ch.isascii() and ch.isalnum()) or (_cjk(ch) and prev.isascii() and prev.isalnum())
+                cjk_pair = _cjk(prev) and _cjk(ch)
                 if (switch and rng.random() < 0.5) or (cjk_pair and rng.random() < 0.02):
                     chunk += " "
                     width += 0.5  # the gap takes room on the line, as in the PDF
@@ -106,6 +106,10 @@ def pdf_like(text: str, seed: str) -> str:
                 chunk, width = "", 0.0
         emit(chunk)
     return "\n".join(out) + "\n"
+
+
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def extract_case(case: Case, variant: str) -> dict:

@@ -20,6 +20,8 @@ import re
 import statistics
 from dataclasses import dataclass
 
+from .folding import fold
+
 CN_NUM = "一二三四五六七八九十"
 SPACES = " \t\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
 
@@ -64,6 +66,7 @@ ADDRESSEE_LINE = re.compile(
 TITLE_START = re.compile(
     r"^(?:[\u4e00-\u9fff（）]{2,25}?(?:厅|委员会|委|局|办公室|办|政府|院|部|中心)关于|关于|对[^，。：]{0,30}?(?:会议|提案|建议|议案))"
 )
+OPENING_END = re.compile(r"(?:答复|回复|函复|报告|说明)如下\s*[:：。.]?$")
 L_TITLE_HINT = re.compile(r"建议|提案|议案|会议|代表|委员")  # words of a reply's title
 TITLE_END = re.compile(
     r"(?:答复|答复函|复函|回复|回函|的函|复文|答复意见|办理意见|办理情况|办理情况的报告|办理单|协办意见|会办意见)(?:摘要)?$"
@@ -135,6 +138,7 @@ class _Line:
     width: float  # printed width of the content, inner spaces not counted
     standalone: bool = False  # a line that is always a paragraph of its own (set from the layout)
     squashed: str = ""  # the content with extraction spaces removed
+    m: str = ""  # `squashed` folded for matching (see folding.py): ASCII digits, simplified
 
 
 _SPACE_SET = frozenset(SPACES)
@@ -165,7 +169,7 @@ def _lines(text: str) -> list[_Line]:
         else:
             width = len(content) - 0.5 * len(content.encode("ascii", "ignore"))  # text_width
             squashed = content
-        out.append(_Line(content, indent, raw[-1] in _SPACE_SET, gap, width, False, squashed))
+        out.append(_Line(content, indent, raw[-1] in _SPACE_SET, gap, width, False, squashed, fold(squashed)[0]))
         gap = 0
     return out
 
@@ -252,7 +256,7 @@ def _may_stand_alone(text: str) -> bool:
 
 
 def _standalone(line: _Line, layout: _Layout) -> bool:
-    text = line.squashed
+    text = line.m
     return _may_stand_alone(text) and bool(
         DOC_NUMBER_LINE.match(text)
         or CLASSIFICATION_LINE.match(text)
@@ -274,7 +278,7 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     """Does the paragraph end between `prev` and `nxt`? `start` is the beginning of the
     paragraph so far (its first lines, squashed): patterns need no more than that."""
     joined = start
-    head = nxt.squashed
+    head = nxt.m
     # A date cut over two lines (`2024 年` / `5月 20日`) is one line.
     if len(joined) <= 16 and DATE_PREFIX.match(joined) and DATE_SUFFIX.match(head):
         return False
@@ -288,7 +292,7 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     heading, numbered, title = _start_flags(joined)
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
     if count < 4 and title and len(joined) < 80:
-        return bool(TITLE_END.search(prev.squashed))
+        return bool(TITLE_END.search(prev.m))
     if not layout.wrapped:
         return True
     if prev.text[-1] in NO_BREAK_END or head[0] in NO_BREAK_START:
@@ -308,7 +312,9 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     if layout.uses_blank and nxt.gap:
         score += 2
     # A title ends a paragraph; a line that is a whole title (关于…的答复) is one.
-    if TITLE_END.search(prev.squashed) and L_TITLE_HINT.search(prev.squashed):
+    if TITLE_END.search(prev.m) and L_TITLE_HINT.search(prev.m):
+        score += 2
+    if OPENING_END.search(prev.m):  # 现答复如下： ends the opening paragraph
         score += 2
     if TITLE_START.match(head) and TITLE_END.search(head):
         score += 6
@@ -338,17 +344,17 @@ def clean(text: str) -> list[str]:
     paragraphs: list[str] = []
     # Lines are stripped, so squashing each line squashes the paragraph they make.
     current = [lines[0].squashed]
-    start = lines[0].squashed  # the paragraph's first ~100 characters, for the patterns
+    start = lines[0].m  # the paragraph's first ~100 characters, folded, for the patterns
     for prev, nxt in zip(lines, lines[1:]):
         if _breaks(prev, nxt, start, len(paragraphs), layout):
             paragraphs.append("".join(current))
-            current, start = [nxt.squashed], nxt.squashed
+            current, start = [nxt.squashed], nxt.m
         else:
             # Keep a space only where both sides are Latin and the line ended with one.
             if prev.trailing and _is_latin(prev.text[-1]) and _is_latin(nxt.text[0]):
                 current.append(" ")
             current.append(nxt.squashed)
             if len(start) < 100:
-                start += nxt.squashed
+                start += nxt.m
     paragraphs.append("".join(current))
     return paragraphs

@@ -34,8 +34,8 @@ from .model import Block, BlockKind, Problem, Reply
 from .places import NATIONAL, Place, innermost, parse_place, split_places, trailing_place
 from .privacy import may_have_personal, redact
 from .registry import AgencyRegistry
-from .text import (DATE, FIELD_CLEANERS, GLOSS, RUN_TOGETHER, cn_to_int, date_parts, fold, int_to_cn,
-                   run_together_date, to_date)
+from .folding import GLOSS, fold
+from .text import DATE, FIELD_CLEANERS, RUN_TOGETHER, cn_to_int, date_parts, int_to_cn, run_together_date, to_date
 
 
 @dataclass(slots=True)
@@ -257,8 +257,8 @@ def _title(letter: Letter, end: int) -> None:
             if ok:
                 candidates.append((not _damaged(text), True, j, len(text), i, text, extra))
                 letter.header_titles.append(text)
-    for label in ("标题", "名称", "信息名称"):
-        value = letter.meta.get(label)
+    for label in L.TITLE_LABELS:
+        value = (letter.meta.get(label) or "").strip("【】[] ")
         if value:
             ok, text, extra = _is_title_line(value)
             if ok:
@@ -309,7 +309,7 @@ def _closing_kind(p: Para, after_date: bool = False) -> str | None:
         return "date"
     if L.agency_only(m):
         return "signer"
-    if L.CONTACT.match(m):
+    if L.CONTACT.match(m) or re.fullmatch(r"[\d\-－—()（）\s、,，;；/]{7,}", m):  # a bare phone number
         return "contact"
     if L.COPY_TO.match(m):
         return "copy"
@@ -386,9 +386,29 @@ def _ending(letter: Letter, start: int) -> int:
     return end
 
 
+def _unglue(paras: list[Para]) -> list[Para]:
+    """A page's breadcrumb wrapped into the title that follows it (`首页>…>人大建议关于…的答复`),
+    as a PDF of the page gives it, is cut in two where the title starts."""
+    out = []
+    for p in paras:
+        crumb = L.BREADCRUMB.search(p.m)
+        if crumb:
+            for start in (m.start() for m in re.finditer(r"关于|对", p.m[crumb.end():])):
+                at = crumb.end() + start
+                if _is_title_line(p.m[at:])[0]:
+                    head = len(p.cut(0, at))
+                    out += [Para.of(p.text[:head]), Para.of(p.text[head:])]
+                    break
+            else:
+                out.append(p)
+            continue
+        out.append(p)
+    return out
+
+
 def read_letter(paragraphs: list[str]) -> Letter:
     """The paragraphs with their roles and the anchors (see the module docstring)."""
-    paras = [Para.of(p) for p in paragraphs]
+    paras = _unglue([Para.of(p) for p in paragraphs])
     role = ["preamble"] * len(paras)
     letter = Letter(paras, role)
     for i, p in enumerate(paras):
@@ -442,6 +462,19 @@ def read_letter(paragraphs: list[str]) -> Letter:
     # The closing's own meta lines (办复类别:B, 信息来源:…) count as metadata too.
     letter.meta.update({k: v for k, v in L.parse_meta([(paras[i].m, "meta") for i in letter.closing], len(paras)).items()
                         if k not in letter.meta})
+    if not letter.title_m:  # a page may print the title only after the letter
+        for i in letter.closing:
+            ok, text, extra = _is_title_line(paras[i].m)
+            if role[i] == "trailer" and ok and _whole_title(paras[i].m) and not _damaged(text):
+                letter.title_m, letter.title_extra = text, extra
+                letter.title_text = _published([paras[i]], text)
+                break
+        else:
+            for label in L.TITLE_LABELS:
+                ok, text, extra = _is_title_line(letter.meta.get(label, "").strip("【】[] "))
+                if ok and not _damaged(text):
+                    letter.title_m = letter.title_text = text
+                    break
     return letter
 
 
