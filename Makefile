@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test site generate serve archive check bench clean
+.PHONY: test site generate serve archive check bench accuracy clean
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ archive: $(VENV)
 # Benchmarks on synthetic corpora (bench/run.py): prints a table, writes bench/results.json.
 bench: $(VENV)
 	$(BIN)/python bench/run.py
+
+# Field accuracy of extraction on the annotated real replies (bench/accuracy.py): prints the table.
+accuracy: $(VENV)
+	$(BIN)/python bench/accuracy.py
 
 check: $(VENV)
 	$(BIN)/python -m generator check

@@ -62,7 +62,7 @@ AGENCY_LINE = re.compile(
 ADDRESSEE_LINE = re.compile(
     r"^(?:尊敬的)?[^，。：:；]{1,60}?(?:委员|代表|同志|先生|女士|省委会|市委会|委员会|学社|联合会|工商联)(?:们)?[：:]$"
 )
-# A reply's own title: 关于……的答复, 吉林省X厅关于……的答复, 对……第N号提案的答复.
+# A reply's own title: 关于……的答复, <省>X厅关于……的答复, 对……第N号提案的答复.
 TITLE_START = re.compile(
     r"^(?:[\u4e00-\u9fff（）]{2,25}?(?:厅|委员会|委|局|办公室|办|政府|院|部|中心)关于|关于|对[^，。：]{0,30}?(?:会议|提案|建议|议案))"
 )
@@ -71,6 +71,7 @@ L_TITLE_HINT = re.compile(r"建议|提案|议案|会议|代表|委员")  # words
 TITLE_END = re.compile(
     r"(?:答复|答复函|复函|回复|回函|的函|复文|答复意见|办理意见|办理情况|办理情况的报告|办理单|协办意见|会办意见)(?:摘要)?$"
 )
+BREADCRUMB = re.compile(r"首页\s*(?:>|》|»|/|→|>>)(?:.*(?:>|》|»|→))?")  # 首页 > 政务公开 > …
 BLOCK_START = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联 系 人|抄送|抄报|附件)")
 
 SENTENCE_END = set("。！？；：!?;:…")
@@ -144,6 +145,43 @@ class _Line:
 _SPACE_SET = frozenset(SPACES)
 
 
+# A web page whose table cells lost their line breaks runs a whole letter into one line:
+# `X财复字〔2022〕4号 签发人:… 尊敬的…代表: 您提出的… X县财政局 2022年7月1日`. Such a
+# line is cut at a gap of spaces where what follows can only start a line: a salutation,
+# a closing label, an agency signing with its date; or after a 文号 or a salutation.
+_DATE_AT_END = r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?\s*$"
+_CUT_BEFORE = re.compile(
+    r"\s+(?=(?:尊敬的?|亲爱的)?[^\s:：,，。;；!！?？]{1,60}?(?:代表|委员|同志)(?:们)?\s*[:：])"
+    r"|\s+(?=(?:签发人|领导签发|签批领导|联系\S{0,10}?|抄\s*送|抄\s*报|审核人)\s*[:：])"
+    rf"|\s+(?=[\u4e00-\u9fff]{{2,30}}(?:局|委员会|委|厅|办公室|政府|中心|办事处)\s+{_DATE_AT_END})"
+)
+_CUT_AFTER = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,16}\s*[〔【\[(（［]\s*(?:19|20)\d{2}\s*[〕】\])）］]\s*\d{1,5}\s*号)\s+"
+                        r"|(?:代表|委员|同志)(?:们)?\s*[:：]\s+(?=[您你])")
+# A date closing a segment after the letter's last sentence: `…支持！ 2022年7月1日`.
+_DATE_CLOSING = re.compile(r"(?<=[。!！?？])\s+(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$)")
+
+
+def _pieces(content: str) -> list[str]:
+    """`content` (a stripped line) cut where a collapsed web page ran several lines into
+    one (see _CUT_BEFORE); the line itself when nothing marks such a place."""
+    if len(content) < 40 or not _HAS_SPACE(content):
+        return [content]
+    folded, where = fold(content)
+    back = (lambda n: n) if where is None else (lambda n: where[n] if n < len(where) else len(content))
+    cuts = {back(m.end()) for m in _CUT_AFTER.finditer(folded)}
+    cuts |= {back(m.end()) for m in _CUT_BEFORE.finditer(folded) if m.start() > 0}
+    if not cuts:
+        return [content]
+    pieces, last = [], 0
+    for cut in sorted(cuts) + [len(content)]:
+        piece = content[last:cut].strip(SPACES)
+        folded_piece, where = fold(piece)
+        date = _DATE_CLOSING.search(folded_piece) if piece and where is None else None
+        pieces += [piece[:date.start()].strip(SPACES), piece[date.end():]] if date else [piece]
+        last = cut
+    return [piece for piece in pieces if piece]
+
+
 def _lines(text: str) -> list[_Line]:
     out: list[_Line] = []
     gap = 0
@@ -161,17 +199,24 @@ def _lines(text: str) -> list[_Line]:
             indent = wide + 2.0 * tabs + 0.5 * (len(lead) - wide - tabs)
         else:
             indent = 0.0
-        # A run of inner spaces was a visible gap in the PDF: half a character.
-        if _HAS_SPACE(content):
-            # Each removed run counts half a character; a kept one is its ASCII space.
-            squashed, removed = _squash(content)
-            width = text_width(squashed) + 0.5 * removed
-        else:
-            width = len(content) - 0.5 * len(content.encode("ascii", "ignore"))  # text_width
-            squashed = content
-        out.append(_Line(content, indent, raw[-1] in _SPACE_SET, gap, width, False, squashed, fold(squashed)[0]))
-        gap = 0
+        pieces = _pieces(content)
+        for number, piece in enumerate(pieces):
+            last = number == len(pieces) - 1
+            out.append(_line(piece, indent if number == 0 else 0.0, last and raw[-1] in _SPACE_SET, gap))
+            gap = 0
     return out
+
+
+def _line(content: str, indent: float, trailing: bool, gap: int) -> _Line:
+    # A run of inner spaces was a visible gap in the PDF: half a character.
+    if _HAS_SPACE(content):
+        # Each removed run counts half a character; a kept one is its ASCII space.
+        squashed, removed = _squash(content)
+        width = text_width(squashed) + 0.5 * removed
+    else:
+        width = len(content) - 0.5 * len(content.encode("ascii", "ignore"))  # text_width
+        squashed = content
+    return _Line(content, indent, trailing, gap, width, False, squashed, fold(squashed)[0])
 
 
 @dataclass
@@ -238,6 +283,15 @@ def _ends_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] in SENTENCE_END
 
 
+_TRAILING_GROUPS = re.compile(r"(?:\s*(?:\[[^\[\]]*\]|【[^【】]*】|\([^()]*\)|（[^（）]*）|《[^《》]*》)|(?:\s+|(?<=[\u4e00-\u9fff]))[A-C]类?)+$")
+
+
+def _ends_title(m: str) -> bool:
+    """Does the (folded) line end a title, maybe followed by bracketed matter (a 文号, the
+    proposal's title: `…的答复(关于…的建议)`)?"""
+    return bool(TITLE_END.search(_TRAILING_GROUPS.sub("", m)))
+
+
 def _is_heading(paragraph: str) -> bool:
     return bool(
         SECTION_HEAD.match(paragraph) or SUBSECTION_HEAD.match(paragraph) or NUMBERED_HEAD.match(paragraph)
@@ -256,7 +310,7 @@ def _may_stand_alone(text: str) -> bool:
 
 
 def _standalone(line: _Line, layout: _Layout) -> bool:
-    text = line.m
+    text = line.m.strip(" |•·")  # a table's bars around a date or a name
     return _may_stand_alone(text) and bool(
         DOC_NUMBER_LINE.match(text)
         or CLASSIFICATION_LINE.match(text)
@@ -289,10 +343,12 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
         return False  # a salutation of many names, wrapped inside a name: 陈留根、…、邓 / 立高、…代表：
     if prev.standalone or nxt.standalone or BLOCK_START.match(head):
         return True
+    if BREADCRUMB.search(prev.m) and not prev.m.rstrip().endswith((">", "》", "»", "/", "→")):
+        return True  # a web page's breadcrumb is a line of its own
     heading, numbered, title = _start_flags(joined)
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
     if count < 4 and title and len(joined) < 80:
-        return bool(TITLE_END.search(prev.m))
+        return _ends_title(joined)  # the title so far: its last line may be one character (函)
     if not layout.wrapped:
         return True
     if prev.text[-1] in NO_BREAK_END or head[0] in NO_BREAK_START:
@@ -312,7 +368,7 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     if layout.uses_blank and nxt.gap:
         score += 2
     # A title ends a paragraph; a line that is a whole title (关于…的答复) is one.
-    if TITLE_END.search(prev.m) and L_TITLE_HINT.search(prev.m):
+    if _ends_title(prev.m) and L_TITLE_HINT.search(prev.m):
         score += 2
     if OPENING_END.search(prev.m):  # 现答复如下： ends the opening paragraph
         score += 2

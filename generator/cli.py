@@ -102,6 +102,34 @@ def _serve(args) -> int:
     return 0
 
 
+def _init(args) -> int:
+    from .config import init_data_dir
+
+    try:
+        written = init_data_dir(args.dir, args.place, args.within, args.publisher, ROOT / "data" / "themes.yml")
+    except (FileExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    print(f"put the replies in {args.dir / 'replies'}, then: python -m generator check --data {args.dir}")
+    return 0
+
+
+def _registry(args) -> int:
+    from .pipeline import collect, load_context
+    from .registry import suggest_entries
+
+    try:
+        ctx = load_context(args.data)
+        result = collect(args.data, ctx, jobs=args.jobs)
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(suggest_entries(ctx.registry, result.replies), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generator", description="建议提案办理复文 site generator")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -127,5 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     _common(serve)
     serve.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
     serve.set_defaults(run=_serve)
+    init = commands.add_parser("init", help="start a data dir for a new place: site.yml, agencies.yml, themes.yml, replies/")
+    init.add_argument("dir", type=Path, help="the data dir to create")
+    init.add_argument("--place", required=True, help="the jurisdiction, as its agencies' names begin (e.g. 某某县)")
+    init.add_argument("--within", nargs="*", default=[], help="enclosing jurisdictions, outermost first (e.g. 某某省 某某自治州)")
+    init.add_argument("--publisher", default="", help="the publishing office")
+    init.set_defaults(run=_init)
+    registry = commands.add_parser("registry", help="print registry entries (YAML) for the agencies the replies name "
+                                                    "that agencies.yml does not know yet")
+    registry.add_argument("--data", type=Path, default=Path("data"), help="data dir (default: data)")
+    registry.add_argument("-j", "--jobs", type=int, default=None, help="processes reading replies")
+    registry.set_defaults(run=_registry)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -6,10 +6,10 @@ which the site shows (title, header, home and about pages). Without the file the
 has no place: every reply is read from its own text alone.
 
 ```yaml
-place: 吉林省          # the jurisdiction, as the names of its agencies begin
-within: []             # enclosing jurisdictions, outermost first: [云南省, 红河哈尼族彝族自治州]
-publisher: 吉林省人民政府办公厅
-site_title: 吉林省建议提案办理复文
+place: 某某省          # the jurisdiction, as the names of its agencies begin
+within: []             # enclosing jurisdictions, outermost first: [某某省, 某某自治州]
+publisher: 某某省人民政府办公厅
+site_title: 某某省建议提案办理复文
 description: …         # one sentence for search engines and the home page
 contact: …             # where readers send corrections
 licence: …             # the open data's licence
@@ -115,3 +115,40 @@ def load_site_config(data_dir: Path) -> SiteConfig:
             raise RegistryError(f"{path}: {key}: expected text")
         texts[key] = (value or "").strip()
     return SiteConfig(places=tuple(places), **texts)
+
+
+_AGENCIES_TEMPLATE = """\
+# The agencies that answer proposals and suggestions in {place}: the canonical full name,
+# a URL slug ([a-z0-9-], unique) and the short forms replies use. An agency missing here
+# still works: it is canonicalised by rule and reported, and
+# `python -m generator registry --data <dir>` prints entries for those found in the replies.
+#
+# - name: {place}交通运输局
+#   slug: jiaotong
+#   aliases: [{level}交通运输局, {level}交通局]
+agencies: []
+"""
+
+
+def init_data_dir(folder: Path, place: str, within: list[str], publisher: str, themes: Path) -> list[Path]:
+    """A new data dir for a place: site.yml, an empty agencies.yml with a template, the
+    project's themes.yml, and replies/. Refuses to overwrite anything."""
+    chain = [parse_place(name) for name in (*within, place)]
+    if None in chain:
+        bad = [name for name, p in zip((*within, place), chain) if p is None]
+        raise ValueError(f"not a place name: {', '.join(bad)} (it must end in 省, 市, 县, 区, 州, 旗, 盟 …)")
+    files = {
+        folder / FILE: yaml.safe_dump({"place": place, "within": list(within), "publisher": publisher,
+                                       "site_title": f"{place}{DEFAULT_TITLE}", "contact": "", "licence": ""},
+                                      allow_unicode=True, sort_keys=False),
+        folder / "agencies.yml": _AGENCIES_TEMPLATE.format(place=place, level=chain[-1].level),
+        folder / "themes.yml": themes.read_text(encoding="utf-8"),
+    }
+    existing = [str(path) for path in files if path.exists()]
+    if existing:
+        raise FileExistsError(f"already there, not overwritten: {', '.join(existing)}")
+    (folder / "replies").mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return [*files, folder / "replies"]
+

@@ -25,13 +25,14 @@ A value that is not in the text is None, never guessed.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
 from . import layout as L
 from .clean import SECTION_HEAD, SUBSECTION_HEAD
 from .model import Block, BlockKind, Problem, Reply
-from .places import NATIONAL, Place, innermost, parse_place, split_places, trailing_place
+from .places import LEVELS, NATIONAL, Place, innermost, parse_place, split_places, trailing_place
 from .privacy import may_have_personal, redact
 from .registry import AgencyRegistry
 from .folding import GLOSS, fold
@@ -88,17 +89,19 @@ ROLES = ("furniture", "meta", "title", "letterhead", "doc", "class", "addressee"
          "body", "signer", "date", "contact", "copy", "label", "trailer")
 
 OPENING_CUE = re.compile(
-    r"收悉|收到|答复如下|函复如下|回复如下|现答复|现将.{0,20}(?:答复|函复|回复)|现就.{0,40}(?:答复|函复|回复)"
+    r"收悉|收到|答复如下|函复如下|回复如下|现答复|(?:以下|如下)(?:办理)?(?:答复|回复)(?:意见)?|现将.{0,20}(?:答复|函复|回复)|现就.{0,40}(?:答复|函复|回复)"
     r"|(?:转|交)(?:交|由|至|给)?我(?:们|局|委|厅|办|部|院|室|单位|中心|会|区|县|市|镇)|经认真研究|经研究"
 )
 _YOU = re.compile(r"您|你|贵|提出|所提|提交|建议|提案|议案")
+COURTESY = re.compile(r"^(?:您好|你好|首先|衷心|非常)?.{0,6}(?:感谢|您好|你好)[^。]{0,60}[。!！]?$")
 PERSON_WORD = re.compile(r"(?:委员|代表|同志|先生|女士|主席|副主席)(?:们)?$")
 ORG_WORD = re.compile(
     r"(?:委员会|省委会|市委会|区委会|县委会|支部|支社|总支|学社|联合会|工商联|界别|小组|联组|党组|民革|民盟|民建|民进|"
-    r"农工党|致公党|台盟|九三学社|街道|办事处|局|委|厅|办|政府|中心|公司|社|会|院|所|队)$"
+    r"农工党|致公党|台盟|九三学社|街道|办事处|局|委|厅|办|政府|中心|公司|社|会|院|所|队|组|团)$"
 )
 GROUP_WORDS = re.compile(
     r"民革|民盟|民建|民进|农工党|致公党|九三学社|台盟|工商联|无党派|共青团|团省委|团市委|团县委|妇联|科协|侨联|总工会|青联|台联|文联|界别|党派"
+    r"|政协|人大|委员组|代表组|代表团|联组|小组"  # a committee or group of members files collectively
 )
 NAME = r"[\u4e00-\u9fffxX×*＊·•]{1,6}"
 NAMES = re.compile(rf"^{NAME}(?:[、,，\s]+{NAME})*$")
@@ -106,11 +109,12 @@ CN = "一二三四五六七八九十"
 _N = rf"(?:\d{{1,2}}|[{CN}]{{1,3}})"
 SESSION = re.compile(
     r"(?P<cppcc>(?:中国人民政治协商会议|政协)(?P<place1>[\u4e00-\u9fff]{1,20}?(?:省|自治区|市|自治州|州|县|区|旗|盟))?"
-    rf"第?(?P<t1>{_N})届(?P<nat1>全国)?(?:委员会)?第?(?P<m1>{_N})次(?:全体)?会议)"
-    rf"|(?P<cppcc2>政协第?(?P<t2>{_N})届(?P<nat2>全国)委员会第?(?P<m2>{_N})次(?:全体)?会议)"
-    rf"|(?P<cppcc3>第?(?P<t3>{_N})届政协第?(?P<m3>{_N})次(?:全体)?会议)"
-    rf"|(?P<npc>第?(?P<t4>{_N})届(?P<nat4>全国)?(?:人大|人民代表大会)(?:会)?(?:常委会)?第?(?P<m4>{_N})次(?:全体)?会议)"
-    rf"|(?P<npc2>(?:人大|人民代表大会)第?(?P<t5>{_N})届第?(?P<m5>{_N})次(?:全体)?会议)"
+    rf"第?(?P<t1>{_N})届(?P<nat1>全国)?(?:委员会)?第?(?P<m1>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
+    rf"|(?P<cppcc2>政协第?(?P<t2>{_N})届(?:(?P<nat2>全国)|(?P<place2>[\u4e00-\u9fff]{{1,20}}?(?:省|自治区|市|自治州|州|县|区|旗|盟)))"
+    rf"委员会第?(?P<m2>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
+    rf"|(?P<cppcc3>第?(?P<t3>{_N})届政协第?(?P<m3>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
+    rf"|(?P<npc>第?(?P<t4>{_N})届(?P<nat4>全国)?(?:人大|人民代表大会)(?:会)?(?:常委会)?第?(?P<m4>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
+    rf"|(?P<npc2>(?:人大|人民代表大会)第?(?P<t5>{_N})届第?(?P<m5>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
 )
 NUMBER = re.compile(
     r"(?<![〕】\]\d.A-Za-z])(?:第\s*)?[(（]?\s*(?P<num>(?:[\u4e00-\u9fff](?=\d))?[A-Za-z]{0,4}\d[\dA-Za-z.]*?)\s*[)）]?\s*号"
@@ -123,13 +127,15 @@ _NOT_NUMBER_PREFIX = set("第议会届次号年月日的在上提出")
 KIND_WORD = re.compile(r"(?P<kind>提案|议案|建议|议事原案)(?:的)?(?:答复|复函|回复|办理|收悉|已收悉|已|协办|,|，|$)")
 QUOTED = re.compile(
     r"(?:提出(?:的)?|所提(?:的)?|提交(?:的)?|^|:)\s*(?:第?\s*[A-Za-z\u4e00-\u9fff]?\d[\dA-Za-z.]*\s*号)?\s*(?:关于)?"
-    r"(?P<open>[“\"「『])(?P<q>[^“”\"「」『』]{2,200})[”\"」』]\s*(?:的)?(?:建议|提案|议案|议事原案)?"
-    r"(?:\s*[(（][^)）]{0,16}[)）])?(?=\s*(?:已|收悉|,|，|。|已经|$|现|经|由|交|转))"
+    r"(?P<open>[“\"「『])(?P<q>[^“”\"「」『』]{2,200})[”\"」』]\s*(?:的)?(?:第?\s*[A-Za-z]?\d+\s*号)?(?:建议|提案|议案|议事原案)?"
+    r"(?:\s*[(（][^)）]{0,16}[)）])?(?=\s*(?:已|收悉|,|，|。|已经|$|现|经|由|交|转|办理))"
 )
 BOOK = re.compile(r"《(?P<q>(?:[^《》]|《[^《》]*》)+)》")
 UNQUOTED = re.compile(
     r"(?:提出(?:的)?|所提(?:的)?|提交(?:的)?)[“\"《]?(?P<q>关于.{2,200}?(?:的)?(?:建议|提案|议案)|关于.{2,200}?)"
-    r"[”\"》]?(?=\s*(?:已|收悉|,|，|。|现))"
+    r"[”\"》]?(?=\s*(?:已|收悉|,|，|。|现|办理情况|的办理))"
+    # Without 关于 the words before 的建议 are the title: `提出的融文于城…的提案收悉`.
+    r"|(?:提出(?:的)?|所提(?:的)?)(?!关于|的)(?P<bare>[^。“”《》]{4,120}?)[。.]?[”\"]?的(?:建议|提案|议案)(?=\s*(?:已|收悉))"
 )
 TITLE_NAMES = re.compile(r"^关于(?!对)(?P<q>[^《》“”]{2,120}?的(?:建议|提案|议案))(?:建议|提案|议案)?(?:的)?(?:答复|复函|回复|办理)")
 REVIEW_MARK = re.compile(r"\[[^\[\]\d]{1,8}\d{1,3}\]")  # a Word review comment left in: [曲律师1]
@@ -152,7 +158,9 @@ CLASS_VALUE = re.compile(r"^[(（【\[]?\s*(?P<c>[ABC])\s*[)）】\]]?\s*类?\s*
 def _is_title_line(m: str) -> tuple[bool, str, list[str]]:
     """Is the folded line a reply's title? Returns (yes, the title without what follows
     it, the bracket groups that followed)."""
-    text = L.META_AFTER.sub("", m.strip(" |•·"))
+    text = next((cell for cell in m.split("|") if cell.strip()), "").strip(" •·")  # a table's first cell
+    text = L.META_AFTER.sub("", text)
+    text = L.CLASS_AFTER.sub("", text)  # …的答复函 B: the outcome class printed after the title
     extra = []
     while True:
         tail = L.TITLE_TRAILER.search(text)
@@ -160,7 +168,7 @@ def _is_title_line(m: str) -> tuple[bool, str, list[str]]:
             break
         extra.insert(0, tail.group().strip())
         text = text[: tail.start()].rstrip()
-    if not (6 <= len(text) <= 160) or "。" in text or text.startswith(("您", "你")):
+    if not (6 <= len(text) <= 160) or "。" in text or text.startswith(("您", "你", "代表", "委员", "建议", "提案", "的", "之")):
         return False, "", []
     head = re.match(r"^(.+?)(?=关于)", text)
     if (head and not text.startswith("对") and not L.agency_only(head.group(1)) and not L.TITLE_HINT.search(head.group(1))
@@ -186,7 +194,7 @@ def _damaged(title: str) -> bool:
 
 def _addressee_shape(m: str, colon_required: bool) -> bool:
     text = m.strip(" |•·")
-    text = re.sub(r"^(?:尊敬的|亲爱的)", "", text)
+    text = re.sub(r"^(?:尊敬的?|亲爱的)", "", text)
     colon = text.endswith((":", "："))
     text = text.rstrip(":：").strip()
     if not text or len(text) > 200 or re.search(r"[。!?;；]", text) or L.meta_label(text):
@@ -195,8 +203,8 @@ def _addressee_shape(m: str, colon_required: bool) -> bool:
         return False
     if PERSON_WORD.search(text) or re.search(r"等\s*\d+\s*(?:名|位|人)", text):
         return True
-    if not colon:
-        return False
+    if not colon:  # a group named without a colon, the opening going on from it: `X委员组` / `你们提出的…`
+        return len(text) <= 20 and bool(GROUP_WORDS.search(text) and ORG_WORD.search(text))
     return bool(ORG_WORD.search(text) or (NAMES.match(text) and len(text) <= 60 and not re.search(r"\d", text)))
 
 
@@ -307,9 +315,11 @@ def _closing_kind(p: Para, after_date: bool = False) -> str | None:
         return "furniture"
     if _date_line(m) is not None:
         return "date"
-    if L.agency_only(m):
+    if L.agency_only(m) or L.agency_only(L.CONTACT_TAIL.sub("", m)):  # <agency> 联系电话：…
         return "signer"
     if L.CONTACT.match(m) or re.fullmatch(r"[\d\-－—()（）\s、,，;；/]{7,}", m):  # a bare phone number
+        return "contact"
+    if L.CLOSING_LABEL.match(m) and L.PHONE_LIKE.search(m):  # 承办负责人：杨毅 1370740****
         return "contact"
     if L.COPY_TO.match(m):
         return "copy"
@@ -333,6 +343,9 @@ def _date_line(m: str):
             return None
         year, month, day = date_parts(found)
         return to_date(year, month, day), year, before
+    year_only = re.search(r"((?:19|20)\d{2})\s*年$", text)  # the page lost the month and day
+    if year_only and (not text[:year_only.start()].strip() or L.agency_only(text[:year_only.start()].strip())):
+        return None, int(year_only.group(1)), text[:year_only.start()].strip()
     run = RUN_TOGETHER.search(text)
     if run and run.end() == len(text):
         before = text[: run.start()].strip()
@@ -374,16 +387,25 @@ def _ending(letter: Letter, start: int) -> int:
                 ok = False
                 break
         if ok:
-            before = c - 1
-            while before >= start and kinds[before] == "furniture":
-                before -= 1
-            if kinds[c] == "signer" and before == c - 1:
-                letter.signer = c
+            for s in range(c, n):  # the signing agency: in the closing run, before furniture or 抄送
+                if kinds[s] in ("furniture", "copy"):
+                    break
+                if kinds[s] == "signer":
+                    letter.signer = s
+                    break
+            if letter.signer == c and c > start and kinds[c - 1] == "furniture":
+                letter.signer = None  # a site's name after its widgets: not a signature
             return c
     end = n
     while end > start and kinds[end - 1] == "furniture":
         end -= 1
     return end
+
+
+def _agency_with_place(text: str) -> bool:
+    """An agency's full name, beginning with a place (not with a menu's words: 人大…)."""
+    places = split_places(text.removeprefix("中共"))[0]
+    return bool(places) and not re.search(r"人大|政协|建议|提案", places[0].name) and L.agency_only(text)
 
 
 def _unglue(paras: list[Para]) -> list[Para]:
@@ -396,6 +418,8 @@ def _unglue(paras: list[Para]) -> list[Para]:
             for start in (m.start() for m in re.finditer(r"关于|对", p.m[crumb.end():])):
                 at = crumb.end() + start
                 if _is_title_line(p.m[at:])[0]:
+                    # The title may begin with its agency's name, which begins with a place.
+                    at = next((s for s in range(crumb.end(), at) if _agency_with_place(p.m[s:at])), at)
                     head = len(p.cut(0, at))
                     out += [Para.of(p.text[:head]), Para.of(p.text[head:])]
                     break
@@ -422,14 +446,16 @@ def read_letter(paragraphs: list[str]) -> Letter:
             role[i] = "meta"
     addressee = None
     if opening is not None:
-        for i in range(opening - 1, max(-1, opening - 3), -1):
+        for i in range(opening - 1, max(-1, opening - 4), -1):
             if role[i] == "furniture":
                 continue
             # Without a colon, the opening must go on from it: `…代表` / `提出的…`.
-            cont = re.match(r"^(?:们)?(?:提出|所提|您|你|在|就|关于|对)", paras[opening].m.strip())
+            cont = re.match(r"^(?:们)?(?:提出|所提|您|你|在|就|关于|对)", paras[opening].m.strip()) and i == opening - 1
             if role[i] in ("preamble", "meta") and _addressee_shape(paras[i].m, colon_required=not cont):
                 addressee = i
-            break
+                break
+            if not COURTESY.match(paras[i].m.strip()):  # 您好！感谢您…: the salutation is before it
+                break
         role[opening] = "opening"
     if addressee is not None:
         role[addressee] = "addressee"
@@ -460,7 +486,9 @@ def read_letter(paragraphs: list[str]) -> Letter:
             kind = _closing_kind(paras[i]) or "trailer"
             role[i] = {"date": "date", "signer": "signer", "contact": "contact", "copy": "copy"}.get(kind, "label" if kind == "label" else "trailer")
     # The closing's own meta lines (办复类别:B, 信息来源:…) count as metadata too.
-    letter.meta.update({k: v for k, v in L.parse_meta([(paras[i].m, "meta") for i in letter.closing], len(paras)).items()
+    # (Up to the page's widgets: what follows them is the site's footer, its 主办单位 the site's owner.)
+    own_lines = list(itertools.takewhile(lambda i: role[i] != "furniture", letter.closing))
+    letter.meta.update({k: v for k, v in L.parse_meta([(paras[i].m, "meta") for i in own_lines], len(paras)).items()
                         if k not in letter.meta})
     if not letter.title_m:  # a page may print the title only after the letter
         for i in letter.closing:
@@ -493,6 +521,9 @@ def _own_places(letter: Letter, registry: AgencyRegistry, config: tuple[Place, .
     names = []
     if letter.signer is not None:
         names += L.agencies_in(_signer_text(letter))
+        level = re.match(rf"^(?:中共)?([{LEVELS}])", names[0])
+        if level and not split_places(names[0].removeprefix("中共"))[0] and innermost(level.group(1), config):
+            return config  # signed `县X局`: the site's county, whatever the page's fields say
     for i, r in enumerate(letter.role):
         if r == "letterhead":
             names.append(letter.paras[i].m.strip(" |•·"))
@@ -517,7 +548,7 @@ def _own_places(letter: Letter, registry: AgencyRegistry, config: tuple[Place, .
 
 
 def _signer_text(letter: Letter) -> str:
-    m = letter.paras[letter.signer].m.strip(" |•·")
+    m = L.CONTACT_TAIL.sub("", letter.paras[letter.signer].m.strip(" |•·"))
     found = _date_line(m)
     return found[2] if found else m
 
@@ -538,10 +569,9 @@ def _session(text: str, places: tuple[Place, ...]) -> dict:
     if not term or not meeting:
         return {}
     national = bool(g["nat1"] or g["nat2"] or g["nat4"])
-    place = parse_place(g["place1"]) if g["place1"] else None
-    before = text[: match.start()]
-    if g["cppcc"] and not g["place1"]:
-        before = before  # 县政协…, 博乐市政协…: the place comes before 政协
+    written = g["place1"] or g["place2"]
+    place = parse_place(written) if written else None
+    before = text[: match.start()]  # 县政协…, X市第十届人大…: a place or level written before
     level = ""
     if place is None and not national:
         place, level = trailing_place(before)
@@ -568,7 +598,9 @@ def _session(text: str, places: tuple[Place, ...]) -> dict:
 def _proposer(who: str, title: str = "") -> tuple[str | None, str | None]:
     """(proposer, type) from a salutation: every person named, joined by 、; the first
     filer of `X等N名代表`; a party or group by its name."""
-    who = re.sub(r"^(?:尊敬的|亲爱的)", "", who.strip().rstrip(":：")).strip()
+    who = re.sub(r"^(?:尊敬的?|亲爱的)", "", who.strip().rstrip(":：")).strip()
+    if re.fullmatch(r"(?:各位)?(?:委员|代表|同志)(?:们)?", who):  # the name is lost: `委员：`
+        return None, {"委员": "委员", "代表": "代表"}.get(who.removeprefix("各位")[:2])
     match = re.fullmatch(r"(?P<names>.+?)等\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*(?:名|位|人))?(?P<type>代表|委员)?(?:们)?", who)
     if match:
         return _names(match["names"]), match["type"]
@@ -634,34 +666,28 @@ def _number(texts: list[str]) -> str | None:
 
 
 def _proposal_title(letter: Letter) -> str | None:
-    sources = []
-    if letter.opening is not None:
-        sources.append(letter.paras[letter.opening])
-    for text in sources:
-        m = text.m
-        where = m
-        book = BOOK.search(where)
-        quoted = QUOTED.search(where)
-        unquoted = UNQUOTED.search(where)
-        found = None
-        if book and (not quoted or book.start() < quoted.start()):
-            found = (text, book.start("q"), book.end("q"))
-        elif quoted:
-            found = (text, quoted.start("q"), quoted.end("q"))
-        elif unquoted:
-            found = (text, unquoted.start("q"), unquoted.end("q"))
-        if found:
-            return _tidy_title(found[0].cut(found[1], found[2]))
-    for extra in letter.title_extra:
-        book = BOOK.search(extra)
+    """The proposal's title, most trusted first: quoted in the opening (《》 or “”), in
+    《》 in the reply's title, unquoted in the opening (关于…的建议, or the words before
+    的建议), named by the title (关于X的建议的答复), or the page's field."""
+    opening = letter.paras[letter.opening] if letter.opening is not None else None
+    quoted = unquoted = None
+    if opening is not None:
+        book, quote, plain = BOOK.search(opening.m), QUOTED.search(opening.m), UNQUOTED.search(opening.m)
+        if book and (not quote or book.start() < quote.start()):
+            quoted = (book.start("q"), book.end("q"))
+        elif quote:
+            quoted = (quote.start("q"), quote.end("q"))
+        elif plain:
+            group = "q" if plain["q"] else "bare"
+            unquoted = (plain.start(group), plain.end(group))
+    if quoted:
+        return _tidy_title(opening.cut(*quoted))
+    for text in [*letter.title_extra, letter.title_m, *letter.header_titles]:
+        book = BOOK.search(text or "")
         if book:
             return _tidy_title(book.group("q"))
-    for title in [letter.title_m] + letter.header_titles:
-        if not title:
-            continue
-        book = BOOK.search(title)
-        if book:
-            return _tidy_title(book.group("q"))
+    if unquoted:
+        return _tidy_title(opening.cut(*unquoted))
     for title in [letter.title_m] + letter.header_titles:
         named = TITLE_NAMES.match(title or "")
         if named and not re.search(r"会议|号", named["q"]):
@@ -675,6 +701,8 @@ def _proposal_title(letter: Letter) -> str | None:
 
 def _tidy_title(text: str) -> str | None:
     text = REVIEW_MARK.sub("", text)
+    text = re.sub(r"^关于(?=关于)", "", text)  # 关于关于X的建议的提案: the inner title
+    text = re.sub(r"(?<=的建议)的提案$", "", text)
     # A number note glued to the end when a bracket was lost: `…粮食安全(第25号提案`.
     text = re.sub(r"\s*[(（]\s*第?[A-Za-z\d.]+号[^)）]*$", "", text)
     text = text.strip().strip("“”\"「」『』《》").strip()
@@ -732,6 +760,10 @@ def _classification(letter: Letter) -> str | None:
             match = CLASS_LINE.match(m) or L.CLASS_AT_END.search(m)
             if match:
                 return match["c"] or match.groupdict().get("c2")
+        if r == "title":  # …的答复函 B
+            match = L.CLASS_AFTER.search(L.META_AFTER.sub("", letter.paras[i].m.strip()))
+            if match:
+                return re.search(r"[ABC]", match.group()).group()
     for label in ("办理结果", "办复类别", "类别", "分类", "答复类别", "办理类别"):
         match = CLASS_VALUE.match((letter.meta.get(label) or "").strip())
         if match:
@@ -839,7 +871,13 @@ def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str]
                 "contact": BlockKind.CONTACT, "copy": BlockKind.COPY_TO, "signer": BlockKind.SIGNATURE,
                 "date": BlockKind.SIGNATURE, "label": BlockKind.SIGNATURE, "trailer": BlockKind.SIGNATURE,
                 }.get(r, BlockKind.PREAMBLE)
-        blocks.append(Block(kind, p.text))
+        contact = L.CONTACT_LABEL.search(p.m) if kind is not BlockKind.CONTACT and r != "opening" else None
+        if contact and contact.start() > 0:
+            # A contact on the line of something else (`签发人：… 联系人：王勇`): that part is contact.
+            head = len(p.cut(0, contact.start()))
+            blocks += [Block(kind, p.text[:head].rstrip()), Block(BlockKind.CONTACT, p.text[head:])]
+            continue
+        blocks.append(Block(BlockKind.CONTACT if contact else kind, p.text))
     redactions = 0
     if not keep_contacts:
         kept = [b for b in blocks if b.kind is not BlockKind.CONTACT]

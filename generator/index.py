@@ -41,7 +41,7 @@ _LEVEL_SLUGS = {"全国": "national", "省": "province", "市": "city", "州": "
 
 
 def session_place(reply: Reply) -> str:
-    """The place part of a session label (`城口县` of 城口县政协十届一次会议, `全国`, or a
+    """The place part of a session label (`某某县` of 某某县政协十届一次会议, `全国`, or a
     level alone such as `县` when the place was not known)."""
     label = reply.session or ""
     if reply.session_body == "政协":

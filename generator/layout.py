@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import re
 
-from .clean import AGENCY_LINE, PAGE_NUMBER, TITLE_END
+from .clean import AGENCY_LINE, BREADCRUMB, PAGE_NUMBER, TITLE_END
 
 # --- furniture -------------------------------------------------------------------------
 
 _WIDGET = re.compile(
     r"信息无障碍|无障碍(?:浏览|阅读|通道)?|长者(?:版|模式)|关怀版|适老(?:版|模式|化)|简体(?:版|中文)?|繁体(?:版|中文)?|繁體(?:版|中文)?"
     r"|字体(?:大小)?|文字大小|字号|背景色|默认|打印(?:本页|此页|文章)?|关闭(?:窗口|本页|本文)?|收藏(?:本页)?|分享(?:到)?"
-    r"|扫一扫|扫码(?:浏览|阅读|查看)?|(?:在|用)?手机(?:上)?(?:打开|浏览|查看)(?:当前页|本页)?|二维码|返回(?:顶部|首页|列表)?|顶部"
+    r"|扫一扫|扫码(?:浏览|阅读|查看)?|(?:在|用)?手机(?:上)?(?:打开|浏览|查看)(?:当前|本)?(?:页面|页)?|二维码|返回(?:顶部|首页|列表)?|顶部"
     r"|上一篇|下一篇|上一条|下一条|责任编辑|编辑|浏览(?:次数|量)?|阅读(?:次数|量)?|访问(?:次数|量)|点击(?:数|量|次数|率)?"
     r"|登录|注册|立即注册|还没有账号|账号|密码|微信|微博|我要纠错|纠错|文件下载|下载|政策咨询|标签|展开|菜单|智能检索|检索|搜索"
     r"|网站地图|English|首页|今天是|星期[一二三四五六日天]|大|中|小|[【】\[\]|/:：•·>»+?？\s\d\-]"
 )
-BREADCRUMB = re.compile(r"首页\s*(?:>|》|»|/|→|>>)(?:.*(?:>|》|»|→))?")
 _FURNITURE = re.compile(
     r"^(?:您?当前(?:所在)?(?:的)?位置|您现在的位置|您的位置|所在位置|当前页面)\s*[:：]?"
     r"|首页\s*(?:>|》|»|/|→|>>)"
@@ -86,6 +85,10 @@ def meta_label(m: str) -> str | None:
     return (match["label"] or match["glued"]) if match else None
 
 
+# Widget words glued after a value: `来源:交通局 打印`.
+_WIDGET_TAIL = re.compile(r"(?:\s*(?:打印|关闭|分享(?:到)?|收藏|字体|字号|【|\[)[^\u4e00-\u9fff]*)+$")
+
+
 def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
     """Label → value of the page's metadata lines among `lines[:end]` ((folded text, role)
     pairs): several `label: value` pairs on one line, glued or separated by `|`, or a
@@ -104,7 +107,7 @@ def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
             continue
         for n, match in enumerate(found):
             stop = found[n + 1].start() if n + 1 < len(found) else len(text)
-            value = text[match.end():stop].strip(" |•·\t")
+            value = _WIDGET_TAIL.sub("", text[match.end():stop]).strip(" |•·\t")
             if value:
                 out.setdefault(match["label"], value)
     return out
@@ -112,7 +115,7 @@ def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
 
 # --- lines of the letter ---------------------------------------------------------------
 
-_YEAR = r"[〔【\[(［]\s*(?:19|20)\d{2}\s*[〕】\])］]"
+_YEAR = r"[:：]?\s*[〔【\[(［]\s*(?:19|20)\d{2}\s*[〕】\])］]"  # 建议字:〔2023〕8号 has a colon
 DOC_NUMBER = re.compile(rf"(?P<doc>[\u4e00-\u9fffA-Za-z]{{1,16}}\s*{_YEAR}\s*第?\s*\d{{1,5}}\s*号|{_YEAR}\s*[\u4e00-\u9fff]{{1,12}}\d{{1,5}}\s*号)")
 # A header line opening with a 文号; its number may be a word (来信号), a class may follow.
 DOC_NUMBER_START = re.compile(
@@ -157,11 +160,17 @@ def agencies_in(m: str) -> list[str]:
 
 
 CONTACT = re.compile(r"^[(（]?\s*(?:联系人|联系电话|联系方式|联系单位|联系地址|联系部门|经办人|承办人|办理人|工作人员|联系)")
+# A contact's label anywhere in a line outside the letter's body.
+CONTACT_LABEL = re.compile(r"[(（]?\s*(?:联系人|联系电话|联系方式|联系单位|联系部门|经办人|承办人|办理人|工作人员)\s*(?:及电话|及联系方式|和联系人及电话)?\s*[:：]")
+PHONE_LIKE = re.compile(r"(?<!\d)(?:\d[\d\-－—\s]{5,}\d|1\d{3,8}[*＊xX]{2,8})(?!\d)")  # masked numbers too
+CONTACT_TAIL = re.compile(r"\s*[(（]?\s*(?:联系人|联系电话|联系方式|电话|联系单位)\s*[:：].*$")
+# An outcome class printed after a title: `…的答复函 B`, `…的答复(A类)`.
+CLASS_AFTER = re.compile(r"(?:(?:\s+|(?<=[\u4e00-\u9fff]))[ABC]类?|\s*[(（][ABC]\s*类?[)）])$")
 COPY_TO = re.compile(r"^(?:抄\s*送|抄\s*报|报\s*送|分\s*送)\s*[:：]?")
 CLOSING_LABEL = re.compile(
-    r"^(?:审核人?|审签人?|审定人?|签发人?|领导签发|领导签批|签批领导|分管领导|责任领导|主要领导|部门负责人|负责人|科室负责人|核稿人?|拟稿人?"
+    r"^(?:审核人?|审签人?|审定人?|签发人?|领导签发|领导签批|签批领导|分管领导|责任领导|主要领导|部门负责人|负责人|承办负责人|科室负责人|核稿人?|拟稿人?"
     r"|邮政编码|邮编|传真|地址|附件|附|办复类别|办理结果|答复类别|类别|分类|是否同意公开|公开方式|公开属性|信息来源|来源"
-    r"|网址|电子邮箱|邮箱)\s*[:：]"
+    r"|网址|电子邮箱|邮箱|主办单位|会办单位|协办单位|承办单位)\s*[:：]"
 )
 PUBLIC_NOTE = re.compile(r"^[(（【]?\s*(?:此件|本件)\s*(?:不予|依申请|主动)?\s*公开(?:发布)?\s*[)）】]?$|^※")
 

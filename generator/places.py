@@ -1,6 +1,6 @@
 """Place names: the jurisdictions that agencies and sessions belong to.
 
-In: names as replies write them (`重庆市渝北区城市管理局`, `政协绿春县十三届委员会`,
+In: names as replies write them (`甲市乙区城市管理局`, `政协丙县十三届委员会`,
 `县政协`, `省工信厅`). Out: `Place`s (name and the level character that short forms use:
 省 市 州 县 区 旗 盟; 国 for the national level) and the chain of places a name begins
 with. No place is known here: the site's place comes from `site.yml` (see config.py), a
@@ -26,7 +26,7 @@ LEVELS = "省市州县区旗盟"  # the level characters of short forms: 省X厅
 _COUNTRY = ("中华人民共和国", "中国")
 # Characters of department names and running text that no place name holds (局 in
 # 公安局…新区大队, 在 in 贵单位在省).
-_NOT_IN_NAME = set("局厅委办部署院所处队站在的了您你们我其该此这是或对从向把被将给")
+_NOT_IN_NAME = set("局厅委办部署院所处队站在的了您你们我其该此这是或对从向把被给答")
 # Whole words that look like places but are parts of departments or areas.
 _NOT_PLACES = {
     "城市", "都市", "城区", "社区", "辖区", "片区", "市区", "郊区", "山区", "库区", "矿区", "林区",
@@ -63,8 +63,8 @@ def _valid(name: str, suffix: str, first: bool) -> bool:
 @functools.lru_cache(maxsize=4096)
 def split_places(text: str) -> tuple[tuple[Place, ...], str]:
     """The places `text` begins with, outermost first, and the rest:
-    `重庆市渝北区城市管理局` → ((重庆市, 渝北区), `城市管理局`). `中共` before a place
-    (`中共吉林省委…`) is skipped; the rest keeps it out."""
+    `甲市乙区城市管理局` → ((甲市, 乙区), `城市管理局`). `中共` before a place
+    (`中共甲省委…`) is skipped; the rest keeps it out."""
     places: list[Place] = []
     pos = 2 if text.startswith("中共") else 0
     for country in _COUNTRY:
@@ -91,7 +91,7 @@ def split_places(text: str) -> tuple[tuple[Place, ...], str]:
 
 
 def parse_place(name: str) -> Place | None:
-    """`name` as one place (`绿春县`, `西双版纳傣族自治州`, `全国`), or None."""
+    """`name` as one place (`丙县`, `丁傣族自治州`, `全国`), or None."""
     name = name.strip()
     if name in (NATIONAL, *_COUNTRY):
         return Place(NATIONAL if name != _COUNTRY[0] else name, "国")
@@ -101,7 +101,7 @@ def parse_place(name: str) -> Place | None:
 
 def innermost(level: str, *chains: tuple[Place, ...]) -> Place | None:
     """The innermost place of that level character in the first chain that has one:
-    `市` in (河南省, 郑州市, 新密市) is 新密市 (a county-level city's offices are 市X局)."""
+    `市` in (甲省, 乙市, 丙市) is 丙市 (a county-level city's offices are 市X局)."""
     for chain in chains:
         for place in reversed(chain):
             if place.level == level:
@@ -111,13 +111,13 @@ def innermost(level: str, *chains: tuple[Place, ...]) -> Place | None:
 
 # Characters that start no place name in running text (您在…, 关于对…, 提出的…), and the
 # last characters of the words that come before a place (在, 对, 关于, 政协 …).
-_NOT_FIRST = set("您你们在对于的是了把被从由向与及关提出上第届次号政会议人代委员")
+_NOT_FIRST = set("您你们在对于的是了把被从由向与及关提出上第届次号政会议人代委员答复函")
 _BEFORE = set("在对于的是了把被从由向与及您你们关协会")
 
 
 def trailing_place(text: str) -> tuple[Place | None, str]:
     """The place `text` ends with, if any, or the level character written alone
-    (`…您在县` → (None, `县`); `…关于对本溪市` → (本溪市, ``)): how a session or an
+    (`…您在县` → (None, `县`); `…关于对乙市` → (乙市, ``)): how a session or an
     agency is introduced. The place starts at the beginning of the clause or after one
     of the words that come before places; the longest such place wins."""
     run = re.search(r"[\u4e00-\u9fff]{1,20}$", text)
@@ -133,4 +133,8 @@ def trailing_place(text: str) -> tuple[Place | None, str]:
             return places[-1], ""
     if run[-1] in LEVELS or run.endswith(NATIONAL):
         return None, NATIONAL if run.endswith(NATIONAL) else run[-1]
+    # A township's congress (乡/镇人大): its name only counts right before the session.
+    town = re.fullmatch(r"[\u4e00-\u9fff]{2,6}(?:乡|镇)", re.split(r"[在对于是的]", run)[-1])
+    if town and not (_NOT_IN_NAME & set(town.group())):
+        return Place(town.group(), town.group()[-1]), ""
     return None, ""

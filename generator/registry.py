@@ -99,9 +99,10 @@ class AgencyRegistry:
         if known and self._ours(form, places):
             return known
         name = expand(form, places)
-        known = self.get(name) or self.get(name.removeprefix("中共"))
-        if known:
-            return known
+        if name != form:  # an unresolved short form is not looked up again: it may be ours
+            known = self.get(name) or self.get(name.removeprefix("中共"))
+            if known:
+                return known
         if name not in self._unknown:
             self._unknown[name] = Agency(name=name, slug=slugify(name, prefix="x-"), known=False)
         return self._unknown[name]
@@ -121,7 +122,7 @@ _NOT_LEVEL = re.compile(r"^(?:中共)?(?:市场|市政(?!府)|市容|市民|市�
 
 def expand(form: str, places: tuple[Place, ...]) -> str:
     """`form` with its level character replaced by the place of that level in `places`
-    (`县交通运输局` → `绿春县交通运输局`, `省委X` → `中共<province>委X`), and `政府` after a
+    (`县交通运输局` → `<county>交通运输局`, `省委X` → `中共<province>委X`), and `政府` after a
     place made `人民政府`; as written when the level has no place in `places`."""
     match = _LEVEL_FORM.match(form)
     if match and not _NOT_LEVEL.match(form):
@@ -135,6 +136,26 @@ def expand(form: str, places: tuple[Place, ...]) -> str:
     if found and rest == "政府":
         form = form[:-2] + "人民政府"
     return form
+
+
+def suggest_entries(registry: AgencyRegistry, replies) -> str:
+    """YAML entries for agencies.yml: every agency the replies name (lead or co-handling)
+    that the registry does not know, with a slug, most cited first, to be checked and
+    completed by hand (short forms as `aliases`)."""
+    counts: dict[str, int] = {}
+    for reply in replies:
+        for name in (reply.agency, *reply.co_agencies):
+            if name and registry.get(name) is None:
+                counts[name] = counts.get(name, 0) + 1
+    taken = {a.slug for a in registry.agencies}
+    lines = ["# Agencies named in the replies but not in agencies.yml; check each, then add it.\n"]
+    for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        slug = slugify(name)
+        while slug in taken:
+            slug += "-x"
+        taken.add(slug)
+        lines.append(f"- name: {name}  # {count} repl{'y' if count == 1 else 'ies'}\n  slug: {slug}\n  aliases: []\n")
+    return "".join(lines)
 
 
 def load_themes(path: Path) -> list[tuple[Theme, tuple[tuple[str, int], ...]]]:

@@ -88,11 +88,11 @@ def clean_doc_number(value) -> str | None:
     """`吉科发人才【2023】91 号` → `吉科发人才〔2023〕91号`."""
     if value is None:
         return None
-    text = re.sub(r"\s+", "", str(value)).translate(_BRACKETS)
+    text = re.sub(r"[\s:：]+", "", str(value)).translate(_BRACKETS)
     return text.removeprefix("文号：").removeprefix("文号:") or None
 
 
-_CN_DIGIT = "〇零○Ｏ〇0一二三四五六七八九"
+_CN_DIGIT = "〇零○ＯO〇0一二三四五六七八九"  # O: a Latin letter typed for 〇
 _CN_SMALL = "一二三四五六七八九十"
 # A date in any of the forms replies use: 2024年6月18日, 2024.6.18, 2024/6/18, 2024-06-18,
 # 二〇二四年六月十八日, with spaces anywhere (digits already folded to ASCII, see `fold`).
@@ -102,17 +102,20 @@ DATE = re.compile(
     r"|(?P<y2>(?:19|20)\d{2})\s*(?P<sep>[.\-/])\s*(?P<m2>\d{1,2})\s*(?P=sep)\s*(?P<d2>\d{1,2})(?!\d)\s*日?"
 )
 # Digits run together where the page lost 年/月/日 (2022711): read only when one split is a date.
-RUN_TOGETHER = re.compile(r"(?<!\d)(?P<run>(?:19|20)\d{4,6})(?!\d)")
+RUN_TOGETHER = re.compile(r"(?<!\d)(?P<run>(?:19|20)\d{2}\s?\d{2,4})(?!\d)")
 
 
 def run_together_date(run: str) -> Date | None:
     """`2022711` → 2022-07-11 when only one split of the digits after the year is a valid
     date; None when none or several are (`2019111`: 1-11 or 11-1)."""
+    run = run.replace(" ", "")
     year, rest = int(run[:4]), run[4:]
     found = set()
     for cut in range(1, len(rest)):
         month, day = rest[:cut], rest[cut:]
         if len(month) > 2 or len(day) > 2 or month.startswith("0") and len(month) == 1:
+            continue
+        if day.startswith("0") and len(month) == 1:  # 1月08日 is not how a date is written
             continue
         try:
             found.add(Date(year, int(month), int(day)))
