@@ -20,7 +20,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from .folding import fold
+from .folding import fold, is_traditional
 
 CN_NUM = "一二三四五六七八九十"
 SPACES = " \t\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
@@ -47,7 +47,7 @@ DOC_NUMBER_LINE = re.compile(
     r"(?:\s*[（(]?\s*[A-CＡ-Ｃ]\s*类\s*[）)]?)?$"  # the outcome class may follow: …12号(A类)
 )
 CLASSIFICATION_LINE = re.compile(r"^(?:分类[：:]\s*)?[A-Ca-cＡ-Ｃ]\s*类?$|^分类[：:].{1,6}$")
-DATE_CN = "〇零○Ｏ一二三四五六七八九十"
+DATE_CN = "〇零○ＯO一二三四五六七八九十"  # O: a Latin letter typed for 〇
 DATE_LINE = re.compile(
     rf"^(?:\d{{4}}|[{DATE_CN}]{{4}})\s*年\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*月\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*日$"
 )
@@ -161,12 +161,12 @@ _CUT_AFTER = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,16}\s*[〔【\[(（［]\s*
 _DATE_CLOSING = re.compile(r"(?<=[。!！?？])\s+(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$)")
 
 
-def _pieces(content: str) -> list[str]:
+def _pieces(content: str, traditional: bool | None = None) -> list[str]:
     """`content` (a stripped line) cut where a collapsed web page ran several lines into
     one (see _CUT_BEFORE); the line itself when nothing marks such a place."""
     if len(content) < 40 or not _HAS_SPACE(content):
         return [content]
-    folded, where = fold(content)
+    folded, where = fold(content, traditional)
     back = (lambda n: n) if where is None else (lambda n: where[n] if n < len(where) else len(content))
     cuts = {back(m.end()) for m in _CUT_AFTER.finditer(folded)}
     cuts |= {back(m.end()) for m in _CUT_BEFORE.finditer(folded) if m.start() > 0}
@@ -175,7 +175,7 @@ def _pieces(content: str) -> list[str]:
     pieces, last = [], 0
     for cut in sorted(cuts) + [len(content)]:
         piece = content[last:cut].strip(SPACES)
-        folded_piece, where = fold(piece)
+        folded_piece, where = fold(piece, traditional)
         date = _DATE_CLOSING.search(folded_piece) if piece and where is None else None
         pieces += [piece[:date.start()].strip(SPACES), piece[date.end():]] if date else [piece]
         last = cut
@@ -185,6 +185,7 @@ def _pieces(content: str) -> list[str]:
 def _lines(text: str) -> list[_Line]:
     out: list[_Line] = []
     gap = 0
+    traditional = None if is_traditional(text) else False
     for raw in text.split("\n"):
         content = raw.strip(SPACES)
         if not content:
@@ -199,15 +200,15 @@ def _lines(text: str) -> list[_Line]:
             indent = wide + 2.0 * tabs + 0.5 * (len(lead) - wide - tabs)
         else:
             indent = 0.0
-        pieces = _pieces(content)
+        pieces = _pieces(content, traditional)
         for number, piece in enumerate(pieces):
             last = number == len(pieces) - 1
-            out.append(_line(piece, indent if number == 0 else 0.0, last and raw[-1] in _SPACE_SET, gap))
+            out.append(_line(piece, indent if number == 0 else 0.0, last and raw[-1] in _SPACE_SET, gap, traditional))
             gap = 0
     return out
 
 
-def _line(content: str, indent: float, trailing: bool, gap: int) -> _Line:
+def _line(content: str, indent: float, trailing: bool, gap: int, traditional: bool | None = None) -> _Line:
     # A run of inner spaces was a visible gap in the PDF: half a character.
     if _HAS_SPACE(content):
         # Each removed run counts half a character; a kept one is its ASCII space.
@@ -216,7 +217,7 @@ def _line(content: str, indent: float, trailing: bool, gap: int) -> _Line:
     else:
         width = len(content) - 0.5 * len(content.encode("ascii", "ignore"))  # text_width
         squashed = content
-    return _Line(content, indent, trailing, gap, width, False, squashed, fold(squashed)[0])
+    return _Line(content, indent, trailing, gap, width, False, squashed, fold(squashed, traditional)[0])
 
 
 @dataclass
@@ -286,10 +287,15 @@ def _ends_sentence(text: str) -> bool:
 _TRAILING_GROUPS = re.compile(r"(?:\s*(?:\[[^\[\]]*\]|【[^【】]*】|\([^()]*\)|（[^（）]*）|《[^《》]*》)|(?:\s+|(?<=[\u4e00-\u9fff]))[A-C]类?)+$")
 
 
+_TITLE_LAST = frozenset("复函见况单文要)）]】》ABC类")  # how a title, or what may follow it, ends
+
+
 def _ends_title(m: str) -> bool:
     """Does the (folded) line end a title, maybe followed by bracketed matter (a 文号, the
     proposal's title: `…的答复(关于…的建议)`)?"""
-    return bool(TITLE_END.search(_TRAILING_GROUPS.sub("", m)))
+    if m[-1:] not in _TITLE_LAST:
+        return False
+    return bool(TITLE_END.search(m) or TITLE_END.search(_TRAILING_GROUPS.sub("", m)))
 
 
 def _is_heading(paragraph: str) -> bool:

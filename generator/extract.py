@@ -33,9 +33,9 @@ from . import layout as L
 from .clean import SECTION_HEAD, SUBSECTION_HEAD
 from .model import Block, BlockKind, Problem, Reply
 from .places import LEVELS, NATIONAL, Place, innermost, parse_place, split_places, trailing_place
-from .privacy import may_have_personal, redact
+from .privacy import CONTACT_LABEL, PHONE_LIKE, is_contact, may_have_personal, redact
 from .registry import AgencyRegistry
-from .folding import GLOSS, fold
+from .folding import GLOSS, fold, is_traditional
 from .text import DATE, FIELD_CLEANERS, RUN_TOGETHER, cn_to_int, date_parts, int_to_cn, run_together_date, to_date
 
 
@@ -48,8 +48,8 @@ class Para:
     where: list[int] | None  # position in `text` of each character of `m` (None: the same)
 
     @classmethod
-    def of(cls, text: str) -> "Para":
-        return cls(text, *fold(text))
+    def of(cls, text: str, traditional: bool | None = None) -> "Para":
+        return cls(text, *fold(text, traditional))
 
     def cut(self, start: int = 0, end: int | None = None) -> str:
         """The published text of `m[start:end]`."""
@@ -79,6 +79,7 @@ class Letter:
     date: int | None = None
     meta: dict[str, str] = field(default_factory=dict)  # page metadata: label → folded value
     header_titles: list[str] = field(default_factory=list)  # folded, every title-like header line
+    header_extras: list[str] = field(default_factory=list)  # what followed them in brackets
 
     def texts(self, indices) -> list[Para]:
         return [self.paras[i] for i in indices]
@@ -140,7 +141,7 @@ UNQUOTED = re.compile(
 TITLE_NAMES = re.compile(r"^关于(?!对)(?P<q>[^《》“”]{2,120}?的(?:建议|提案|议案))(?:建议|提案|议案)?(?:的)?(?:答复|复函|回复|办理)")
 REVIEW_MARK = re.compile(r"\[[^\[\]\d]{1,8}\d{1,3}\]")  # a Word review comment left in: [曲律师1]
 CO_CLAUSE = re.compile(
-    r"(?:会同|经商|商请|协同|会商|联合)(?P<list>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门|有关单位|相关单位|相关部门|有关部门)?)?"
+    r"(?:会同|经会同|经会|经商|商请|协同|会商|联合)(?P<list>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门|有关单位|相关单位|相关部门|有关部门)?)?"
     r"(?=[，,。；;]|共同|认真|研究|进行|办理|对|就)"
     r"|(?:征求|综合|听取|征询)(?:了)?(?P<list2>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门))?(?:的)?意见"
 )
@@ -265,6 +266,7 @@ def _title(letter: Letter, end: int) -> None:
             if ok:
                 candidates.append((not _damaged(text), True, j, len(text), i, text, extra))
                 letter.header_titles.append(text)
+                letter.header_extras += extra
     for label in L.TITLE_LABELS:
         value = (letter.meta.get(label) or "").strip("【】[] ")
         if value:
@@ -311,15 +313,17 @@ def _closing_kind(p: Para, after_date: bool = False) -> str | None:
     m = p.m.strip(" |•·")
     if not m:
         return "furniture"
+    if len(m) > 120 and not is_contact(m):  # a paragraph of the letter, not a closing line
+        return None
     if L.is_furniture(m):
         return "furniture"
     if _date_line(m) is not None:
         return "date"
     if L.agency_only(m) or L.agency_only(L.CONTACT_TAIL.sub("", m)):  # <agency> 联系电话：…
         return "signer"
-    if L.CONTACT.match(m) or re.fullmatch(r"[\d\-－—()（）\s、,，;；/]{7,}", m):  # a bare phone number
+    if is_contact(m) or re.fullmatch(r"[\d\-－—()（）\s、,，;；/]{7,}", m):  # a bare phone number
         return "contact"
-    if L.CLOSING_LABEL.match(m) and L.PHONE_LIKE.search(m):  # 承办负责人：杨毅 1370740****
+    if L.CLOSING_LABEL.match(m) and PHONE_LIKE.search(m):  # 承办负责人：杨毅 1370740****
         return "contact"
     if L.COPY_TO.match(m):
         return "copy"
@@ -432,7 +436,8 @@ def _unglue(paras: list[Para]) -> list[Para]:
 
 def read_letter(paragraphs: list[str]) -> Letter:
     """The paragraphs with their roles and the anchors (see the module docstring)."""
-    paras = _unglue([Para.of(p) for p in paragraphs])
+    traditional = None if is_traditional("".join(paragraphs)) else False
+    paras = _unglue([Para.of(p, traditional) for p in paragraphs])
     role = ["preamble"] * len(paras)
     letter = Letter(paras, role)
     for i, p in enumerate(paras):
@@ -702,7 +707,7 @@ def _proposal_title(letter: Letter) -> str | None:
 def _tidy_title(text: str) -> str | None:
     text = REVIEW_MARK.sub("", text)
     text = re.sub(r"^关于(?=关于)", "", text)  # 关于关于X的建议的提案: the inner title
-    text = re.sub(r"(?<=的建议)的提案$", "", text)
+    text = re.sub(r"(?<=的建议)(?:的)?提案$", "", text)  # …的建议提案: the filing word after the title
     # A number note glued to the end when a bracket was lost: `…粮食安全(第25号提案`.
     text = re.sub(r"\s*[(（]\s*第?[A-Za-z\d.]+号[^)）]*$", "", text)
     text = text.strip().strip("“”\"「」『』《》").strip()
@@ -723,9 +728,13 @@ def _kind(fields: dict, letter: Letter) -> str | None:
         return "提案"
     if motion:
         return "议案"
+    # No session: a member files 提案 and a deputy 建议, whatever the title calls it.
+    by_filer = {"委员": "提案", "代表": "建议"}.get(fields.get("proposer_type"))
+    if by_filer:
+        return by_filer
     for match in KIND_WORD.finditer(text):
         return "建议" if match["kind"] in ("建议", "议事原案") else match["kind"]
-    return {"委员": "提案", "代表": "建议"}.get(fields.get("proposer_type"))
+    return None
 
 
 def _doc_number(letter: Letter) -> str | None:
@@ -734,7 +743,7 @@ def _doc_number(letter: Letter) -> str | None:
             match = L.DOC_NUMBER_START.match(letter.paras[i].m.strip(" |•·"))
             start = len(letter.paras[i].m) - len(letter.paras[i].m.lstrip(" |•·"))
             return letter.paras[i].cut(start + match.start("doc"), start + match.end("doc"))
-    for extra in letter.title_extra:
+    for extra in letter.title_extra + letter.header_extras:
         match = L.DOC_NUMBER.search(extra)
         if match and not L.NUMBER_LABEL.search(extra):
             return match.group("doc")
@@ -858,6 +867,11 @@ def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str]
                 blocks.append(Block(BlockKind.TITLE, "".join(x.text for x in letter.texts(range(*letter.title)))))
                 title_done = True
             continue
+        tail = _contact_tail(p) if r in ("body", "opening") else None
+        if tail:  # a contact run into the letter's last paragraph: `…改进工作。此函 联系人及电话：…`
+            kind = BlockKind.OPENING if r == "opening" else BlockKind.PARAGRAPH
+            blocks += [Block(kind, p.text[:tail]), Block(BlockKind.CONTACT, p.text[tail:])]
+            continue
         if r == "body":
             if _is_section(p.m):
                 blocks.append(Block(BlockKind.SECTION, p.text))
@@ -871,7 +885,7 @@ def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str]
                 "contact": BlockKind.CONTACT, "copy": BlockKind.COPY_TO, "signer": BlockKind.SIGNATURE,
                 "date": BlockKind.SIGNATURE, "label": BlockKind.SIGNATURE, "trailer": BlockKind.SIGNATURE,
                 }.get(r, BlockKind.PREAMBLE)
-        contact = L.CONTACT_LABEL.search(p.m) if kind is not BlockKind.CONTACT and r != "opening" else None
+        contact = CONTACT_LABEL.search(p.m) if kind is not BlockKind.CONTACT and r != "opening" else None
         if contact and contact.start() > 0:
             # A contact on the line of something else (`签发人：… 联系人：王勇`): that part is contact.
             head = len(p.cut(0, contact.start()))
@@ -891,6 +905,25 @@ def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str]
                     redactions += count
         sections = [b.text for b in blocks if b.kind is BlockKind.SECTION]
     return blocks, sections, redactions
+
+
+_CONTACT_WORDS = re.compile(r"联系|办人|工作人员")  # a cheap test before the label's pattern
+
+
+def _contact_tail(p: Para) -> int | None:
+    """Where a contact starts that runs to the end of a paragraph (its label, then no
+    sentence), as published; None when there is none."""
+    if not _CONTACT_WORDS.search(p.m):
+        return None
+    found = None
+    for match in CONTACT_LABEL.finditer(p.m):
+        found = match
+    if found is None or found.start() == 0:
+        return None
+    rest = p.m[found.start():]
+    if len(rest) > 80 or re.search(r"[。!?；;]", rest.rstrip("。!?；; ")):
+        return None
+    return len(p.cut(0, found.start()))
 
 
 def _is_section(m: str) -> bool:

@@ -35,13 +35,20 @@ def _traditional() -> re.Pattern:
     return re.compile("[" + "".join(chars) + "]")
 
 
-def fold(text: str) -> tuple[str, list[int] | None]:
+def is_traditional(text: str) -> bool:
+    """Does `text` hold characters that the simplified conversion changes?"""
+    return bool(_traditional().search(text))
+
+
+def fold(text: str, traditional: bool | None = None) -> tuple[str, list[int] | None]:
     """A copy of `text` to match patterns against, and where each of its characters came
     from in `text` (None when at the same position). Full-width ASCII is folded to ASCII;
     traditional characters are converted to simplified (OpenCC) and pinyin glosses
-    dropped. What is published is never this copy: values are cut from `text`."""
+    dropped. What is published is never this copy: values are cut from `text`.
+    `traditional=False`: the caller has found no traditional character in a text that
+    holds this one, so the per-piece search is skipped."""
     folded = text.translate(_HALF)
-    if not _traditional().search(folded):
+    if traditional is False or not _traditional().search(folded):  # the caller knows: one search per text
         return folded, None
     positions = None
     if GLOSS.search(folded):

@@ -9,6 +9,7 @@ each reply its related replies.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 from collections import Counter, defaultdict
@@ -51,6 +52,11 @@ def session_place(reply: Reply) -> str:
     return label.split(f"{int_to_cn(reply.session_term or 0)}届")[0]
 
 
+@functools.lru_cache(maxsize=4096)  # pinyin is slow, and an archive has few places
+def _place_slug(where: str) -> str:
+    return _LEVEL_SLUGS.get(where) or slugify(where)
+
+
 def session_key(reply: Reply) -> Session | None:
     """The session's index key. Its slug holds the place, so that the sessions of two
     counties, or of a county and its province, never share a page."""
@@ -58,7 +64,7 @@ def session_key(reply: Reply) -> Session | None:
         return None
     body = {"政协": "cppcc", "人大": "npc"}.get(reply.session_body or "", "session")
     where = session_place(reply)
-    prefix = _LEVEL_SLUGS.get(where) or slugify(where) if where else ""
+    prefix = _place_slug(where) if where else ""
     slug = f"{prefix + '-' if prefix else ''}{body}-{reply.session_term}-{reply.session_meeting}"
     return Session(name=reply.session, slug=slug, body=reply.session_body or "",
                    term=reply.session_term or 0, meeting=reply.session_meeting or 0)

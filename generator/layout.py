@@ -46,6 +46,8 @@ def is_furniture(m: str) -> bool:
     m = m.strip()
     if not m:
         return True
+    if len(m) > 160:  # a paragraph, or a breadcrumb run into the title after it
+        return bool(_FURNITURE.match(m) or BREADCRUMB.search(m, 0, 40))
     if PAGE_NUMBER.match(m) or _FURNITURE.search(m):
         return True
     if _FOOTER.search(m) and not re.search(r"[。!?；;]", m) and not (SENTENCE_CUE.search(m)):
@@ -68,7 +70,7 @@ META_LABELS = (
     "提出人", "代表姓名", "委员姓名", "领衔人", "领衔代表", "建议内容", "提案内容", "答复内容", "建议名称", "提案名称",
     "案由", "办理结果", "办复类别", "答复类别", "办理类别", "类别", "分类", "是否同意公开", "编号", "建议编号", "提案编号",
     "浏览次数", "阅读次数", "访问量", "点击量", "字体大小", "文字大小", "背景色", "字号", "信息分类", "成文时间",
-    "公文时效", "新编号", "事由", "办理情况", "原标题", "内容摘要", "摘要",
+    "公文时效", "新编号", "事由", "办理情况", "原标题", "内容摘要", "摘要", "公开日期", "添加时间", "信息有效性",
 )
 TITLE_LABELS = ("标题", "名称", "信息名称", "原标题")  # the page's own copy of the title
 _LABEL = "|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True))
@@ -76,13 +78,21 @@ _LABEL = "|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True))
 _STRONG = "索引号|发布机构|发文机关|发文字号|成文日期|发布日期|信息分类|主题分类|信息来源|所属主题|组配分类"
 _LABEL_AT = re.compile(rf"(?:^|(?<=[\s|•·]))(?P<label>{_LABEL})\s*(?:[:：|]|$)|^(?P<glued>{_STRONG})")
 _LABEL_ANYWHERE = re.compile(rf"(?P<label>{_LABEL})\s*[:：]")
+_LABEL_GLUED = re.compile(rf"(?P<label>{_LABEL})(?=\S)")
 AGENCY_LABELS = ("发文机关", "发布机构", "发文单位", "主办单位", "信息来源", "来源", "文章来源")
 
 
 def meta_label(m: str) -> str | None:
-    """The metadata label a line starts with (`发布机构: …`, `• 文号`), or None."""
-    match = _LABEL_AT.match(m.strip(" |•·"))
-    return (match["label"] or match["glued"]) if match else None
+    """The metadata label a line starts with (`发布机构: …`, `• 文号`, or glued to its value
+    in a line holding more labels: `信息名称关于…成文日期2018-12-14`), or None."""
+    text = m.strip(" |•·")
+    match = _LABEL_AT.match(text)
+    if match:
+        return match["label"] or match["glued"]
+    glued = _LABEL_GLUED.match(text)
+    if glued and _LABEL_GLUED.search(text, glued.end()):
+        return glued["label"]
+    return None
 
 
 # Widget words glued after a value: `来源:交通局 打印`.
@@ -100,6 +110,8 @@ def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
             continue
         text = m.strip(" |•·")
         found = list(_LABEL_ANYWHERE.finditer(text))
+        if not found:  # labels glued to their values, no colons
+            found = list(_LABEL_GLUED.finditer(text))
         if not found and meta_label(text) and text.strip(" :：|") in META_LABELS and i + 1 < len(lines):
             value = lines[i + 1][0].strip(" |•·")
             if len(value) <= 60 and not meta_label(value):
@@ -132,9 +144,12 @@ _AGENCY_ONE = re.compile(rf"(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{_AGENCY_
 SEAL_NOTE = re.compile(r"[(（【\[]\s*(?:盖章|印章|章|公章|签章|签字|签名|印)\s*[)）】\]]")
 
 
+SITE_NAME = re.compile(r"(?:政府)?(?:门户)?网站$")  # `<agency>政府网站`: a CMS's name for the signature
+
+
 def agency_only(m: str) -> bool:
     """A line that is only an agency's name (or several, signing jointly)."""
-    text = m.strip(" |•·")
+    text = SITE_NAME.sub("", m.strip(" |•·"))
     if not (2 <= len(text) <= 60) or re.search(r"[，,。:：;；、“”《》\d]", text) or re.match(r"^(?:对|关于|为|在|向|就|由|经)", text):
         return False
     return bool(AGENCY_LINE.match(text) or re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{_AGENCY_END})+", text))
@@ -145,7 +160,7 @@ def agencies_in(m: str) -> list[str]:
     (`市自然资源和规划局市市场监督管理局…`: each begins with a place or level)."""
     from .places import split_places
 
-    text = m.strip(" |•·")
+    text = SITE_NAME.sub("", m.strip(" |•·"))
     pieces, pos = [], 0
     while pos < len(text):
         match = _AGENCY_ONE.match(text, pos)
@@ -159,10 +174,6 @@ def agencies_in(m: str) -> list[str]:
     return pieces if starts else [text]
 
 
-CONTACT = re.compile(r"^[(（]?\s*(?:联系人|联系电话|联系方式|联系单位|联系地址|联系部门|经办人|承办人|办理人|工作人员|联系)")
-# A contact's label anywhere in a line outside the letter's body.
-CONTACT_LABEL = re.compile(r"[(（]?\s*(?:联系人|联系电话|联系方式|联系单位|联系部门|经办人|承办人|办理人|工作人员)\s*(?:及电话|及联系方式|和联系人及电话)?\s*[:：]")
-PHONE_LIKE = re.compile(r"(?<!\d)(?:\d[\d\-－—\s]{5,}\d|1\d{3,8}[*＊xX]{2,8})(?!\d)")  # masked numbers too
 CONTACT_TAIL = re.compile(r"\s*[(（]?\s*(?:联系人|联系电话|联系方式|电话|联系单位)\s*[:：].*$")
 # An outcome class printed after a title: `…的答复函 B`, `…的答复(A类)`.
 CLASS_AFTER = re.compile(r"(?:(?:\s+|(?<=[\u4e00-\u9fff]))[ABC]类?|\s*[(（][ABC]\s*类?[)）])$")

@@ -12,7 +12,16 @@ import re
 
 REDACTED = "［已隐去］"
 
-CONTACT_LINE = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联系单位|联 系 人|经办人)")
+# A line that is a contact: its label at the start (`（联系人及联系方式：…）`, `承办人：…`).
+CONTACT_LINE = re.compile(
+    r"^[（(]?\s*(?:联系人|联系电话|联系方式|联系单位|联系地址|联系部门|联 系 人|经办人|承办人|办理人|工作人员|联系)"
+)
+# A contact's label anywhere in a line outside the letter's body (`签发人：… 联系人：…`).
+CONTACT_LABEL = re.compile(
+    r"[（(]?\s*(?:联系人|联系电话|联系方式|联系单位|联系部门|经办人|承办人|办理人|工作人员)\s*(?:及电话|及联系方式|和联系人及电话)?\s*[:：]"
+)
+# A phone number, masked ones too (`1370740****`): on a label line it makes the line a contact.
+PHONE_LIKE = re.compile(r"(?<!\d)(?:\d[\d\-－—\s]{5,}\d|1\d{3,8}[*＊xX]{2,8})(?!\d)")
 
 PERSONAL = re.compile(
     r"(?<![0-9A-Za-z])(?:"
@@ -27,7 +36,8 @@ PERSONAL = re.compile(
 
 # Any number right after a contact label, whatever its form (`电话：88905432`).
 LABELLED = re.compile(
-    r"(?P<label>(?:联系)?电话|手机(?:号码?)?|联系方式|传真|座机|Tel|TEL|Phone)(?P<sep>[：:\s]*)"
+    r"(?P<label>(?:联系)?电话|手机(?:号码?)?|联系方式|传真|座机|Tel|TEL|Phone)(?P<sep>[：:\s]*"
+    r"(?:[\u4e00-\u9fff]{1,4}[、,，\s]+)?)"  # a name may come first: 电话：张某、7121542
     r"(?P<number>[+\d][\d\-－—()（）\s]{5,20}\d)"
 )
 

@@ -78,13 +78,16 @@ class AgencyRegistry:
         return self._by_form.get(form)
 
     def _ours(self, form: str, places: tuple[Place, ...]) -> bool:
-        """May a registered short form (`省工信厅`) stand for the registry's agency in a
-        reply of `places`? Only when its level means the site's place there: in a reply
-        from another province, 省工信厅 is that province's."""
+        """May a registered short form (`省工信厅`) stand for its agency in a reply of
+        `places`? Only when its level means the agency's own place there (the place its
+        full name begins with, else the site's): in a reply from another province, 省工信厅
+        is that province's."""
         match = _LEVEL_FORM.match(form)
         if not match or _NOT_LEVEL.match(form):
             return True
-        mine = innermost(match["level"], self.places)
+        agency = self._by_form[form]
+        own = split_places(agency.name.removeprefix("中共"))[0]
+        mine = innermost(match["level"], own) or innermost(match["level"], self.places)
         theirs = innermost(match["level"], places)
         return mine is None or theirs == mine or (theirs is None and not places)
 

@@ -112,3 +112,13 @@ def test_no_place_named_in_the_code():
              *(ROOT / "templates").iterdir()]
     found = [(f.name, n) for f in files for n in names if n in f.read_text(encoding="utf-8")]
     assert not found
+
+
+def test_registry_short_form_is_its_agency_place_not_any_province():
+    """A registry's `省发展改革委` means 吉林省发展和改革委员会 only where 省 is 吉林省, whatever
+    site the registry is loaded for."""
+    registry = AgencyRegistry([Agency("吉林省发展和改革委员会", "jl-fgw", aliases=("省发展改革委",))],
+                              (Place("广东省", "省"),))
+    guangdong = registry.canonical("省发展改革委", (Place("广东省", "省"),))
+    assert guangdong.name == "广东省发展改革委" and not guangdong.known
+    assert registry.canonical("省发展改革委", JILIN).name == "吉林省发展和改革委员会"
