@@ -71,7 +71,7 @@ L_TITLE_HINT = re.compile(r"建议|提案|议案|会议|代表|委员")  # words
 TITLE_END = re.compile(
     r"(?:答复|答复函|复函|回复|回函|的函|复文|答复意见|办理意见|办理情况|办理情况的报告|办理单|协办意见|会办意见)(?:摘要)?$"
 )
-BREADCRUMB = re.compile(r"首页\s*(?:>|》|»|/|→|>>)(?:.*(?:>|》|»|→))?")  # 首页 > 政务公开 > …
+BREADCRUMB = re.compile(r"首页\s*(?:>|＞|》|»|/|／|→|>>)(?:.*(?:>|＞|》|»|→))?")  # 首页 > 政务公开 > …
 BLOCK_START = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|联 系 人|抄送|抄报|附件)")
 
 SENTENCE_END = set("。！？；：!?;:…")
@@ -166,7 +166,7 @@ def _pieces(content: str, traditional: bool | None = None) -> list[str]:
     one (see _CUT_BEFORE); the line itself when nothing marks such a place."""
     if len(content) < 40 or not _HAS_SPACE(content):
         return [content]
-    folded, where = fold(content, traditional)
+    folded, where = (content, None) if traditional is False else fold(content, traditional)
     back = (lambda n: n) if where is None else (lambda n: where[n] if n < len(where) else len(content))
     cuts = {back(m.end()) for m in _CUT_AFTER.finditer(folded)}
     cuts |= {back(m.end()) for m in _CUT_BEFORE.finditer(folded) if m.start() > 0}
@@ -175,7 +175,7 @@ def _pieces(content: str, traditional: bool | None = None) -> list[str]:
     pieces, last = [], 0
     for cut in sorted(cuts) + [len(content)]:
         piece = content[last:cut].strip(SPACES)
-        folded_piece, where = fold(piece, traditional)
+        folded_piece, where = (piece, None) if traditional is False else fold(piece, traditional)
         date = _DATE_CLOSING.search(folded_piece) if piece and where is None else None
         pieces += [piece[:date.start()].strip(SPACES), piece[date.end():]] if date else [piece]
         last = cut
@@ -217,7 +217,10 @@ def _line(content: str, indent: float, trailing: bool, gap: int, traditional: bo
     else:
         width = len(content) - 0.5 * len(content.encode("ascii", "ignore"))  # text_width
         squashed = content
-    return _Line(content, indent, trailing, gap, width, False, squashed, fold(squashed, traditional)[0])
+    # The cleaner's patterns take full-width and ASCII forms alike: only a traditional text
+    # needs its copy for matching.
+    return _Line(content, indent, trailing, gap, width, False, squashed,
+                 squashed if traditional is False else fold(squashed, traditional)[0])
 
 
 @dataclass
@@ -274,7 +277,8 @@ def _full_width(lines: list[_Line]) -> float | None:
         cut = sum(1 for line in bucket if not _ends_sentence(line.text))
         wider = sum(1 for line in lines if line.width > top + 3)
         far = any(line.width > 1.5 * top for line in lines)  # a whole paragraph on one line
-        if len(bucket) >= 3 and cut >= 2 and not far and wider <= max(skipped, len(lines) // 20):
+        enough = len(bucket) >= 3 or (len(bucket) == 2 and cut == 2 and top >= 20)  # a short reply: two cut lines
+        if enough and cut >= 2 and not far and wider <= max(skipped, len(lines) // 20):
             return top
     return None
 
@@ -349,7 +353,7 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
         return False  # a salutation of many names, wrapped inside a name: 陈留根、…、邓 / 立高、…代表：
     if prev.standalone or nxt.standalone or BLOCK_START.match(head):
         return True
-    if BREADCRUMB.search(prev.m) and not prev.m.rstrip().endswith((">", "》", "»", "/", "→")):
+    if BREADCRUMB.search(prev.m) and not prev.m.rstrip().endswith((">", "＞", "》", "»", "/", "／", "→")):
         return True  # a web page's breadcrumb is a line of its own
     heading, numbered, title = _start_flags(joined)
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.

@@ -309,13 +309,15 @@ def _published(paras: list[Para], folded: str) -> str:
     return "".join(out)
 
 
-def _closing_kind(p: Para, after_date: bool = False) -> str | None:
+def _closing_kind(p: Para, known_furniture: bool | None = None) -> str | None:
+    """What a line of the closing zone is: date, signer, contact, copy, label, furniture,
+    or None (the letter's text). `known_furniture`: already tested by the caller."""
     m = p.m.strip(" |•·")
     if not m:
         return "furniture"
     if len(m) > 120 and not is_contact(m):  # a paragraph of the letter, not a closing line
         return None
-    if L.is_furniture(m):
+    if known_furniture or (known_furniture is None and L.is_furniture(m)):
         return "furniture"
     if _date_line(m) is not None:
         return "date"
@@ -359,10 +361,26 @@ def _date_line(m: str):
     return None
 
 
+class _Kinds:
+    """`_closing_kind` of each paragraph from `start` on, computed when first asked: the
+    search for the closing reads a reply from its end and rarely needs its body."""
+
+    def __init__(self, letter: Letter, start: int):
+        self.letter, self.start, self.seen = letter, start, {}
+
+    def __getitem__(self, i: int) -> str | None:
+        if i < self.start:
+            return None
+        if i not in self.seen:
+            furniture = self.letter.role[i] == "furniture"
+            self.seen[i] = "furniture" if furniture else _closing_kind(self.letter.paras[i], known_furniture=False)
+        return self.seen[i]
+
+
 def _ending(letter: Letter, start: int) -> int:
     """Where the letter's body ends (its closing zone starts); sets signer and date."""
     paras, n = letter.paras, len(letter.paras)
-    kinds = [_closing_kind(p) if i >= start else None for i, p in enumerate(paras)]
+    kinds = _Kinds(letter, start)
     date = next((i for i in range(n - 1, start - 1, -1) if kinds[i] == "date"), None)
     if date is not None:
         letter.date = date

@@ -14,8 +14,13 @@ import re
 
 # Full-width ASCII (digits, letters, ：（），) and the ideographic space, as ASCII: the
 # forms extraction matches against. Same length, so positions carry over.
-_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_HALF[0x3000] = 0x20
+_HALF = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+_HALF["\u3000"] = " "
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")  # a few such characters a paragraph: sub beats translate
+
+
+def _half(match: re.Match) -> str:
+    return _HALF[match.group()]
 # Pinyin glosses that converted mirrors put after rare characters: 現(xiàn).
 GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
 
@@ -47,7 +52,7 @@ def fold(text: str, traditional: bool | None = None) -> tuple[str, list[int] | N
     dropped. What is published is never this copy: values are cut from `text`.
     `traditional=False`: the caller has found no traditional character in a text that
     holds this one, so the per-piece search is skipped."""
-    folded = text.translate(_HALF)
+    folded = _WIDE.sub(_half, text)
     if traditional is False or not _traditional().search(folded):  # the caller knows: one search per text
         return folded, None
     positions = None
