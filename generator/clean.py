@@ -353,7 +353,7 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
         return False  # a salutation of many names, wrapped inside a name: 陈留根、…、邓 / 立高、…代表：
     if prev.standalone or nxt.standalone or BLOCK_START.match(head):
         return True
-    if BREADCRUMB.search(prev.m) and not prev.m.rstrip().endswith((">", "＞", "》", "»", "/", "／", "→")):
+    if "首页" in prev.m and BREADCRUMB.search(prev.m) and not prev.m.rstrip().endswith((">", "＞", "》", "»", "/", "／", "→")):
         return True  # a web page's breadcrumb is a line of its own
     heading, numbered, title = _start_flags(joined)
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.

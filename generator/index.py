@@ -66,7 +66,7 @@ def session_key(reply: Reply) -> Session | None:
     where = session_place(reply)
     prefix = _place_slug(where) if where else ""
     slug = f"{prefix + '-' if prefix else ''}{body}-{reply.session_term}-{reply.session_meeting}"
-    return Session(name=reply.session, slug=slug, body=reply.session_body or "",
+    return Session(name=reply.session, slug=slug, place=where, body=reply.session_body or "",
                    term=reply.session_term or 0, meeting=reply.session_meeting or 0)
 
 

@@ -88,11 +88,13 @@ class Theme(Key):
 
 @dataclass(frozen=True, eq=False)
 class Session(Key):
-    """A meeting of a provincial CPPCC committee or People's Congress.
+    """A meeting of a CPPCC committee or a People's Congress, of any place.
 
-    `name` is the canonical label, e.g. 省政协十三届二次会议 or 省十四届人大四次会议.
+    `name` is the canonical label with its place, e.g. 某省政协十三届二次会议,
+    某县十四届人大四次会议, 十四届全国人大二次会议.
     """
 
+    place: str = ""  # the place part of the label: 某县, 全国, or a level alone (县) when unknown
     body: str = ""  # 政协 | 人大
     term: int = 0
     meeting: int = 0

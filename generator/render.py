@@ -39,6 +39,7 @@ from .config import SiteConfig
 from .index import Index, proposer_names, session_key
 from .model import Block, BlockKind, Reply
 from .store import ReplyList
+from .text import int_to_cn
 
 LIST_SEPARATOR = ";"  # between the items of a list field in the CSV
 SITE_SETTINGS = ".site.json"  # the site's name, place and publisher, for the MkDocs hook
@@ -298,7 +299,7 @@ class Renderer:
                                   "note": t.description})))
         tasks += [partial(self.listing, self.key_path(theme), f"themes/{theme.slug}", f"主题：{theme.name}",
                           replies, theme.description) for theme, replies in themes]
-        sessions = sorted(index.sessions.items(), key=lambda kv: (kv[0].body, -kv[0].term, -kv[0].meeting, kv[0].name))
+        sessions = sorted(index.sessions.items(), key=lambda kv: (kv[0].place, kv[0].body, -kv[0].term, -kv[0].meeting))
         tasks.append(lambda: [("sessions/index.md", self._index_page(
             "sessions.md.j2", here="sessions/index.md", groups=self._session_groups(sessions),
             key_path=self.key_path))])
@@ -330,10 +331,14 @@ class Renderer:
 
     @staticmethod
     def _session_groups(sessions) -> list[tuple[str, list]]:
-        """Sessions grouped by body and term, e.g. 省政协十三届 → its meetings."""
+        """Sessions grouped by place, body and term, e.g. 某县政协十三届 → its meetings."""
         groups: dict[str, list] = {}
         for session, replies in sessions:
-            label = session.name.split("届")[0] + "届" + ("人大" if session.body == "人大" else "")
+            term = f"{int_to_cn(session.term)}届"
+            if session.body == "政协":
+                label = f"{session.place}政协{term}"
+            else:
+                label = f"{term}全国人大" if session.place == "全国" else f"{session.place}{term}人大"
             groups.setdefault(label, []).append((session, len(replies)))
         return list(groups.items())
 

@@ -238,3 +238,31 @@ def test_extract_signature_of_other_bodies(signer, ctx):
                   "一、关于某事", "我会高度重视。", signer, "2024年6月1日"]
     reply, _ = extract(paragraphs, "s.txt", "s", ctx.registry)
     assert reply.agency == ctx.registry.canonical(signer).name
+
+
+def test_extract_reply_of_another_place_not_attributed_to_the_site(ctx):
+    """A city's reply read with the Jilin data: its short forms stay its own or as written,
+    never 吉林省's; its session carries its own city."""
+    paragraphs = [
+        "张兰代表：",
+        "您在市十六届人大三次会议上提出的《关于老旧小区加装扶手的建议》收悉，我局会同省住建厅、市城管局认真研究，现答复如下：",
+        "我局已要求各项目单位在前期调查时充分尊重社区及群众意见。",
+        "本溪市住房和城乡建设局",
+        "2020年3月20日",
+    ]
+    reply, problems = extract(paragraphs, "b.txt", "b", ctx.registry, False, ctx.site.places)
+    assert reply.agency == "本溪市住房和城乡建设局"
+    assert reply.session == "本溪市十六届人大三次会议"
+    assert reply.co_agencies == ("省住建厅", "本溪市城管局")
+    assert not any(name.startswith("吉林") for name in (reply.agency, *reply.co_agencies))
+
+
+def test_extract_outcome_class_reaches_record_and_page(ctx, tmp_path):
+    from generator.render import Renderer, front_matter
+
+    source = ROOT / "tests" / "fixtures" / "replies" / "jt_classified.txt"
+    reply, _ = run(source, ctx)
+    assert reply.record()["classification"] == "B"
+    assert "classification: B" in front_matter(reply)
+    page = Renderer(ROOT / "templates").reply_page(reply)
+    assert "| 办理结果 | B类（正在解决或已列入计划解决） |" in page

@@ -131,3 +131,39 @@ def test_index_proposer_type_of_newest_reply(ctx):
                make_reply(2, proposer="九三学社", proposer_type="党派团体", date=date(2023, 1, 1))]
     index = build_index(replies, ctx.registry, ctx.classifier.themes)
     assert index.proposer_by_name["九三学社"].type == "党派团体"
+
+
+def test_session_keys_of_two_counties_differ():
+    """Two counties' 县政协十届一次会议 are two pages; the same county's replies share one."""
+    from dataclasses import replace
+
+    from generator.index import session_key
+    from generator.model import Reply
+
+    base = Reply(id="a", source="a.txt", title=None, proposal_kind="提案", proposal_number=None,
+                 proposal_title=None, session="甲县政协十届一次会议", session_body="政协", session_term=10,
+                 session_meeting=1, proposer=None, proposer_type=None, doc_number=None, agency=None,
+                 co_agencies=(), date=None, year=None, themes=(), sections=())
+    other = replace(base, id="b", session="乙县政协十届一次会议")
+    same = replace(base, id="c")
+    national = replace(base, id="d", session="十四届全国人大二次会议", session_body="人大", session_term=14,
+                       session_meeting=2)
+    assert session_key(base) != session_key(other) and session_key(base) == session_key(same)
+    assert session_key(base).place == "甲县" and session_key(national).place == "全国"
+    assert session_key(national).slug == "national-npc-14-2"
+
+
+def test_joint_filers_each_have_a_proposer_key(ctx):
+    from dataclasses import replace
+
+    from generator.index import build_index, proposer_names
+    from generator.model import Reply
+
+    reply = Reply(id="a", source="a.txt", title=None, proposal_kind="提案", proposal_number=None,
+                  proposal_title=None, session=None, session_body=None, session_term=None,
+                  session_meeting=None, proposer="马青、周丽", proposer_type="委员", doc_number=None,
+                  agency=None, co_agencies=(), date=None, year=None, themes=(), sections=())
+    group = replace(reply, id="b", proposer="民盟某县委员会", proposer_type="党派团体")
+    assert proposer_names(reply) == ["马青", "周丽"] and proposer_names(group) == ["民盟某县委员会"]
+    index = build_index([reply, group], ctx.registry, [])
+    assert sorted(p.name for p in index.proposers) == ["周丽", "民盟某县委员会", "马青"]
