@@ -46,7 +46,11 @@ DOC_NUMBER_LINE = re.compile(
     r"^(?:文号[：:]\s*)?[\u4e00-\u9fff]{1,16}\s*[〔【\[（(［]\s*\d{4}\s*[〕】\]）)］]\s*第?\s*\d{1,5}\s*号"
     r"(?:\s*[（(]?\s*[A-CＡ-Ｃ]\s*类\s*[）)]?)?$"  # the outcome class may follow: …12号(A类)
 )
-CLASSIFICATION_LINE = re.compile(r"^(?:分类[：:]\s*)?[A-Ca-cＡ-Ｃ]\s*类?$|^分类[：:].{1,6}$")
+# The outcome class on a line of its own: `A类`, `(A)类`, `A类)`, `分类：A`, `办理结果：(A类)`.
+CLASSIFICATION_LINE = re.compile(
+    r"^(?:(?:分类|类别|办理结果|办复类别|答复类别|办理类别|结果类别|办理类型|结果)\s*[：:]?\s*)?"
+    r"[（(【\[]?\s*(?P<c>[A-CＡ-Ｃ])\s*[）)】\]]?\s*类?\s*[）)】\]]?$|^分类[：:].{1,6}$"
+)
 DATE_CN = "〇零○ＯO一二三四五六七八九十"  # O: a Latin letter typed for 〇
 DATE_LINE = re.compile(
     rf"^(?:\d{{4}}|[{DATE_CN}]{{4}})\s*年\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*月\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*日$"
@@ -310,7 +314,7 @@ def _is_heading(paragraph: str) -> bool:
 
 # The last characters a standalone line (the patterns below) can end with, and the start
 # of the one pattern that ends with anything: a cheap test that rules out most lines.
-_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团类ABCabcＡＢＣ)）")
+_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团类ABCabcＡＢＣ)）】]")
 _STANDALONE_FIRST = "分类"
 
 

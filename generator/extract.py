@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import layout as L
-from .clean import SECTION_HEAD, SUBSECTION_HEAD
+from .clean import CLASSIFICATION_LINE, CN_NUM, SECTION_HEAD, SUBSECTION_HEAD
 from .model import Block, BlockKind, Problem, Reply
 from .places import LEVELS, NATIONAL, Place, innermost, parse_place, split_places, trailing_place
 from .privacy import CONTACT_LABEL, PHONE_LIKE, is_contact, may_have_personal, redact
@@ -66,7 +66,10 @@ class Letter:
     """The paragraphs of one reply with their roles: the zones the fields are read from."""
 
     paras: list[Para]
-    role: list[str]  # per paragraph: see ROLES
+    # Per paragraph: furniture (dropped), meta, title, letterhead, doc, class, addressee,
+    # preamble, opening, body, signer, date, contact, copy, label, trailer (page text
+    # after the letter).
+    role: list[str]
     opening: int | None = None
     addressee: int | None = None
     body: range = range(0)
@@ -85,10 +88,6 @@ class Letter:
         return [self.paras[i] for i in indices]
 
 
-# Roles of paragraphs. Furniture is dropped from the page; the others become blocks.
-ROLES = ("furniture", "meta", "title", "letterhead", "doc", "class", "addressee", "preamble", "opening",
-         "body", "signer", "date", "contact", "copy", "label", "trailer")
-
 OPENING_CUE = re.compile(
     r"收悉|收到|答复如下|函复如下|回复如下|现答复|(?:以下|如下)(?:办理)?(?:答复|回复)(?:意见)?|现将.{0,20}(?:答复|函复|回复)|现就.{0,40}(?:答复|函复|回复)"
     r"|(?:转|交)(?:交|由|至|给)?我(?:们|局|委|厅|办|部|院|室|单位|中心|会|区|县|市|镇)|经认真研究|经研究"
@@ -106,7 +105,7 @@ GROUP_WORDS = re.compile(
 )
 NAME = r"[\u4e00-\u9fffxX×*＊·•]{1,6}"
 NAMES = re.compile(rf"^{NAME}(?:[、,，\s]+{NAME})*$")
-CN = "一二三四五六七八九十"
+CN = CN_NUM
 _N = rf"(?:\d{{1,2}}|[{CN}]{{1,3}})"
 SESSION = re.compile(
     r"(?P<cppcc>(?:中国人民政治协商会议|政协)(?P<place1>[\u4e00-\u9fff]{1,20}?(?:省|自治区|市|自治州|州|县|区|旗|盟))?"
@@ -148,10 +147,7 @@ CO_CLAUSE = re.compile(
 SUB_REPLY = re.compile(rf"^(?:[(（]\s*[{CN}]{{1,3}}\s*[)）])?\s*")
 ANSWER = re.compile(r"^[\u4e00-\u9fff()]{2,24}?(?:答复|回复|办理意见)[:：]")
 SELF = re.compile(r"我(?:委|厅|局|办|部|会|院|中心|单位|们)")
-CLASS_LINE = re.compile(
-    r"^(?:(?:分类|类别|办理结果|办复类别|答复类别|办理类别|结果类别|办理类型|结果)\s*[:：]?\s*)?[(（【\[]?\s*(?P<c>[ABC])\s*[)）】\]]?\s*类?\s*[)）】\]]?$"
-)
-CLASS_VALUE = re.compile(r"^[(（【\[]?\s*(?P<c>[ABC])\s*[)）】\]]?\s*类?\s*[)）】\]]?$")
+CLASS_LINE = CLASSIFICATION_LINE  # the outcome class on a line of its own (clean.py)
 
 
 # --- anchors ---------------------------------------------------------------------------
@@ -785,15 +781,15 @@ def _classification(letter: Letter) -> str | None:
                 i < (letter.opening or 0) or i in letter.closing):
             m = letter.paras[i].m.strip(" |•·")
             match = CLASS_LINE.match(m) or L.CLASS_AT_END.search(m)
-            if match:
+            if match and (match["c"] or match.groupdict().get("c2")):
                 return match["c"] or match.groupdict().get("c2")
         if r == "title":  # …的答复函 B
             match = L.CLASS_AFTER.search(L.META_AFTER.sub("", letter.paras[i].m.strip()))
             if match:
                 return re.search(r"[ABC]", match.group()).group()
     for label in ("办理结果", "办复类别", "类别", "分类", "答复类别", "办理类别"):
-        match = CLASS_VALUE.match((letter.meta.get(label) or "").strip())
-        if match:
+        match = CLASS_LINE.match((letter.meta.get(label) or "").strip())
+        if match and match["c"]:
             return match["c"]
     return None
 
