@@ -292,7 +292,9 @@ def _ends_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] in SENTENCE_END
 
 
-_TRAILING_GROUPS = re.compile(r"(?:\s*(?:\[[^\[\]]*\]|【[^【】]*】|\([^()]*\)|（[^（）]*）|《[^《》]*》)|(?:\s+|(?<=[\u4e00-\u9fff]))[A-C]类?)+$")
+# What may follow a title on its line: a bracketed 文号, number, agency or proposal title.
+TRAILING_GROUP = r"(?:\[[^\[\]]*\]|【[^【】]*】|\([^()]*\)|（[^（）]*）|《[^《》]*》)"
+_TRAILING_GROUPS = re.compile(rf"(?:\s*{TRAILING_GROUP}|(?:\s+|(?<=[\u4e00-\u9fff]))[A-C]类?)+$")
 
 
 _TITLE_LAST = frozenset("复函见况单文要)）]】》ABC类")  # how a title, or what may follow it, ends

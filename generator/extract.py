@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import layout as L
-from .clean import CLASSIFICATION_LINE, CN_NUM, SECTION_HEAD, SUBSECTION_HEAD
+from .clean import CLASSIFICATION_LINE, CN_NUM, SECTION_HEAD, SUBSECTION_HEAD, TITLE_END
 from .model import Block, BlockKind, Problem, Reply
 from .places import LEVELS, NATIONAL, Place, innermost, parse_place, split_places, trailing_place
 from .privacy import CONTACT_LABEL, PHONE_LIKE, is_contact, may_have_personal, redact
@@ -171,7 +171,7 @@ def _is_title_line(m: str) -> tuple[bool, str, list[str]]:
     if (head and not text.startswith("对") and not L.agency_only(head.group(1)) and not L.TITLE_HINT.search(head.group(1))
             and "《" not in head.group(1) and len(text) - head.end() >= 6):
         text = text[head.end():]  # words of the page glued in front: 本网招聘本关于…
-    if not L.TITLE_TAIL.search(text):
+    if not TITLE_END.search(text):
         return False, "", []
     if not (L.TITLE_HINT.search(text) or text.startswith(("关于", "对"))):
         return False, "", []

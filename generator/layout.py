@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .clean import AGENCY_LINE, BREADCRUMB, PAGE_NUMBER, TITLE_END
+from .clean import AGENCY_LINE, BREADCRUMB, PAGE_NUMBER, TRAILING_GROUP
 
 # --- furniture -------------------------------------------------------------------------
 
@@ -187,11 +187,9 @@ PUBLIC_NOTE = re.compile(r"^[(（【]?\s*(?:此件|本件)\s*(?:不予|依申请
 
 # --- titles ----------------------------------------------------------------------------
 
-TITLE_TAIL = TITLE_END  # 关于…的答复 / …复函 / …办理单 …
 # Page metadata glued after a title on its line: `…的答复(教育局)发布日期:2012-06-14 …`.
 META_AFTER = re.compile(r"\s*(?:(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*)?(?:(?:发布日期|发布时间|更新时间|来源|信息来源|作者|浏览次数|阅读|访问量|字体|日期)\s*[:：].*)?$")
 # A number given by label in a title's brackets: `(编号:B〔2017〕062号)`.
 NUMBER_LABEL = re.compile(r"^[(（\[【]?\s*(?:编号|建议编号|提案编号|案号)\s*[:：]\s*(?P<value>[^)）\]】]+?)\s*[)）\]】]?$")
 TITLE_HINT = re.compile(r"建议|提案|议案|会议|代表|委员|意见|来信|协办|原案")
-# What may follow a title on its line: a bracketed 文号, number, agency or proposal title.
-TITLE_TRAILER = re.compile(r"\s*(?:\[[^\[\]]*\]|【[^【】]*】|\([^()]*\)|（[^（）]*）|《[^《》]*》)$")
+TITLE_TRAILER = re.compile(rf"\s*{TRAILING_GROUP}$")  # one bracketed group after a title (see clean.py)

@@ -6,13 +6,12 @@ value, whether the value was extracted from the text or set by a sidecar file.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from datetime import date as Date
 
 from .clean import squash_spaces
-from .folding import GLOSS, fold  # noqa: F401  (extraction's matching copy; GLOSS re-exported)
+from .folding import fold
 
 _DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
            "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
