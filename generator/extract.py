@@ -246,13 +246,11 @@ def _title(letter: Letter, end: int) -> None:
     paras, role = letter.paras, letter.role
     candidates = []  # (undamaged, from the letter, end index, length, start, text, extra)
     for i in range(end):
-        if role[i] not in ("preamble", "letterhead", "meta"):
-            continue
-        if role[i] == "meta":
+        if role[i] not in ("preamble", "letterhead"):
             continue
         # A title may wrap over up to four lines: the longest run that makes one.
         for j in range(i + 1, min(end, i + 4) + 1):
-            if any(role[k] not in ("preamble",) for k in range(i + 1, j)) and j > i + 1:
+            if any(role[k] != "preamble" for k in range(i + 1, j)):
                 break
             joined = "".join(paras[k].m.strip(" |•·") for k in range(i, j))
             if j > i + 1 and (not re.search(r"关于|^对", paras[i].m.strip())
@@ -746,9 +744,10 @@ def _kind(fields: dict, letter: Letter) -> str | None:
     by_filer = {"委员": "提案", "代表": "建议"}.get(fields.get("proposer_type"))
     if by_filer:
         return by_filer
-    for match in KIND_WORD.finditer(text):
-        return "建议" if match["kind"] in ("建议", "议事原案") else match["kind"]
-    return None
+    match = KIND_WORD.search(text)
+    if match is None:
+        return None
+    return "建议" if match["kind"] in ("建议", "议事原案") else match["kind"]
 
 
 def _doc_number(letter: Letter) -> str | None:
@@ -974,20 +973,7 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     fields["proposer"], fields["proposer_type"] = _proposer_fields(letter, fields.get("session_body"))
     fields["proposal_kind"] = _kind(fields, letter)
     fields["proposal_title"] = _proposal_title(letter)
-    numbers = [letter.title_m, opening, *letter.title_extra, *letter.header_titles]
-    fields["proposal_number"] = _number(numbers)
-    for extra in letter.title_extra:  # (编号:B〔2017〕062号)
-        labelled = L.NUMBER_LABEL.search(extra)
-        if labelled and fields["proposal_number"] is None:
-            fields["proposal_number"] = re.sub(r"\s+|号$", "", labelled["value"]) or None
-    if fields["proposal_number"] is None:
-        for label in ("编号", "建议编号", "提案编号", "建议号", "提案号"):
-            value = letter.meta.get(label)
-            if value:
-                fields["proposal_number"] = re.sub(r"\s+|号$", "", value.strip("()（） ")) or None
-                break
-    if fields["proposal_number"] is None:
-        fields["proposal_number"] = _bare_number(letter)
+    fields["proposal_number"] = _proposal_number(letter, opening)
     title = letter.title_text
     fields["title"] = title or (f"关于《{fields['proposal_title']}》的答复" if fields.get("proposal_title") else None)
     fields["doc_number"] = _doc_number(letter)
@@ -1057,6 +1043,21 @@ def _bare_department(text: str, places: tuple[Place, ...]) -> str:
     if text.startswith(("国家", "中国", "全国")) or len(text) > 12:
         return text
     return places[-1].name + text
+
+
+def _proposal_number(letter: Letter, opening: str) -> str | None:
+    """The proposal's number: in the title, the opening or another copy of the title
+    (`第3034号`, `DH0271号`); given by label (`(编号:B〔2017〕062号)`, the page's `编号:`); or a
+    bare number under a session line in a database-style page header."""
+    found = _number([letter.title_m, opening, *letter.title_extra, *letter.header_titles])
+    if found:
+        return found
+    values = [m["value"] for m in map(L.NUMBER_LABEL.search, letter.title_extra) if m]
+    values += [letter.meta[label].strip("()（） ") for label in ("编号", "建议编号", "提案编号", "建议号", "提案号")
+               if letter.meta.get(label)]
+    if values:
+        return re.sub(r"\s+|号$", "", values[0]) or None
+    return _bare_number(letter)
 
 
 def _bare_number(letter: Letter) -> str | None:
