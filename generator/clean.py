@@ -165,10 +165,13 @@ _CUT_AFTER = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,16}\s*[〔【\[(（［]\s*
 _DATE_CLOSING = re.compile(r"(?<=[。!！?？])\s+(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$)")
 
 
+_CJK_GAP = re.compile(r"[\u4e00-\u9fff：:。！!？?）)]\s+[\u4e00-\u9fff（(]")
+
+
 def _pieces(content: str, traditional: bool | None = None) -> list[str]:
     """`content` (a stripped line) cut where a collapsed web page ran several lines into
     one (see _CUT_BEFORE); the line itself when nothing marks such a place."""
-    if len(content) < 40 or not _HAS_SPACE(content):
+    if len(content) < 40 or not _CJK_GAP.search(content):  # every cut is at a gap between Chinese words
         return [content]
     folded, where = (content, None) if traditional is False else fold(content, traditional)
     back = (lambda n: n) if where is None else (lambda n: where[n] if n < len(where) else len(content))
