@@ -138,3 +138,25 @@ def test_rel_equals_posixpath_relpath(target_dir, target_page, here_dir, here_pa
 
     target, here = "/".join(target_dir + [target_page]), "/".join(here_dir + [here_page])
     assert rel(target, here) == posixpath.relpath(target, posixpath.dirname(here) or ".")
+
+
+_REPLY_ALPHABET = list("关于对省市县区政协人大第十一二三届次会议号建议提案议案的答复函收悉现如下您你委员代表：:，,。、（）()"
+                       "《》“”\"|•·>首页 \n\t\u30000123456789年月日局厅委办政府ABC类联系人电话抄送签发附件一是下一步〔〕【】-—")
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet=_REPLY_ALPHABET, max_size=80), max_size=30))
+def test_extract_reads_any_text_without_inventing(ctx, lines):
+    """Whatever the lines, extraction returns a reply or a problem, never raises, and every
+    block is the text of one cleaned paragraph or a part of it (nothing invented)."""
+    from generator.clean import clean
+    from generator.extract import extract
+
+    paragraphs = clean("\n".join(lines))
+    if not paragraphs:
+        return
+    reply, problems = extract(paragraphs, "x.txt", "x", ctx.registry, True, ctx.site.places)
+    assert reply is not None or problems
+    if reply is not None:
+        for block in reply.blocks:
+            assert any(block.text in p for p in paragraphs) or block.text in "".join(paragraphs)
