@@ -59,10 +59,10 @@ DATE_PREFIX = re.compile(
     rf"^(?:\d{{4}}|[{DATE_CN}]{{4}})\s*年(?:\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*月?)?$"
 )
 DATE_SUFFIX = re.compile(rf"^(?:(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*月)?\s*(?:\d{{1,2}}|[{DATE_CN}]{{1,3}})\s*日$|^\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$|^月\s*\d{{1,2}}\s*日$")
-AGENCY_LINE = re.compile(
-    r"^[\u4e00-\u9fff（）()]{2,30}(?:厅|委员会|委|局|办公室|办|人民政府|政府|法院|检察院|部|署|中心|总会|联合会|"
-    r"协会|工会|红十字会|商会|学会|联合社|总队|支队|海关|分行|银行|公司|集团)$"
-)
+# How the name of a body that answers proposals ends.
+AGENCY_SUFFIX = (r"(?:厅|委员会|委|局|办公室|办|人民政府|政府|法院|检察院|部|署|中心|总会|联合会|协会|工会|红十字会|商会"
+                 r"|学会|联合社|总队|支队|大队|分局|海关|分行|银行|公司|集团|办事处|街道|管委会|管理委员会|研究院|研究所|院|站|所|馆)")
+AGENCY_LINE = re.compile(rf"^[\u4e00-\u9fff（）()]{{2,30}}{AGENCY_SUFFIX}$")
 ADDRESSEE_LINE = re.compile(
     r"^(?:尊敬的)?[^，。：:；]{1,60}?(?:委员|代表|同志|先生|女士|省委会|市委会|委员会|学社|联合会|工商联)(?:们)?[：:]$"
 )
@@ -165,13 +165,13 @@ _CUT_AFTER = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,16}\s*[〔【\[(（［]\s*
 _DATE_CLOSING = re.compile(r"(?<=[。!！?？])\s+(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$)")
 
 
-_CJK_GAP = re.compile(r"[\u4e00-\u9fff：:。！!？?）)]\s+[\u4e00-\u9fff（(]")
+_CJK_GAP = re.compile(r"[\u4e00-\u9fff\d：:。！!？?）)]\s+[\u4e00-\u9fff（(\d]")
 
 
 def _pieces(content: str, traditional: bool | None = None) -> list[str]:
     """`content` (a stripped line) cut where a collapsed web page ran several lines into
     one (see _CUT_BEFORE); the line itself when nothing marks such a place."""
-    if len(content) < 40 or not _CJK_GAP.search(content):  # every cut is at a gap between Chinese words
+    if len(content) < 40 or not _CJK_GAP.search(content):  # every cut is at a gap between words
         return [content]
     folded, where = (content, None) if traditional is False else fold(content, traditional)
     back = (lambda n: n) if where is None else (lambda n: where[n] if n < len(where) else len(content))
@@ -319,7 +319,7 @@ def _is_heading(paragraph: str) -> bool:
 
 # The last characters a standalone line (the patterns below) can end with, and the start
 # of the one pattern that ends with anything: a cheap test that rules out most lines.
-_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团类ABCabcＡＢＣ)）】]")
+_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团处道所站馆类ABCabcＡＢＣ)）】]")
 _STANDALONE_FIRST = "分类"
 
 

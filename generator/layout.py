@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .clean import AGENCY_LINE, BREADCRUMB, PAGE_NUMBER, TRAILING_GROUP
+from .clean import AGENCY_LINE, AGENCY_SUFFIX, BREADCRUMB, PAGE_NUMBER, TRAILING_GROUP
+from .privacy import CONTACT_LABEL
 
 # --- furniture -------------------------------------------------------------------------
 
@@ -138,8 +139,7 @@ DOC_NUMBER_START = re.compile(
 CLASS_AT_END = re.compile(r"(?:^|(?<=[\s)）\]】号]))[(（【\[]?\s*(?P<c>[ABC])\s*[)）】\]]?\s*类\s*[)）】\]]?(?:\s*同意公开)?$"
                           r"|(?<=\d)\s+(?P<c2>[ABC])$")
 # An agency standing alone; several on one line when a reply is signed jointly.
-_AGENCY_END = (r"(?:厅|委员会|委|局|办公室|办|人民政府|政府|法院|检察院|部|署|中心|总会|联合会|协会|工会|红十字会|商会|学会"
-               r"|联合社|总队|支队|大队|分局|海关|分行|银行|公司|集团|办事处|街道|管委会|管理委员会|研究院|研究所|院|站|所|馆)")
+_AGENCY_END = AGENCY_SUFFIX
 _AGENCY_ONE = re.compile(rf"(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{_AGENCY_END}")
 SEAL_NOTE = re.compile(r"[(（【\[]\s*(?:盖章|印章|章|公章|签章|签字|签名|印)\s*[)）】\]]")
 
@@ -174,7 +174,7 @@ def agencies_in(m: str) -> list[str]:
     return pieces if starts else [text]
 
 
-CONTACT_TAIL = re.compile(r"\s*[(（]?\s*(?:联系人|联系电话|联系方式|电话|联系单位)\s*[:：].*$")
+CONTACT_TAIL = re.compile(rf"\s*{CONTACT_LABEL.pattern}.*$")  # a contact after a name on its line
 # An outcome class printed after a title: `…的答复函 B`, `…的答复(A类)`.
 CLASS_AFTER = re.compile(r"(?:(?:\s+|(?<=[\u4e00-\u9fff]))[ABC]类?|\s*[(（][ABC]\s*类?[)）])$")
 COPY_TO = re.compile(r"^(?:抄\s*送|抄\s*报|报\s*送|分\s*送)\s*[:：]?")

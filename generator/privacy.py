@@ -18,7 +18,7 @@ CONTACT_LINE = re.compile(
 )
 # A contact's label anywhere in a line outside the letter's body (`签发人：… 联系人：…`).
 CONTACT_LABEL = re.compile(
-    r"[（(]?\s*(?:联系人|联系电话|联系方式|联系单位|联系部门|经办人|承办人|办理人|工作人员)\s*(?:及电话|及联系方式|和联系人及电话)?\s*[:：]"
+    r"[（(]?\s*(?:联系人|联系电话|联系方式|联系单位|联系部门|经办人|承办人|办理人|工作人员|电话)\s*(?:及电话|及联系方式|和联系人及电话)?\s*[:：]"
 )
 # A phone number, masked ones too (`1370740****`): on a label line it makes the line a contact.
 PHONE_LIKE = re.compile(r"(?<!\d)(?:\d[\d\-－—\s]{5,}\d|1\d{3,8}[*＊xX]{2,8})(?!\d)")
