@@ -70,6 +70,7 @@ ADDRESSEE_LINE = re.compile(
 TITLE_START = re.compile(
     r"^(?:[\u4e00-\u9fff（）]{2,25}?(?:厅|委员会|委|局|办公室|办|政府|院|部|中心)关于|关于|对[^，。：]{0,30}?(?:会议|提案|建议|议案))"
 )
+_LABEL_START = re.compile(r"^[\u4e00-\u9fff]{2,6}\s*[:：]")  # 发布日期: …, 来源: …
 OPENING_END = re.compile(r"(?:答复|回复|函复|报告|说明)如下\s*[:：。.]?$")
 L_TITLE_HINT = re.compile(r"建议|提案|议案|会议|代表|委员")  # words of a reply's title
 TITLE_END = re.compile(
@@ -153,7 +154,8 @@ _SPACE_SET = frozenset(SPACES)
 # `X财复字〔2022〕4号 签发人:… 尊敬的…代表: 您提出的… X县财政局 2022年7月1日`. Such a
 # line is cut at a gap of spaces where what follows can only start a line: a salutation,
 # a closing label, an agency signing with its date; or after a 文号 or a salutation.
-_DATE_AT_END = r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?\s*$"
+_DATE_AT_END = (r"(?:(?:19|20)\d{2}|[〇零○ＯO0一二三四五六七八九]{4})\s*年"
+                r"(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*日)?)?\s*[|｜]?\s*$")
 _CUT_BEFORE = re.compile(
     r"\s+(?=(?:尊敬的?|亲爱的)?[^\s:：,，。;；!！?？]{1,60}?(?:代表|委员|同志)(?:们)?\s*[:：])"
     r"|\s+(?=(?:签发人|领导签发|签批领导|联系\S{0,10}?|抄\s*送|抄\s*报|审核人)\s*[:：])"
@@ -367,6 +369,8 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     heading, numbered, title = _start_flags(joined)
     # The reply's own title, which may wrap: it starts 关于 and ends with 答复/复函/函.
     if count < 4 and title and len(joined) < 80:
+        if TITLE_START.match(head) or _LABEL_START.match(head):
+            return True  # another title, or a page's `发布日期:` line, starts: this title is whole
         return _ends_title(joined)  # the title so far: its last line may be one character (函)
     if not layout.wrapped:
         return True

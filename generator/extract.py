@@ -93,6 +93,8 @@ OPENING_CUE = re.compile(
     r"|(?:转|交)(?:交|由|至|给)?我(?:们|局|委|厅|办|部|院|室|单位|中心|会|区|县|市|镇)|经认真研究|经研究"
 )
 _YOU = re.compile(r"您|你|贵|提出|所提|提交|建议|提案|议案")
+# Development zones: places that sign replies but have no congress or committee of their own.
+ZONE = re.compile(r"(?:开发区|新区|示范区|高新区|园区|试验区|实验区|功能区|合作区|保税区)$")
 COURTESY = re.compile(r"^(?:您好|你好|首先|衷心|非常)?.{0,6}(?:感谢|您好|你好)[^。]{0,60}[。!！]?$")
 PERSON_WORD = re.compile(r"(?:委员|代表|同志|先生|女士|主席|副主席)(?:们)?$")
 ORG_WORD = re.compile(
@@ -133,7 +135,7 @@ QUOTED = re.compile(
 BOOK = re.compile(r"《(?P<q>(?:[^《》]|《[^《》]*》)+)》")
 UNQUOTED = re.compile(
     r"(?:提出(?:的)?|所提(?:的)?|提交(?:的)?)[“\"《]?(?P<q>关于.{2,200}?(?:的)?(?:建议|提案|议案)|关于.{2,200}?)"
-    r"[”\"》]?(?=\s*(?:已|收悉|,|，|。|现|办理情况|的办理))"
+    r"[”\"》]?(?:\s*[(（][^)）]{0,20}[)）])?(?=\s*(?:已|收悉|,|，|。|现|办理情况|的办理))"
     # Without 关于 the words before 的建议 are the title: `提出的融文于城…的提案收悉`.
     r"|(?:提出(?:的)?|所提(?:的)?)(?!关于|的)(?P<bare>[^。“”《》]{4,120}?)[。.]?[”\"]?的(?:建议|提案|议案)(?=\s*(?:已|收悉))"
 )
@@ -143,6 +145,7 @@ CO_CLAUSE = re.compile(
     r"(?:会同|经会同|经会|经商|商请|协同|会商|联合)(?P<list>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门|有关单位|相关单位|相关部门|有关部门)?)?"
     r"(?=[，,。；;]|共同|认真|研究|进行|办理|对|就)"
     r"|(?:征求|综合|听取|征询)(?:了)?(?P<list2>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门))?(?:的)?意见"
+    r"|经与(?P<list3>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门))?共同(?:研究|办理)"
 )
 SUB_REPLY = re.compile(rf"^(?:[(（]\s*[{CN}]{{1,3}}\s*[)）])?\s*")
 ANSWER = re.compile(r"^[\u4e00-\u9fff()]{2,24}?(?:答复|回复|办理意见)[:：]")
@@ -155,8 +158,10 @@ CLASS_LINE = CLASSIFICATION_LINE  # the outcome class on a line of its own (clea
 def _is_title_line(m: str) -> tuple[bool, str, list[str]]:
     """Is the folded line a reply's title? Returns (yes, the title without what follows
     it, the bracket groups that followed)."""
-    text = next((cell for cell in m.split("|") if cell.strip()), "").strip(" •·")  # a table's first cell
-    text = L.META_AFTER.sub("", text)
+    cells = [cell.strip(" •·") for cell in m.split("|") if cell.strip(" •·")]
+    if len(cells) > 1:  # a table row: the title is one of its cells (词条 | 关于…的答复 |)
+        return next((found for found in map(_is_title_line, cells) if found[0]), (False, "", []))
+    text = L.META_AFTER.sub("", cells[0] if cells else "")
     text = L.CLASS_AFTER.sub("", text)  # …的答复函 B: the outcome class printed after the title
     extra = []
     while True:
@@ -553,8 +558,8 @@ def _own_places(letter: Letter, registry: AgencyRegistry, config: tuple[Place, .
             names.append(letter.meta[label])
     for name in names:
         own = split_places(name.removeprefix("中共"))[0]
-        if not own:
-            continue
+        if not own or all(ZONE.search(place.name) for place in own):
+            continue  # a development zone has no congress of its own: the site's place stands
         if own[0] in config:
             at = config.index(own[0])
             deeper = config[at:at + len(own)] == own  # the site lies within the reply's place
@@ -615,10 +620,11 @@ def _session(text: str, places: tuple[Place, ...]) -> dict:
 def _proposer(who: str, title: str = "") -> tuple[str | None, str | None]:
     """(proposer, type) from a salutation: every person named, joined by 、; the first
     filer of `X等N名代表`; a party or group by its name."""
+    who = who.split("|")[-1]  # a table's label cell before it: 释义 | 张三委员
     who = re.sub(r"^(?:尊敬的?|亲爱的)", "", who.strip().rstrip(":：")).strip()
     if re.fullmatch(r"(?:各位)?(?:委员|代表|同志)(?:们)?", who):  # the name is lost: `委员：`
         return None, {"委员": "委员", "代表": "代表"}.get(who.removeprefix("各位")[:2])
-    match = re.fullmatch(r"(?P<names>.+?)等\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*(?:名|位|人))?(?P<type>代表|委员)?(?:们)?", who)
+    match = re.fullmatch(r"(?P<names>.+?)[(（]?等\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*(?:名|位|人))?[)）]?(?P<type>代表|委员)?(?:们)?", who)
     if match:
         return _names(match["names"]), match["type"]
     match = re.fullmatch(r"(?P<names>.+?)(?:(?:政协|人大)[\u4e00-\u9fff]{0,12}?)?(?P<type>代表|委员)(?:们)?", who)
@@ -734,6 +740,7 @@ def _kind(fields: dict, letter: Letter) -> str | None:
     text = BOOK.sub("", letter.title_m + " " + opening)
     text = QUOTED.sub("", text)
     motion = re.search(r"(?:第\s*[A-Za-z\d.]+\s*号|的|您的|你的|该|此)议案|议案(?:收悉|已收悉|的答复|答复|办理)", text)
+    motion = motion or (fields.get("proposal_title") or "").endswith("议案")  # 《关于…的议案》
     if fields.get("session_body") == "人大":
         return "议案" if motion else "建议"
     if fields.get("session_body") == "政协":
@@ -796,7 +803,7 @@ def _classification(letter: Letter) -> str | None:
 def _date(letter: Letter):
     if letter.date is not None:
         return _date_line(letter.paras[letter.date].m.strip(" |•·"))[:2]
-    for label in ("答复时间", "答复日期", "成文日期", "发文日期", "发文时间"):
+    for label in ("答复时间", "答复日期", "办理日期", "成文日期", "发文日期", "发文时间"):
         value = letter.meta.get(label)
         if not value:
             continue
@@ -842,7 +849,7 @@ def _co_agencies(letter: Letter, registry: AgencyRegistry, places: tuple[Place, 
     lists = []
     if letter.opening is not None:
         for match in CO_CLAUSE.finditer(letter.paras[letter.opening].m):
-            lists.append(match["list"] or match["list2"])
+            lists.append(match["list"] or match["list2"] or match["list3"])
     for label in ("协办单位", "会办单位", "会办部门", "协办部门"):
         if letter.meta.get(label):
             lists.append(letter.meta[label])
@@ -971,8 +978,8 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
             fields.update(session)
             break
     fields["proposer"], fields["proposer_type"] = _proposer_fields(letter, fields.get("session_body"))
-    fields["proposal_kind"] = _kind(fields, letter)
     fields["proposal_title"] = _proposal_title(letter)
+    fields["proposal_kind"] = _kind(fields, letter)
     fields["proposal_number"] = _proposal_number(letter, opening)
     title = letter.title_text
     fields["title"] = title or (f"关于《{fields['proposal_title']}》的答复" if fields.get("proposal_title") else None)
@@ -1036,8 +1043,8 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
 def _bare_department(text: str, places: tuple[Place, ...]) -> str:
     """A department named without its place (`教育局` in a title's brackets) belongs to
     the reply's own place."""
-    if split_places(text.removeprefix("中共"))[0] or re.match(r"^(?:中共)?[省市州县区旗盟]", text) or not places:
-        return text
+    if split_places(text.removeprefix("中共"))[0] or re.search(r"[省市州县区旗盟]", text) or not places:
+        return text  # a place or a level is written already (昆区农牧局: an abbreviated place)
     if places[-1].level == "国":
         return text
     if text.startswith(("国家", "中国", "全国")) or len(text) > 12:

@@ -96,7 +96,11 @@ def parse_place(name: str) -> Place | None:
     if name in (NATIONAL, *_COUNTRY):
         return Place(NATIONAL if name != _COUNTRY[0] else name, "国")
     places, rest = split_places(name)
-    return places[0] if len(places) == 1 and not rest else None
+    if len(places) == 1 and not rest:
+        return places[0]
+    # A township (乡, 镇) stands alone only: inside agencies' names 乡 is too common (城乡建设局).
+    town = re.fullmatch(r"[\u4e00-\u9fff]{2,10}(?:乡|镇)", name)
+    return Place(name, name[-1]) if town and not (_NOT_IN_NAME & set(name)) else None
 
 
 def innermost(level: str, *chains: tuple[Place, ...]) -> Place | None:
