@@ -892,6 +892,9 @@ def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str]
             kind = BlockKind.OPENING if r == "opening" else BlockKind.PARAGRAPH
             blocks += [Block(kind, p.text[:tail]), Block(BlockKind.CONTACT, p.text[tail:])]
             continue
+        if r == "body" and is_contact(p.m):  # a contact line wherever it stands: a page may repeat the letter
+            blocks.append(Block(BlockKind.CONTACT, p.text))
+            continue
         if r == "body":
             if _is_section(p.m):
                 blocks.append(Block(BlockKind.SECTION, p.text))

@@ -37,7 +37,7 @@ PERSONAL = re.compile(
 # Any number right after a contact label, whatever its form (`电话：88905432`).
 LABELLED = re.compile(
     r"(?P<label>(?:联系)?电话|手机(?:号码?)?|联系方式|传真|座机|Tel|TEL|Phone)(?P<sep>[：:\s]*"
-    r"(?:[\u4e00-\u9fff]{1,4}[、,，\s]+)?)"  # a name may come first: 电话：张某、7121542
+    r"(?:[\u4e00-\u9fff（）()]{1,24}[、,，\s]*)?)"  # a name or a unit may come first: 电话：张某、7121542
     r"(?P<number>[+\d][\d\-－—()（）\s]{5,20}\d)"
 )
 
