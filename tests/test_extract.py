@@ -266,3 +266,54 @@ def test_extract_outcome_class_reaches_record_and_page(ctx, tmp_path):
     assert "classification: B" in front_matter(reply)
     page = Renderer(ROOT / "templates").reply_page(reply)
     assert "| 办理结果 | B类（正在解决或已列入计划解决） |" in page
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("2024年6月18日", date(2024, 6, 18)), ("2024.6.18", date(2024, 6, 18)), ("2024/6/18", date(2024, 6, 18)),
+    ("2024-06-18", date(2024, 6, 18)), ("２０２４年６月１８日", date(2024, 6, 18)),
+    ("二〇二四年六月十八日", date(2024, 6, 18)), ("二○二一年七月十二日", date(2021, 7, 12)),
+    ("二OO八年六月十九日", date(2008, 6, 19)), ("2024年 6月 18日  （盖章）", date(2024, 6, 18)),
+    ("2022711", date(2022, 7, 11)), ("2025 915", date(2025, 9, 15)), ("2020年929", date(2020, 9, 29)),
+    ("本溪市住房和城乡建设局 2020年3月20日", date(2020, 3, 20)),
+])
+def test_date_line_forms(line, expected):
+    from generator.extract import _date_line
+    from generator.folding import fold
+
+    assert _date_line(fold(line)[0])[0] == expected
+
+
+@pytest.mark.parametrize("line, year", [("2024年9月", 2024), ("永吉县水利局2023年", 2023), ("2019111", 2019)])
+def test_date_line_without_a_day_gives_the_year_only(line, year):
+    from generator.extract import _date_line
+
+    found = _date_line(line)
+    assert found[0] is None and found[1] == year
+
+
+@pytest.mark.parametrize("texts, number", [
+    (["关于对省政协十三届三次会议第2025D23号提案的答复"], "2025D23"),
+    (["您提出的《关于…的建议》(第3034号)建议收悉"], "3034"),
+    (["关于区十九届人大第六次会议第DH0271号建议办理情况的复函"], "DH0271"),
+    (["关于对区一届人大三次会议第(J027)号建议的答复"], "J027"),
+    (["关于省十三届人大一次会议温36号建议的答复"], "温36"),
+    (["城口县发展和改革委员会关于县政协十届一次会议第6.11号提案的复函"], "6.11"),
+    (["依据《X办法》(X政发〔2021〕69号)文件要求"], None),
+])
+def test_proposal_number_forms(texts, number):
+    from generator.extract import _number
+
+    assert _number(texts) == number
+
+
+@pytest.mark.parametrize("paragraph, heading", [
+    ("一、关于“拓宽融资渠道，强化融资过程管理。”的建议", True),  # a full stop inside quotes
+    ("二 、关于“提升科技创新能力”的建议", True),
+    ("一、目前市公安局交警部门已经在此路段增设了中央隔离护栏。", False),  # a numbered statement
+    ("一、国家高度重视高标准农田建设。建设高标准农田是保障国家粮食安全的重要基础。", False),
+    ("一是推动企业转型升级", False),
+])
+def test_section_heading_is_short_and_not_a_sentence(paragraph, heading):
+    from generator.extract import _is_section
+
+    assert _is_section(paragraph) is heading
