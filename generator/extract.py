@@ -466,6 +466,9 @@ def read_letter(paragraphs: list[str]) -> Letter:
     for i in range(meta_end):
         if role[i] == "preamble" and L.meta_label(paras[i].m.strip(" |•·")):
             role[i] = "meta"
+            label = paras[i].m.strip(" |•·")
+            if label in L.META_LABELS and i + 1 < meta_end and len(paras[i + 1].m) <= 60:
+                role[i + 1] = "meta"  # `• 文号` over its value: the value is the table's too
     addressee = None
     if opening is not None:
         for i in range(opening - 1, max(-1, opening - 4), -1):
@@ -494,6 +497,9 @@ def read_letter(paragraphs: list[str]) -> Letter:
     letter.meta = L.parse_meta([(paras[i].m, role[i]) for i in range(len(paras))], header_end)
     _header_roles(letter, header_end)
     _title(letter, header_end)
+    for i in range(header_end):  # a bulleted line before the letter is the page's menu
+        if role[i] == "preamble" and paras[i].m.lstrip().startswith(("•", "·")):
+            role[i] = "furniture"
     start = (opening + 1) if opening is not None else header_end
     end = _ending(letter, start)
     letter.body = range(start, end)
@@ -880,7 +886,7 @@ def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str]
     sections = []
     title_done = False
     for i, (p, r) in enumerate(zip(letter.paras, letter.role)):
-        if r == "furniture":
+        if r in ("furniture", "meta"):  # the page's table (索引号, 发布机构 …): its values are in the card
             continue
         if r == "title":
             if not title_done:
