@@ -117,35 +117,45 @@ SESSION = re.compile(
     rf"|(?P<cppcc3>第?(?P<t3>{_N})届政协第?(?P<m3>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
     rf"|(?P<npc>第?(?P<t4>{_N})届(?P<nat4>全国)?(?:人大|人民代表大会)(?:会)?(?:常委会)?第?(?P<m4>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
     rf"|(?P<npc2>(?:人大|人民代表大会)第?(?P<t5>{_N})届第?(?P<m5>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
+    # The body written after the meeting: `市十届三次会议人大第16号`.
+    rf"|第?(?P<t6>{_N})届第?(?P<m6>{_N})次(?:全体)?会议(?:(?P<npc3>人大|人民代表大会)|(?P<cppcc4>政协))"
 )
+# A session written without its body (`十一届一次第111021号`): the filing tells which.
+BARE_SESSION = re.compile(rf"(?<![{CN}\d])第?(?P<t>{_N})届第?(?P<m>{_N})次(?:全体)?(?:会议)?(?=第|\d|[:：\s]|上|$)")
 NUMBER = re.compile(
     r"(?<![〕】\]\d.A-Za-z])(?:第\s*)?[(（]?\s*(?P<num>(?:[\u4e00-\u9fff](?=\d))?[A-Za-z]{0,4}\d[\dA-Za-z.]*?)\s*[)）]?\s*号"
     r"(?![〕】\]])"
 )
 _NUMBER_AFTER = re.compile(
-    r"^(?:代表|委员|党派团体|集体|界别|重点)?(?:建议|提案|议案|建设|议事原案|案|复|答复|的|《|“|\"|\(|（|\)|）|,|，|已|收悉|协办)|^$"
+    r"^(?:代表|委员|党派团体|集体|界别|重点)?(?:建议|提案|议案|建设|议事原案|案|复|答复|的|《|“|\"|\(|（|\)|）|,|，|已|收悉|协办|[:：])|^$"
 )
 _NOT_NUMBER_PREFIX = set("第议会届次号年月日的在上提出")
 KIND_WORD = re.compile(r"(?P<kind>提案|议案|建议|议事原案)(?:的)?(?:答复|复函|回复|办理|收悉|已收悉|已|协办|,|，|$)")
 QUOTED = re.compile(
-    r"(?:提出(?:的)?|所提(?:的)?|提交(?:的)?|^|:)\s*(?:第?\s*[A-Za-z\u4e00-\u9fff]?\d[\dA-Za-z.]*\s*号)?\s*(?:关于)?"
+    r"(?:(?:提出(?:的)?|所提(?:的)?|提交(?:的)?)(?:要求|意见)?|^|:)\s*(?:第?\s*[A-Za-z\u4e00-\u9fff]?\d[\dA-Za-z.]*\s*号)?\s*(?:关于)?"
     r"(?P<open>[“\"「『])(?P<q>[^“”\"「」『』]{2,200})[”\"」』]\s*(?:的)?(?:第?\s*[A-Za-z]?\d+\s*号)?(?:建议|提案|议案|议事原案)?"
     r"(?:\s*[(（][^)）]{0,16}[)）])?(?=\s*(?:已|收悉|,|，|。|已经|$|现|经|由|交|转|办理))"
 )
 BOOK = re.compile(r"《(?P<q>(?:[^《》]|《[^《》]*》)+)》")
 UNQUOTED = re.compile(
-    r"(?:提出(?:的)?|所提(?:的)?|提交(?:的)?)[“\"《]?(?P<q>关于.{2,200}?(?:的)?(?:建议|提案|议案)|关于.{2,200}?)"
-    r"[”\"》]?(?:\s*[(（][^)）]{0,20}[)）])?(?=\s*(?:已|收悉|,|，|。|现|办理情况|的办理))"
+    r"(?:提出(?:的)?|所提(?:的)?|提交(?:的)?)[“\"《]?(?P<q>关于[^。!！?？]{2,200}?(?:的)?(?:建议|提案|议案)|关于[^。!！?？]{2,200}?)"
+    r"[”\"》]?(?:意见)?(?:\s*[(（][^)）]{0,20}[)）])?(?=\s*(?:已|收悉|,|，|。|现|办理情况|的办理))"
     # Without 关于 the words before 的建议 are the title: `提出的融文于城…的提案收悉`.
     r"|(?:提出(?:的)?|所提(?:的)?)(?!关于|的)(?P<bare>[^。“”《》]{4,120}?)[。.]?[”\"]?的(?:建议|提案|议案)(?=\s*(?:已|收悉))"
 )
+PROPOSAL_HEADING = re.compile(r"[^。，,；;:：!！?？\s]{4,60}的(?:建议|提案|议案)")
 TITLE_NAMES = re.compile(r"^关于(?!对)(?P<q>[^《》“”]{2,120}?的(?:建议|提案|议案))(?:建议|提案|议案)?(?:的)?(?:答复|复函|回复|办理)")
 REVIEW_MARK = re.compile(r"\[[^\[\]\d]{1,8}\d{1,3}\]")  # a Word review comment left in: [曲律师1]
 CO_CLAUSE = re.compile(
-    r"(?:会同|经会同|经会|经商|商请|协同|会商|联合)(?P<list>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门|有关单位|相关单位|相关部门|有关部门)?)?"
+    r"(?:会同|经会同|经会|经商|商请|协同|会商|联合)(?P<list>[^，,。；;：:]{2,200}?)(?:等?(?:有关|相关)?(?:单位|部门)|等)?"
     r"(?=[，,。；;]|共同|认真|研究|进行|办理|对|就)"
     r"|(?:征求|综合|听取|征询)(?:了)?(?P<list2>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门))?(?:的)?意见"
     r"|经与(?P<list3>[^，,。；;：:]{2,200}?)(?:等(?:单位|部门))?共同(?:研究|办理)"
+)
+# Who handled it, told in the opening or the sentence after it: `由X牵头，与Y、Z等相关部门共同研究`.
+CO_HANDLING = re.compile(
+    r"由(?P<lead>[^，,。；;：:]{2,60}?)牵头"
+    r"|(?:会同|与|联合)(?P<list>[^，,。；;：:]{2,200}?)(?:等?(?:有关|相关)?(?:单位|部门)|等)?(?:共同|认真)(?:进行)?(?:研究|办理)"
 )
 SUB_REPLY = re.compile(rf"^(?:[(（]\s*[{CN}]{{1,3}}\s*[)）])?\s*")
 ANSWER = re.compile(r"^[\u4e00-\u9fff()]{2,24}?(?:答复|回复|办理意见)[:：]")
@@ -174,7 +184,7 @@ def _is_title_line(m: str) -> tuple[bool, str, list[str]]:
         return False, "", []
     head = re.match(r"^(.+?)(?=关于)", text)
     if (head and not text.startswith("对") and not L.agency_only(head.group(1)) and not L.TITLE_HINT.search(head.group(1))
-            and "《" not in head.group(1) and len(text) - head.end() >= 6):
+            and "《" not in head.group(1) and not re.search(r"届|号", head.group(1)) and len(text) - head.end() >= 6):
         text = text[head.end():]  # words of the page glued in front: 本网招聘本关于…
     if not TITLE_END.search(text):
         return False, "", []
@@ -273,6 +283,11 @@ def _title(letter: Letter, end: int) -> None:
             if ok:
                 candidates.append((not _damaged(text), False, -1, len(text), -1, text, extra))
                 letter.header_titles.append(text)
+    if not candidates and end and role[end - 1] == "preamble":
+        # Headed with the proposal's own title (`筹建…中心的建议`) right above the addressee.
+        m = paras[end - 1].m.strip(" |•·")
+        if PROPOSAL_HEADING.fullmatch(m):
+            candidates.append((True, True, end, len(m), end - 1, m, []))
     if not candidates:
         return
     best = max(candidates, key=lambda c: c[:4])
@@ -325,6 +340,8 @@ def _closing_kind(p: Para, known_furniture: bool | None = None) -> str | None:
     if is_contact(m) or re.fullmatch(r"[\d\-－—()（）\s、,，;；/]{7,}", m):  # a bare phone number
         return "contact"
     if L.CLOSING_LABEL.match(m) and PHONE_LIKE.search(m):  # 承办负责人：杨毅 1370740****
+        return "contact"
+    if CONTACT_LABEL.search(m) and PHONE_LIKE.search(m):  # 主管领导姓名:X 联系电话:…: the whole line is one
         return "contact"
     if L.COPY_TO.match(m):
         return "copy"
@@ -583,21 +600,27 @@ def _signer_text(letter: Letter) -> str:
 
 # --- fields ----------------------------------------------------------------------------
 
-def _session(text: str, places: tuple[Place, ...]) -> dict:
+def _session(text: str, places: tuple[Place, ...], site: tuple[Place, ...] = (), bare_body: str | None = None) -> dict:
     """Session fields from the first session named in `text`, with its place: named in
-    the text, or the place of the level written (县政协 → the reply's county), or the
-    reply's own place when no level is written."""
+    the text, or the place of the level written (县政协 → the reply's county; a county's
+    reply naming 市 with no city of its own → the site's city), or the reply's own place
+    when no level is written. `bare_body`: the body a session written without one
+    (`十一届一次`) belongs to, from the filing; None to require the body."""
     match = SESSION.search(text)
-    if not match:
+    if match:
+        g = match.groupdict()
+        body = "政协" if (g["cppcc"] or g["cppcc2"] or g["cppcc3"] or g["cppcc4"]) else "人大"
+        term = cn_to_int(g["t1"] or g["t2"] or g["t3"] or g["t4"] or g["t5"] or g["t6"])
+        meeting = cn_to_int(g["m1"] or g["m2"] or g["m3"] or g["m4"] or g["m5"] or g["m6"])
+        national = bool(g["nat1"] or g["nat2"] or g["nat4"])
+        written = g["place1"] or g["place2"]
+    elif bare_body and (match := BARE_SESSION.search(text)):
+        body, term, meeting = bare_body, cn_to_int(match["t"]), cn_to_int(match["m"])
+        national, written = False, None
+    else:
         return {}
-    g = match.groupdict()
-    body = "政协" if (g["cppcc"] or g["cppcc2"] or g["cppcc3"]) else "人大"
-    term = cn_to_int(g["t1"] or g["t2"] or g["t3"] or g["t4"] or g["t5"])
-    meeting = cn_to_int(g["m1"] or g["m2"] or g["m3"] or g["m4"] or g["m5"])
     if not term or not meeting:
         return {}
-    national = bool(g["nat1"] or g["nat2"] or g["nat4"])
-    written = g["place1"] or g["place2"]
     place = parse_place(written) if written else None
     before = text[: match.start()]  # 县政协…, X市第十届人大…: a place or level written before
     level = ""
@@ -610,7 +633,9 @@ def _session(text: str, places: tuple[Place, ...]) -> dict:
     elif place is not None:
         where = place.name
     elif level:
-        found = innermost(level, places)
+        # A county's own chain may stop at the county (丙县人民政府): its city is the site's.
+        below = bool(places) and places[0].level in "县区旗" and places[0] not in site
+        found = innermost(level, places, *((site,) if below else ()))
         where = found.name if found else level
     else:
         where = places[-1].name if places else ""
@@ -721,6 +746,8 @@ def _proposal_title(letter: Letter) -> str | None:
         named = TITLE_NAMES.match(title or "")
         if named and not re.search(r"会议|号", named["q"]):
             return "关于" + named["q"]
+    if letter.title_text and PROPOSAL_HEADING.fullmatch(letter.title_m):
+        return letter.title_text  # the heading is the proposal's title
     for label in ("建议内容", "提案内容", "建议名称", "提案名称", "案由", "题目"):
         value = letter.meta.get(label)
         if value and len(value) <= 200:
@@ -850,17 +877,33 @@ def _agency_text(letter: Letter) -> list[str]:
     return out
 
 
+def _list_pieces(text: str) -> list[str]:
+    """The names of a list of agencies: split at 、 and commas, and at 和/及/与 only where
+    every part is an agency (文化体育和旅游局 is one)."""
+    pieces = []
+    for part in re.split(r"[、，,]", text):
+        parts = re.split(r"[和及与]", part)
+        joined = len(parts) > 1 and all(L.agency_only(p.strip().removesuffix("等")) for p in parts)
+        pieces += parts if joined or not L.agency_only(part.strip().removesuffix("等")) else [part]
+    return pieces
+
+
 def _co_agencies(letter: Letter, registry: AgencyRegistry, places: tuple[Place, ...], lead) -> list:
     found = []
     lists = []
     if letter.opening is not None:
         for match in CO_CLAUSE.finditer(letter.paras[letter.opening].m):
             lists.append(match["list"] or match["list2"] or match["list3"])
+        told = [letter.paras[letter.opening].m]
+        if letter.body:
+            told.append(re.split(r"[。;；]", letter.paras[letter.body[0]].m)[0])
+        for text in told:
+            lists += [match["lead"] or match["list"] for match in CO_HANDLING.finditer(text)]
     for label in ("协办单位", "会办单位", "会办部门", "协办部门"):
         if letter.meta.get(label):
             lists.append(letter.meta[label])
     for text in lists:
-        for piece in re.split(r"[、，,和及与]", text):
+        for piece in _list_pieces(text):
             piece = piece.strip().removesuffix("等").removeprefix("了")
             if not piece or SELF.fullmatch(piece) or piece.startswith(("各", "有关", "相关", "其他", "本")):
                 continue
@@ -981,14 +1024,22 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
 
     opening = letter.paras[letter.opening].m if letter.opening is not None else ""
     header = [letter.paras[i].m for i, r in enumerate(letter.role) if r in ("preamble", "meta") and i < (letter.opening or 0)]
-    for text in [opening, letter.title_m, *letter.header_titles, letter.meta.get("标题", ""), *header]:
-        session = _session(text, own)
+    session_texts = [opening, letter.title_m, *letter.header_titles, letter.meta.get("标题", ""), *header]
+    for text in session_texts:
+        session = _session(text, own, places)
         if session:
             fields.update(session)
             break
     fields["proposer"], fields["proposer_type"] = _proposer_fields(letter, fields.get("session_body"))
     fields["proposal_title"] = _proposal_title(letter)
     fields["proposal_kind"] = _kind(fields, letter)
+    bare_body = {"提案": "政协", "建议": "人大", "议案": "人大"}.get(fields["proposal_kind"])
+    if "session" not in fields and bare_body:
+        for text in session_texts:
+            session = _session(text, own, places, bare_body)
+            if session:
+                fields.update(session)
+                break
     fields["proposal_number"] = _proposal_number(letter, opening)
     title = letter.title_text
     fields["title"] = title or (f"关于《{fields['proposal_title']}》的答复" if fields.get("proposal_title") else None)

@@ -94,6 +94,10 @@ def meta_label(m: str) -> str | None:
     glued = _LABEL_GLUED.match(text)
     if glued and _LABEL_GLUED.search(text, glued.end()):
         return glued["label"]
+    # The site's name before the pairs: `某区人民政府 发布时间:… 信息来源:…`.
+    pairs = list(_LABEL_ANYWHERE.finditer(text))
+    if len(pairs) >= 2 and pairs[0].start() <= 24 and not re.search(r"[。，,；;！!？?]", text[:pairs[0].start()]):
+        return pairs[0]["label"]
     return None
 
 
@@ -142,6 +146,8 @@ CLASS_AT_END = re.compile(r"(?:^|(?<=[\s)）\]】号]))[(（【\[]?\s*(?P<c>[ABC
 # An agency standing alone; several on one line when a reply is signed jointly.
 _AGENCY_END = AGENCY_SUFFIX
 _AGENCY_ONE = re.compile(rf"(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{_AGENCY_END}")
+# A second nameplate after the name: `市住房和城乡建设局(市人民防空办公室)`.
+_NAMEPLATE = re.compile(rf"[(（][\u4e00-\u9fff]{{2,30}}?{_AGENCY_END}[)）]$")
 SEAL_NOTE = re.compile(r"[(（【\[]\s*(?:盖章|印章|章|公章|签章|签字|签名|印)\s*[)）】\]]")
 
 
@@ -150,7 +156,7 @@ SITE_NAME = re.compile(r"(?:政府)?(?:门户)?网站$")  # `<agency>政府网�
 
 def agency_only(m: str) -> bool:
     """A line that is only an agency's name (or several, signing jointly)."""
-    text = SITE_NAME.sub("", m.strip(" |•·"))
+    text = _NAMEPLATE.sub("", SITE_NAME.sub("", m.strip(" |•·")))
     if not (2 <= len(text) <= 60) or re.search(r"[，,。:：;；、“”《》\d]", text) or re.match(r"^(?:对|关于|为|在|向|就|由|经)", text):
         return False
     return bool(AGENCY_LINE.match(text) or re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{_AGENCY_END})+", text))
@@ -161,7 +167,7 @@ def agencies_in(m: str) -> list[str]:
     (`市自然资源和规划局市市场监督管理局…`: each begins with a place or level)."""
     from .places import split_places
 
-    text = SITE_NAME.sub("", m.strip(" |•·"))
+    text = _NAMEPLATE.sub("", SITE_NAME.sub("", m.strip(" |•·")))
     pieces, pos = [], 0
     while pos < len(text):
         match = _AGENCY_ONE.match(text, pos)

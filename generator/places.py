@@ -25,8 +25,8 @@ _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治�
 LEVELS = "省市州县区旗盟"  # the level characters of short forms: 省X厅, 市X局, 县X局 …
 _COUNTRY = ("中华人民共和国", "中国")
 # Characters of department names and running text that no place name holds (局 in
-# 公安局…新区大队, 在 in 贵单位在省).
-_NOT_IN_NAME = set("局厅委办部署院所处队站在的了您你们我其该此这是或对从向把被给答")
+# 公安局…新区大队, 在 in 贵单位在省, 住 in 住房和城市更新局).
+_NOT_IN_NAME = set("局厅委办部署院所处队站在的了您你们我其该此这是或对从向把被给答住")
 # Whole words that look like places but are parts of departments or areas.
 _NOT_PLACES = {
     "城市", "都市", "城区", "社区", "辖区", "片区", "市区", "郊区", "山区", "库区", "矿区", "林区",

@@ -101,14 +101,21 @@ DATE = re.compile(
     r"|(?P<y2>(?:19|20)\d{2})\s*(?P<sep>[.\-/])\s*(?P<m2>\d{1,2})\s*(?P=sep)\s*(?P<d2>\d{1,2})(?!\d)\s*日?"
 )
 # Digits run together where the page lost 年/月/日 (2022711): read only when one split is a date.
-RUN_TOGETHER = re.compile(r"(?<!\d)(?P<run>(?:19|20)\d{2}(?:\s?|年)\d{2,4})(?!\d)")  # 2022711, 2020年929
+# 2022711, 2020年929, 20246月14 (年 and 日 lost)
+RUN_TOGETHER = re.compile(r"(?<!\d)(?P<run>(?:19|20)\d{2}(?:\s?|年)(?:\d{1,2}月\d{1,2}日?|\d{2,4}))(?!\d)")
 
 
 def run_together_date(run: str) -> Date | None:
     """`2022711` → 2022-07-11 when only one split of the digits after the year is a valid
     date; None when none or several are (`2019111`: 1-11 or 11-1)."""
-    run = run.replace(" ", "").replace("年", "")
+    run = run.replace(" ", "").replace("年", "").removesuffix("日")
     year, rest = int(run[:4]), run[4:]
+    if "月" in rest:  # the month is marked: no guessing
+        month, day = rest.split("月")
+        try:
+            return Date(year, int(month), int(day))
+        except ValueError:
+            return None
     found = set()
     for cut in range(1, len(rest)):
         month, day = rest[:cut], rest[cut:]

@@ -124,11 +124,84 @@ COUNTY = (Place("云南省", "省"), Place("红河哈尼族彝族自治州", "�
         ("全国政协十四届一次会议", (), "全国政协十四届一次会议", "政协", 14, 1),
         # No place written at all: the reply's own.
         ("关于三届人大三次会议第41号建议的答复", COUNTY, "绿春县三届人大三次会议", "人大", 3, 3),
+        # The body written after the meeting.
+        ("住房和城市更新局对市十届三次会议人大第16号意见的答复", (Place("甲市", "市"),), "甲市十届人大三次会议", "人大", 10, 3),
+        ("对县七届二次会议政协第5号提案的答复", COUNTY, "绿春县政协七届二次会议", "政协", 7, 2),
     ],
 )
 def test_session_forms_canonicalised(text, places, label, body, term, meeting):
     assert _session(text, places) == {"session": label, "session_body": body, "session_term": term,
                                       "session_meeting": meeting}
+
+
+def test_session_without_body_needs_the_filing():
+    text = "十一届一次第111021号:关于“某事”提案的答复"
+    assert _session(text, COUNTY) == {}
+    assert _session(text, COUNTY, bare_body="政协")["session"] == "绿春县政协十一届一次会议"
+    assert _session("第十一届一次会议", COUNTY, bare_body="人大")["session"] == "绿春县十一届人大一次会议"
+
+
+def test_session_level_of_a_county_reply_is_the_sites_city():
+    """A county's agency on a city's site (its own name stops at the county): `市` is the site's city;
+    a city's reply keeps its own city, and a province's site lends no city."""
+    site = (Place("甲省", "省"), Place("乙市", "市"))
+    assert _session("您在市七届人大六次会议上提出的", (Place("丙县", "县"),), site)["session"] == "乙市七届人大六次会议"
+    assert _session("您在市七届人大六次会议上提出的", (Place("丁市", "市"),), site)["session"] == "丁市七届人大六次会议"
+    assert _session("您在市七届人大六次会议上提出的", (Place("丙县", "县"),), site[:1])["session"] == "市七届人大六次会议"
+
+
+def _reply(ctx, paragraphs, places=()):
+    reply, _ = extract(paragraphs, "t.txt", "t", ctx.registry, False, places)
+    return reply
+
+
+def test_extract_session_without_body_from_filing(ctx):
+    reply = _reply(ctx, ["十一届一次第5号:关于“关于增设课程的建议”提案的答复", "张三委员:",
+                         "您提出的“关于增设课程的建议”的提案收悉,现答复如下:", "我局将加强工作。",
+                         "乙市教育局", "2022年8月16日"], (Place("乙市", "市"),))
+    assert (reply.session, reply.proposal_number, reply.proposal_kind) == ("乙市政协十一届一次会议", "5", "提案")
+    assert reply.title.startswith("十一届一次第5号:")  # the session and number are part of the published title
+
+
+def test_extract_proposal_heading_is_title_and_proposal_title(ctx):
+    reply = _reply(ctx, ["筹建全民健身中心的建议", "张永委员:", "您向区政协七届四次会议提出的23号提案收悉,现答复如下:",
+                         "我们做了细致的调查研究。", "二○一○年五月十日"])
+    assert reply.title == reply.proposal_title == "筹建全民健身中心的建议"
+
+
+def test_extract_agency_from_page_line_after_site_name(ctx):
+    reply = _reply(ctx, ["乙区人民政府 发布时间:2010-08-18 信息来源:乙区教育局", "张永委员:",
+                         "您提出的23号提案收悉,现答复如下:", "我们做了细致的调查研究。", "2010年5月10日"],
+                   (Place("乙区", "区"),))
+    assert reply.agency == "乙区教育局"
+    assert "发布时间" not in "".join(b.text for b in reply.blocks)
+
+
+def test_extract_signer_with_second_nameplate(ctx):
+    reply = _reply(ctx, ["李辉代表:", "您提出的“关于排污问题的建议”收悉,现答复如下:", "我局已启动工程。",
+                         "乙市住房和城乡建设局(乙市人民防空办公室)", "2021年8月25日"], (Place("乙市", "市"),))
+    assert reply.agency == "乙市住房和城乡建设局"
+    assert any("人民防空办公室" in b.text for b in reply.blocks)
+
+
+@pytest.mark.parametrize("opening, first, co", [
+    ("您提出的《关于增设设施的建议》已收悉,答复如下:", "由丙县文化广电体育局牵头,与丙县住建局、丙县旅游局等相关部门共同研究,现已完成。",
+     ["丙县文化广电体育局", "丙县住建局", "丙县旅游局"]),
+    ("您提出的《关于保护的建议》由我单位会同丙县文化体育和旅游局单位办理,现答复如下:", "我们开展了普查。",
+     ["丙县文化体育和旅游局"]),
+    ("您提出的《关于某事的建议》收悉,我局会同县财政局和县教育局认真研究,现答复如下:", "近年来,我县与省交通厅合作修路。",
+     ["丙县财政局", "丙县教育局"]),
+])
+def test_extract_co_handlers_from_opening_or_next_sentence(opening, first, co, ctx):
+    reply = _reply(ctx, ["贾洪代表:", opening, first, "丙县人民政府", "2017年4月6日"], (Place("丙县", "县"),))
+    assert list(reply.co_agencies) == co
+
+
+def test_extract_unquoted_title_ends_before_a_lost_comma(ctx):
+    reply = _reply(ctx, ["熊勇代表:", "您提出的关于加快管网建设的建议意见收悉建议很好!感谢您对我市工作的支持!对您提出的建议,现答复如下:",
+                         "我局已启动管网建设。", "甲市住房和城市更新局", "2024年6月14日"], (Place("甲市", "市"),))
+    assert reply.proposal_title == "关于加快管网建设的建议"
+    assert reply.agency == "甲市住房和城市更新局"
 
 
 @pytest.mark.parametrize(
@@ -274,7 +347,7 @@ def test_extract_outcome_class_reaches_record_and_page(ctx, tmp_path):
     ("二〇二四年六月十八日", date(2024, 6, 18)), ("二○二一年七月十二日", date(2021, 7, 12)),
     ("二OO八年六月十九日", date(2008, 6, 19)), ("2024年 6月 18日  （盖章）", date(2024, 6, 18)),
     ("2022711", date(2022, 7, 11)), ("2025 915", date(2025, 9, 15)), ("2020年929", date(2020, 9, 29)),
-    ("本溪市住房和城乡建设局 2020年3月20日", date(2020, 3, 20)),
+    ("本溪市住房和城乡建设局 2020年3月20日", date(2020, 3, 20)), ("20246月14", date(2024, 6, 14)),
 ])
 def test_date_line_forms(line, expected):
     from generator.extract import _date_line
@@ -299,6 +372,7 @@ def test_date_line_without_a_day_gives_the_year_only(line, year):
     (["关于省十三届人大一次会议温36号建议的答复"], "温36"),
     (["城口县发展和改革委员会关于县政协十届一次会议第6.11号提案的复函"], "6.11"),
     (["依据《X办法》(X政发〔2021〕69号)文件要求"], None),
+    (["十一届一次第111021号:关于“某事”提案的答复"], "111021"),
 ])
 def test_proposal_number_forms(texts, number):
     from generator.extract import _number
@@ -317,3 +391,19 @@ def test_section_heading_is_short_and_not_a_sentence(paragraph, heading):
     from generator.extract import _is_section
 
     assert _is_section(paragraph) is heading
+
+
+@pytest.mark.parametrize("line", [
+    "主管领导姓名:王五               联系电话:13912345678",
+    "人姓名:王五               联系电话:13912345678",  # the label's start lost
+    "承办人姓名：王五　　　　联系电话：１３９１２３４５６７８",
+    "经办人员:王五 电话:0431-88905432",
+])
+def test_extract_contact_line_after_the_letter_withheld_whole(line, ctx):
+    text = "\n".join(["张三代表:", "您提出的《关于某事的建议》收悉,现答复如下:",
+                      "我局已启动工程,将分段分步实施,解决镇内主要排水问题,并积极申报专项资金支持。",
+                      "甲市水务局", "2024年6月14日", "", line, "", "抄送:市人大代工委"])
+    reply, _ = extract(clean(text), "t.txt", "t", ctx.registry, False, (Place("甲市", "市"),))
+    published = yaml.safe_dump(reply.record(), allow_unicode=True) + "".join(b.text for b in reply.blocks)
+    assert "王五" not in published and "5678" not in published and "５６７８" not in published
+    assert "抄送" in published  # the lines around it stay
