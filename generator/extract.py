@@ -157,6 +157,10 @@ CO_HANDLING = re.compile(
     r"由(?P<lead>[^，,。；;：:]{2,60}?)牵头"
     r"|(?:会同|与|联合)(?P<list>[^，,。；;：:]{2,200}?)(?:等?(?:有关|相关)?(?:单位|部门)|等)?(?:共同|认真)(?:进行)?(?:研究|办理)"
 )
+THANKS_FOR = re.compile(
+    r"感谢(?:您|你|你们|各位代表|各位委员)(?:一直以来)?对(?P<agency>[\u4e00-\u9fff]{2,30}?(?:人民政府|委员会|办公室|办事处|管委会|局|厅|委|中心))"
+    r"(?:的)?(?:工作|经济|各项|事业|发展|建设|的关心|的支持)"
+)
 SUB_REPLY = re.compile(rf"^(?:[(（]\s*[{CN}]{{1,3}}\s*[)）])?\s*")
 ANSWER = re.compile(r"^[\u4e00-\u9fff()]{2,24}?(?:答复|回复|办理意见)[:：]")
 SELF = re.compile(r"我(?:委|厅|局|办|部|会|院|中心|单位|们)")
@@ -172,6 +176,7 @@ def _is_title_line(m: str) -> tuple[bool, str, list[str]]:
     if len(cells) > 1:  # a table row: the title is one of its cells (词条 | 关于…的答复 |)
         return next((found for found in map(_is_title_line, cells) if found[0]), (False, "", []))
     text = L.META_AFTER.sub("", cells[0] if cells else "")
+    text = re.sub(r"^.{0,80}?(?:名称|标题|题目)\s*[:：]\s*", "", text)  # …文件名称: …: the page's label, what precedes it
     text = L.CLASS_AFTER.sub("", text)  # …的答复函 B: the outcome class printed after the title
     extra = []
     while True:
@@ -601,11 +606,17 @@ def _signer_text(letter: Letter) -> str:
 # --- fields ----------------------------------------------------------------------------
 
 def _session(text: str, places: tuple[Place, ...], site: tuple[Place, ...] = (), bare_body: str | None = None) -> dict:
+    return _session_written(text, places, site, bare_body)[0]
+
+
+def _session_written(text: str, places: tuple[Place, ...], site: tuple[Place, ...] = (),
+                     bare_body: str | None = None) -> tuple[dict, bool]:
     """Session fields from the first session named in `text`, with its place: named in
     the text, or the place of the level written (县政协 → the reply's county; a county's
     reply naming 市 with no city of its own → the site's city), or the reply's own place
     when no level is written. `bare_body`: the body a session written without one
-    (`十一届一次`) belongs to, from the filing; None to require the body."""
+    (`十一届一次`) belongs to, from the filing; None to require the body. Also: whether
+    the place was written (not a level or the reply's own)."""
     match = SESSION.search(text)
     if match:
         g = match.groupdict()
@@ -613,15 +624,15 @@ def _session(text: str, places: tuple[Place, ...], site: tuple[Place, ...] = (),
         term = cn_to_int(g["t1"] or g["t2"] or g["t3"] or g["t4"] or g["t5"] or g["t6"])
         meeting = cn_to_int(g["m1"] or g["m2"] or g["m3"] or g["m4"] or g["m5"] or g["m6"])
         national = bool(g["nat1"] or g["nat2"] or g["nat4"])
-        written = g["place1"] or g["place2"]
+        named = g["place1"] or g["place2"]
     elif bare_body and (match := BARE_SESSION.search(text)):
         body, term, meeting = bare_body, cn_to_int(match["t"]), cn_to_int(match["m"])
-        national, written = False, None
+        national, named = False, None
     else:
-        return {}
+        return {}, False
     if not term or not meeting:
-        return {}
-    place = parse_place(written) if written else None
+        return {}, False
+    place = parse_place(named) if named else None
     before = text[: match.start()]  # 县政协…, X市第十届人大…: a place or level written before
     level = ""
     if place is None and not national:
@@ -639,13 +650,28 @@ def _session(text: str, places: tuple[Place, ...], site: tuple[Place, ...] = (),
         where = found.name if found else level
     else:
         where = places[-1].name if places else ""
+    written = national or place is not None
     if body == "政协":
         label = f"{where}政协{int_to_cn(term)}届{int_to_cn(meeting)}次会议"
     elif where == NATIONAL:
         label = f"{int_to_cn(term)}届全国人大{int_to_cn(meeting)}次会议"
     else:
         label = f"{where}{int_to_cn(term)}届人大{int_to_cn(meeting)}次会议"
-    return {"session": label, "session_body": body, "session_term": term, "session_meeting": meeting}
+    return {"session": label, "session_body": body, "session_term": term, "session_meeting": meeting}, written
+
+
+def _first_session(texts: list[str], own: tuple[Place, ...], site: tuple[Place, ...], bare_body: str | None = None) -> dict:
+    """The session of the first text naming one; its place from a later text naming the
+    same session with its place written (`您在镇第二十届…` after `关于某镇第二十届…`)."""
+    first = None
+    for text in texts:
+        session, written = _session_written(text, own, site, bare_body)
+        if not session:
+            continue
+        if written and (first is None or all(first[k] == session[k] for k in ("session_body", "session_term", "session_meeting"))):
+            return session
+        first = first or session
+    return first or {}
 
 
 def _proposer(who: str, title: str = "") -> tuple[str | None, str | None]:
@@ -659,7 +685,7 @@ def _proposer(who: str, title: str = "") -> tuple[str | None, str | None]:
     if match:
         return _names(match["names"]), match["type"]
     match = re.fullmatch(r"(?P<names>.+?)(?:(?:政协|人大)[\u4e00-\u9fff]{0,12}?)?(?P<type>代表|委员)(?:们)?", who)
-    if match and not GROUP_WORDS.search(match["names"]) and not ORG_WORD.search(match["names"]):
+    if match and not GROUP_WORDS.search(match["names"]) and (not ORG_WORD.search(match["names"]) or _persons(match["names"])):
         return _names(match["names"]), match["type"]
     if GROUP_WORDS.search(who) or "党派团体" in title:
         return who, "党派团体"
@@ -667,6 +693,13 @@ def _proposer(who: str, title: str = "") -> tuple[str | None, str | None]:
         return who, "其他"
     name = re.sub(r"(?:同志|先生|女士)(?:们)?$", "", who)
     return (_names(name) or None), None
+
+
+def _persons(text: str) -> bool:
+    """Names of people, though one ends like a unit (刘社院, 张建局): two or three
+    characters each, none starting with a level (县医院 is a unit)."""
+    names = [n for n in re.split(r"[、,，\s]+", text.strip()) if n]
+    return bool(names) and all(2 <= len(n) <= 3 and n[0] not in "省市州县区镇乡村" for n in names)
 
 
 def _names(text: str) -> str:
@@ -772,8 +805,10 @@ def _kind(fields: dict, letter: Letter) -> str | None:
     opening = letter.paras[letter.opening].m if letter.opening is not None else ""
     text = BOOK.sub("", letter.title_m + " " + opening)
     text = QUOTED.sub("", text)
-    motion = re.search(r"(?:第\s*[A-Za-z\d.]+\s*号|的|您的|你的|该|此)议案|议案(?:收悉|已收悉|的答复|答复|办理)", text)
+    motion = re.search(r"(?:第\s*[A-Za-z\d.]+\s*号|的|您的|你的|该|此)议案|(?<!建)议案(?:收悉|已收悉|的答复|答复|办理)", text)
     motion = motion or (fields.get("proposal_title") or "").endswith("议案")  # 《关于…的议案》
+    if motion and re.search(r"(?:转为|转作|作为|改为)(?:代表)?建议", text):
+        motion = False  # a motion the presidium made a suggestion is answered as one
     if fields.get("session_body") == "人大":
         return "议案" if motion else "建议"
     if fields.get("session_body") == "政协":
@@ -801,10 +836,13 @@ def _doc_number(letter: Letter) -> str | None:
         if match and not L.NUMBER_LABEL.search(extra):
             return match.group("doc")
     for label in ("文号", "发文字号"):
-        value = letter.meta.get(label)
-        match = L.DOC_NUMBER.search(value or "")
+        value = (letter.meta.get(label) or "").strip()
+        match = L.DOC_NUMBER.search(value)
         if match:
             return match.group("doc")
+        # The page's field in its own form (`2022-92`): a number, not a date or a placeholder.
+        if re.fullmatch(r"[\w〔〕\[\]()（）\-－—/.]{1,30}", value) and re.search(r"\d", value) and not DATE.fullmatch(value):
+            return value
     for i in letter.closing:
         match = L.DOC_NUMBER_START.match(letter.paras[i].m.strip(" |•·"))
         if match and match.end() == len(letter.paras[i].m.strip(" |•·")):
@@ -874,6 +912,11 @@ def _agency_text(letter: Letter) -> list[str]:
         value = letter.meta.get(label)
         if value and L.agency_only(value):
             out.append(([value], True))
+    # Unsigned: the agency thanking the proposer for their interest in its own work.
+    for i in list(letter.body)[-2:]:
+        thanks = THANKS_FOR.search(letter.paras[i].m)
+        if thanks and L.agency_only(thanks["agency"]):
+            out.append(([thanks["agency"]], True))
     return out
 
 
@@ -1025,21 +1068,13 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     opening = letter.paras[letter.opening].m if letter.opening is not None else ""
     header = [letter.paras[i].m for i, r in enumerate(letter.role) if r in ("preamble", "meta") and i < (letter.opening or 0)]
     session_texts = [opening, letter.title_m, *letter.header_titles, letter.meta.get("标题", ""), *header]
-    for text in session_texts:
-        session = _session(text, own, places)
-        if session:
-            fields.update(session)
-            break
+    fields.update(_first_session(session_texts, own, places))
     fields["proposer"], fields["proposer_type"] = _proposer_fields(letter, fields.get("session_body"))
     fields["proposal_title"] = _proposal_title(letter)
     fields["proposal_kind"] = _kind(fields, letter)
     bare_body = {"提案": "政协", "建议": "人大", "议案": "人大"}.get(fields["proposal_kind"])
     if "session" not in fields and bare_body:
-        for text in session_texts:
-            session = _session(text, own, places, bare_body)
-            if session:
-                fields.update(session)
-                break
+        fields.update(_first_session(session_texts, own, places, bare_body))
     fields["proposal_number"] = _proposal_number(letter, opening)
     title = letter.title_text
     fields["title"] = title or (f"关于《{fields['proposal_title']}》的答复" if fields.get("proposal_title") else None)
@@ -1109,6 +1144,8 @@ def _bare_department(text: str, places: tuple[Place, ...]) -> str:
         return text
     if text.startswith(("国家", "中国", "全国")) or len(text) > 12:
         return text
+    if re.search(r"街道|[镇乡](?:人民政府|政府|办事处)", text):
+        return text  # a sub-district or township has a proper name of its own
     return places[-1].name + text
 
 

@@ -31,6 +31,7 @@ _FURNITURE = re.compile(
     r"|首页\s*(?:>|》|»|/|→|>>)"
     r"|\.(?:png|jpe?g|gif|svg|bmp)$|^<!--|-->$|^</?[a-zA-Z][^>]*>$"
     r"|^\d{4}年\d{1,2}月\d{1,2}日\s*(?:星期|周)[一二三四五六日天]$|^欢迎(?:您)?(?:访问|来到)"
+    r"|^(?:上一篇|下一篇|上一条|下一条|上一页|下一页|上篇|下篇)\s*[:：]"  # a link to another page, with its title
 )
 # Footers and addresses of the web site, in a line that is not a sentence of the letter.
 _FOOTER = re.compile(
@@ -84,10 +85,18 @@ _LABEL_GLUED = re.compile(rf"(?P<label>{_LABEL})(?=\S)")
 AGENCY_LABELS = ("答复单位", "单位名称", "办理单位", "发文机关", "发布机构", "发文单位", "主办单位", "信息来源", "来源", "文章来源")
 
 
+# A label in brackets, a table cell after it: `[ 发文字号 ] | 2022-92 |`.
+_BRACKETED = re.compile(rf"[\[【]\s*(?P<label>{_LABEL})\s*[\]】]\s*\|?")
+
+
+def _unbracket(text: str) -> str:
+    return _BRACKETED.sub(lambda m: m["label"] + ":", text) if "[" in text or "【" in text else text
+
+
 def meta_label(m: str) -> str | None:
-    """The metadata label a line starts with (`发布机构: …`, `• 文号`, or glued to its value
-    in a line holding more labels: `信息名称关于…成文日期2018-12-14`), or None."""
-    text = m.strip(" |•·")
+    """The metadata label a line starts with (`发布机构: …`, `• 文号`, `[ 索引号 ] | …`, or
+    glued to its value in a line holding more labels: `信息名称关于…成文日期2018-12-14`), or None."""
+    text = _unbracket(m.strip(" |•·")).strip(" |•·")
     match = _LABEL_AT.match(text)
     if match:
         return match["label"] or match["glued"]
@@ -114,7 +123,7 @@ def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
         m, role = lines[i]
         if role != "meta":
             continue
-        text = m.strip(" |•·")
+        text = _unbracket(m.strip(" |•·")).strip(" |•·")
         found = list(_LABEL_ANYWHERE.finditer(text))
         if not found:  # labels glued to their values, no colons
             found = list(_LABEL_GLUED.finditer(text))
@@ -137,7 +146,7 @@ _YEAR = r"[:：]?\s*[〔【\[(［]\s*(?:19|20)\d{2}\s*[〕】\])］]"  # 建议�
 DOC_NUMBER = re.compile(rf"(?P<doc>[\u4e00-\u9fffA-Za-z]{{1,16}}\s*{_YEAR}\s*第?\s*\d{{1,5}}\s*号|{_YEAR}\s*[\u4e00-\u9fff]{{1,12}}\d{{1,5}}\s*号)")
 # A header line opening with a 文号; its number may be a word (来信号), a class may follow.
 DOC_NUMBER_START = re.compile(
-    rf"^(?:文号\s*[:：]?\s*)?(?P<doc>[\u4e00-\u9fffA-Za-z]{{1,16}}\s*{_YEAR}\s*第?\s*(?:\d{{1,5}}|[\u4e00-\u9fff]{{1,2}})\s*号"
+    rf"^(?:(?:文号|文件编号|发文编号|发文字号)\s*[:：]?\s*)?(?P<doc>[\u4e00-\u9fffA-Za-z]{{1,16}}\s*{_YEAR}\s*第?\s*(?:\d{{1,5}}|[\u4e00-\u9fff]{{1,2}})\s*号"
     rf"|{_YEAR}\s*[\u4e00-\u9fff]{{1,12}}\d{{1,5}}\s*号)"
 )
 # The outcome class at the end of a header line: `…12号(A类)`, `…28号A类`, `(A)类`, `A类)`.

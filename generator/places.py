@@ -26,7 +26,8 @@ LEVELS = "省市州县区旗盟"  # the level characters of short forms: 省X厅
 _COUNTRY = ("中华人民共和国", "中国")
 # Characters of department names and running text that no place name holds (局 in
 # 公安局…新区大队, 在 in 贵单位在省, 住 in 住房和城市更新局).
-_NOT_IN_NAME = set("局厅委办部署院所处队站在的了您你们我其该此这是或对从向把被给答住")
+_NOT_IN_NAME = set("局厅委办部署院所处队站在的了您你们我其该此这是或对从向把被给答住年")
+_NOT_IN_NAME_WORDS = re.compile(r"政府|关于|人民|会议|代表|委员|大会")  # words of a title before a place
 # Whole words that look like places but are parts of departments or areas.
 _NOT_PLACES = {
     "城市", "都市", "城区", "社区", "辖区", "片区", "市区", "郊区", "山区", "库区", "矿区", "林区",
@@ -57,7 +58,7 @@ def _valid(name: str, suffix: str, first: bool) -> bool:
         return False
     if len(name) == 1 and not (first and suffix == "县"):
         return False
-    return not (_NOT_IN_NAME & set(name))
+    return not (_NOT_IN_NAME & set(name)) and not _NOT_IN_NAME_WORDS.search(name)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -407,3 +407,61 @@ def test_extract_contact_line_after_the_letter_withheld_whole(line, ctx):
     published = yaml.safe_dump(reply.record(), allow_unicode=True) + "".join(b.text for b in reply.blocks)
     assert "王五" not in published and "5678" not in published and "５６７８" not in published
     assert "抄送" in published  # the lines around it stay
+
+
+@pytest.mark.parametrize("opening, kind", [
+    ("你们提出的《关于修路的议案》,经大会主席团审议,已转为建议交我局研究办理,现答复如下:", "建议"),
+    ("你们提出了《修路》的建议,会议主席团已将此列为第48号建议案,交我局研究办理,现答复如下:", "建议"),
+    ("你们提出的《关于修路的议案》收悉,现答复如下:", "议案"),
+])
+def test_extract_kind_of_a_motion_made_a_suggestion(opening, kind, ctx):
+    reply = _reply(ctx, ["王学菊等12位代表:", opening, "我局已安排资金。", "乙县交通运输局", "2017年6月23日"],
+                   (Place("乙县", "县"),))
+    assert reply.proposal_kind == kind
+
+
+def test_extract_links_to_other_pages_are_not_the_title(ctx):
+    reply = _reply(ctx, ["刘林波委员:", "你提出的《关于安装净化设备的提案》,已交我们研究办理,现答复如下:",
+                         "经我局争取上报,方案已列入计划。", "乙县水务局", "2020年9月27日",
+                         "上一条:乙县水务局关于对乙县第九届政协第四次会议第9号提案的答复|",
+                         "下一条:乙县城市管理局对政协乙县九届四次会议第156号提案的答复|"], (Place("乙县", "县"),))
+    assert reply.session is None and reply.proposal_number is None
+    assert reply.title == "关于《关于安装净化设备的提案》的答复"
+    assert "上一条" not in "".join(b.text for b in reply.blocks)
+
+
+@pytest.mark.parametrize("who, expected", [
+    ("尊敬的刘社院代表:", ("刘社院", "代表")), ("王建局、李四代表:", ("王建局、李四", "代表")),
+    ("县医院代表:", ("县医院代表", None)),
+])
+def test_proposer_names_ending_like_units(who, expected):
+    assert _proposer(who) == expected
+
+
+def test_extract_title_after_a_page_label_keeps_its_agency(ctx):
+    reply = _reply(ctx, ["网站名 2018-07-11 11:25:49 评论()", "文件名称:甲省交通运输厅关于省十三届人大一次会议丽22号建议的答复",
+                         "文件编号:甲交建〔2018〕92号", "雷文彬代表:",
+                         "您在省十三届人大一次会议上领衔提出的《关于通景公路的建议》(丽22号)收悉。经认真研究,现答复如下:",
+                         "我厅高度重视。", "甲省交通运输厅", "2018年6月20日"], (Place("甲省", "省"),))
+    assert reply.title == "甲省交通运输厅关于省十三届人大一次会议丽22号建议的答复"
+    assert reply.doc_number == "甲交建〔2018〕92号"
+
+
+def test_extract_session_place_from_a_text_that_writes_it(ctx):
+    """The opening garbles the place (`您在镇镇第二十届…`); the title names it: the written place wins."""
+    reply = _reply(ctx, ["[ 索引号 ] | 1150/2022-00028 | [ 发文字号 ] | 2022-92 |",
+                         "[ 发布机构 ] | 丙丁区戊己镇 | [ 有效性 ] | |",
+                         "甲乙市丙丁区戊己镇人民政府", "关于戊己镇第二十届人民代表大会第一次会议第9号建议的复函", "贾家鑫代表:",
+                         "您在镇镇第二十届人民代表大会第一次会议上提出的《关于硬化道路的建议》收悉,现答复如下:",
+                         "我镇将积极争取硬化指标。", "甲乙市丙丁区戊己镇人民政府", "2022年5月25日"],
+                   (Place("甲乙市", "市"), Place("丙丁区", "区")))
+    assert reply.session == "戊己镇二十届人大一次会议"
+    assert reply.doc_number == "2022-92"  # the page's field, in its own form
+
+
+def test_extract_unsigned_reply_names_itself_in_its_thanks(ctx):
+    reply = _reply(ctx, ["关于对乙区第十八届人民代表大会第四次会议第44号代表建议的答复", "张秀霞代表:",
+                         "您提的《关于院墙西移的建议》收悉,现答复如下:", "该处已纳入街道绿化工程项目。",
+                         "再次感谢您对丙路街道办事处经济和社会事业发展的关心和支持,希望您以后多提宝贵意见。"],
+                   (Place("乙区", "区"),))
+    assert reply.agency == "丙路街道办事处"

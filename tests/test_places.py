@@ -3,6 +3,8 @@ agencies canonicalised without ever attaching another place's agency to the site
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from generator.places import Place, innermost, parse_place, split_places, trailing_place
@@ -122,3 +124,11 @@ def test_registry_short_form_is_its_agency_place_not_any_province():
     guangdong = registry.canonical("省发展改革委", (Place("广东省", "省"),))
     assert guangdong.name == "广东省发展改革委" and not guangdong.known
     assert registry.canonical("省发展改革委", JILIN).name == "吉林省发展和改革委员会"
+
+
+@pytest.mark.parametrize("text", ["甲市乙区人民政府关于甲市", "2019年丙满族自治县", "您在县"])
+def test_trailing_place_never_swallows_title_words(text):
+    from generator.places import trailing_place
+
+    place, _ = trailing_place(text)
+    assert place is None or not re.search(r"政府|关于|年", place.name)
