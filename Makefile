@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The data dir to read (another place's: `make site DATA=mydata`); `make site STRICT=` builds despite warnings.
+DATA ?= data
+STRICT ?= --strict
 
 .PHONY: test site generate serve archive check bench accuracy clean
 
@@ -12,13 +15,13 @@ $(VENV): pyproject.toml
 	touch $(VENV)
 
 generate: $(VENV)
-	$(BIN)/python -m generator generate
+	$(BIN)/python -m generator generate --data $(DATA)
 
 site: $(VENV)
-	$(BIN)/python -m generator build --strict
+	$(BIN)/python -m generator build --data $(DATA) $(STRICT)
 
 archive: $(VENV)
-	$(BIN)/python -m generator archive --strict
+	$(BIN)/python -m generator archive --data $(DATA) $(STRICT)
 
 # Benchmarks on synthetic corpora (bench/run.py): prints a table, writes bench/results.json.
 bench: $(VENV)
@@ -29,10 +32,10 @@ accuracy: $(VENV)
 	$(BIN)/python bench/accuracy.py
 
 check: $(VENV)
-	$(BIN)/python -m generator check
+	$(BIN)/python -m generator check --data $(DATA)
 
 serve: $(VENV)
-	$(BIN)/python -m generator serve
+	$(BIN)/python -m generator serve --data $(DATA)
 
 test: $(VENV)
 	$(BIN)/python -m pytest

@@ -61,7 +61,7 @@ def load_cases(only: list[str] | None = None) -> list[Case]:
         site = default
         if "site" in data:
             names = list(data["site"].get("within") or []) + [data["site"]["place"]]
-            site = SiteConfig(places=tuple(parse_place(n) for n in names))
+            site = SiteConfig(places=tuple(parse_place(n, declared=True) for n in names))
             assert None not in site.places, f"{path}: a place name is not understood: {names}"
         cases.append(Case(path, ROOT / data["source"], site, data["fields"], path.parent == EXPECTED))
     return cases

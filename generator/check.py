@@ -56,14 +56,23 @@ def report(result: RunResult, everything: bool = True) -> list[Entry]:
     return sorted(entries.values(), key=lambda e: (LEVELS[e.level], e.source))
 
 
-def format_text(entries: list[Entry], result: RunResult) -> str:
-    """The report as `check` prints it: a line per file, then a summary."""
+def format_text(entries: list[Entry], result: RunResult, fields: bool = False) -> str:
+    """The report as `check` prints it: a line per file (with `fields`, every field read
+    from it on the lines below), then a summary."""
     lines = []
+    replies = {reply.source: reply for reply in chain(result.replies, result.withheld)}
+    if fields:  # every file, not only those with something to report
+        entries = sorted(entries + [Entry(s) for s in replies if s not in {e.source for e in entries}],
+                         key=lambda e: (LEVELS[e.level], e.source))
     for entry in entries:
         parts = [f"{severity}: {message}" for severity, message, _ in entry.messages]
         if entry.missing:
             parts.append("not extracted: " + ", ".join(entry.missing))
         lines.append(f"{entry.source}: " + ("; ".join(parts) if parts else "ok"))
+        if fields and entry.source in replies:
+            for name, value in replies[entry.source].record().items():
+                shown = "、".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+                lines.append(f"    {name}: {'—' if shown in (None, '') else shown}")
     checked = result.sources
     lines.append(
         f"checked {checked} files: {len(result.replies) + len(result.withheld)} replies read, "

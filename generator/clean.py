@@ -49,7 +49,7 @@ DOC_NUMBER_LINE = re.compile(
 # The outcome class on a line of its own: `A类`, `(A)类`, `A类)`, `分类：A`, `办理结果：(A类)`.
 CLASSIFICATION_LINE = re.compile(
     r"^(?:(?:分类|类别|办理结果|办复类别|答复类别|办理类别|结果类别|办理类型|结果)\s*[：:]?\s*)?"
-    r"[（(【\[]?\s*(?P<c>[A-CＡ-Ｃ])\s*[）)】\]]?\s*类?\s*[）)】\]]?$|^分类[：:].{1,6}$"
+    r"[（(【\[〔]?\s*(?P<c>[A-CＡ-Ｃ])\s*[）)】\]〕]?\s*类?\s*[）)】\]〕]?$|^分类[：:].{1,6}$"
 )
 DATE_CN = "〇零○ＯO一二三四五六七八九十"  # O: a Latin letter typed for 〇
 DATE_LINE = re.compile(
@@ -164,7 +164,8 @@ _CUT_BEFORE = re.compile(
 _CUT_AFTER = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,16}\s*[〔【\[(（［]\s*(?:19|20)\d{2}\s*[〕】\])）］]\s*\d{1,5}\s*号)\s+"
                         r"|(?:代表|委员|同志)(?:们)?\s*[:：]\s+(?=[您你])")
 # A date closing a segment after the letter's last sentence: `…支持！ 2022年7月1日`.
-_DATE_CLOSING = re.compile(r"(?<=[。!！?？])\s+(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$)")
+# Or after a phone number: `联系电话:3221671 2021年7月15日`.
+_DATE_CLOSING = re.compile(r"(?<=[。!！?？\d])\s+(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[|｜]?\s*$)")
 
 
 _CONTACT_AFTER = re.compile(r"联系")
@@ -228,6 +229,9 @@ def _line(content: str, indent: float, trailing: bool, gap: int, traditional: bo
         # Each removed run counts half a character; a kept one is its ASCII space.
         squashed, removed = _squash(content)
         width = text_width(squashed) + 0.5 * removed
+        parts = content.split()
+        if len(parts) > 1 and all(AGENCY_LINE.match(part) for part in parts):
+            squashed = " ".join(parts)  # agencies signing together: the spaces part their names
     else:
         width = len(content) - 0.5 * len(content.encode("ascii", "ignore"))  # text_width
         squashed = content

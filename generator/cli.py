@@ -40,6 +40,14 @@ def _run_generate(args):
     return (1 if result.errors or (args.strict and result.warnings) else 0), result
 
 
+def _strict_note(result, what: str) -> None:
+    """Why a --strict run stopped: warnings alone do not fail without it."""
+    if result.warnings and not result.errors:
+        print(f"error: --strict: {len(result.warnings)} warning(s) above count as failures; {what}. Settle them "
+              "(a sidecar replies/<stem>.yml sets a field; `registry` lists the agencies to register) "
+              "or run without --strict.", file=sys.stderr)
+
+
 def _generate(args) -> int:
     return _run_generate(args)[0]
 
@@ -50,6 +58,8 @@ def _generate_then(args, step) -> int:
 
     status, result = _run_generate(args)
     if status == 2 or (status and args.strict):
+        if status == 1 and args.strict:
+            _strict_note(result, "stopping before the MkDocs build")
         return status
     try:
         print(step(result))
@@ -88,7 +98,9 @@ def _check(args) -> int:
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(format_text(report(result), result))
+    print(format_text(report(result), result, fields=args.fields))
+    if args.strict:
+        _strict_note(result, "the check fails")
     return 1 if result.errors or (args.strict and result.warnings) else 0
 
 
@@ -106,7 +118,8 @@ def _init(args) -> int:
     from .config import init_data_dir
 
     try:
-        written = init_data_dir(args.dir, args.place, args.within, args.publisher, ROOT / "data" / "themes.yml")
+        written = init_data_dir(args.dir, args.place, args.within, args.publisher,
+                                ROOT / "templates" / "starter" / "themes.yml")
     except (FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -145,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(run=_build)
     check = commands.add_parser("check", help="report data quality per reply; writes nothing")
     _common(check)
+    check.add_argument("--fields", action="store_true", help="also print every field read from each reply")
     check.set_defaults(run=_check)
     archive = commands.add_parser("archive", help="generate, then build the offline site into a zip")
     _common(archive)

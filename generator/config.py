@@ -104,7 +104,7 @@ def load_site_config(data_dir: Path) -> SiteConfig:
         raise RegistryError(f"{path}: within is set but place is not")
     places = []
     for name in names:
-        place = parse_place(str(name)) if isinstance(name, str) else None
+        place = parse_place(str(name), declared=True) if isinstance(name, str) else None
         if place is None:
             raise RegistryError(f"{path}: {name!r} is not a place name (it must end in 省, 市, 县, 区, 州, 旗, 盟 …)")
         places.append(place)
@@ -117,6 +117,14 @@ def load_site_config(data_dir: Path) -> SiteConfig:
     return SiteConfig(places=tuple(places), **texts)
 
 
+_SITE_TEMPLATE = """\
+# The place this site publishes for (see the README, "A site for your place").
+{settings}# description: 本站公开{place}各承办单位对人大代表建议和政协委员提案的办理复文。  # search engines, home page
+# contact: 如发现文字或信息有误，请联系……                 # where readers send corrections (about page)
+# licence: 开放数据可自由使用，请注明来源。                 # the open data's licence (about page)
+# about: |                                                # Markdown added to the about page
+#   ……
+"""
 _AGENCIES_TEMPLATE = """\
 # The agencies that answer proposals and suggestions in {place}: the canonical full name,
 # a URL slug ([a-z0-9-], unique) and the short forms replies use. An agency missing here
@@ -126,21 +134,24 @@ _AGENCIES_TEMPLATE = """\
 # - name: {place}交通运输局
 #   slug: jiaotong
 #   aliases: [{level}交通运输局, {level}交通局]
-agencies: []
+#
+# Entries go below, one `- name:` each. To add the suggested ones, append them and check each:
+#   python -m generator registry --data <dir> >> <dir>/agencies.yml
+agencies:
 """
 
 
 def init_data_dir(folder: Path, place: str, within: list[str], publisher: str, themes: Path) -> list[Path]:
     """A new data dir for a place: site.yml, an empty agencies.yml with a template, the
-    project's themes.yml, and replies/. Refuses to overwrite anything."""
-    chain = [parse_place(name) for name in (*within, place)]
+    starter themes.yml (`themes`: a file to copy), and replies/. Refuses to overwrite anything."""
+    chain = [parse_place(name, declared=True) for name in (*within, place)]
     if None in chain:
         bad = [name for name, p in zip((*within, place), chain) if p is None]
         raise ValueError(f"not a place name: {', '.join(bad)} (it must end in 省, 市, 县, 区, 州, 旗, 盟 …)")
     files = {
-        folder / FILE: yaml.safe_dump({"place": place, "within": list(within), "publisher": publisher,
-                                       "site_title": f"{place}{DEFAULT_TITLE}", "contact": "", "licence": ""},
-                                      allow_unicode=True, sort_keys=False),
+        folder / FILE: _SITE_TEMPLATE.format(settings=yaml.safe_dump(
+            {"place": place, "within": list(within), "publisher": publisher, "site_title": f"{place}{DEFAULT_TITLE}"},
+            allow_unicode=True, sort_keys=False), place=place),
         folder / "agencies.yml": _AGENCIES_TEMPLATE.format(place=place, level=chain[-1].level),
         folder / "themes.yml": themes.read_text(encoding="utf-8"),
     }

@@ -109,14 +109,16 @@ NAME = r"[\u4e00-\u9fffxX×*＊·•]{1,6}"
 NAMES = re.compile(rf"^{NAME}(?:[、,，\s]+{NAME})*$")
 CN = CN_NUM
 _N = rf"(?:\d{{1,2}}|[{CN}]{{1,3}})"
+# The meeting word, or the filing right after the meeting when 会议 was lost (`八届一次委员第094号`).
+_MEET = r"(?:全体)?(?:会(?:议|(?=[第\d上期]))|(?=委员|代表|提案|建议|议案|第\s*\d))"
 SESSION = re.compile(
     r"(?P<cppcc>(?:中国人民政治协商会议|政协)(?P<place1>[\u4e00-\u9fff]{1,20}?(?:省|自治区|市|自治州|州|县|区|旗|盟))?"
-    rf"第?(?P<t1>{_N})届(?P<nat1>全国)?(?:委员会)?第?(?P<m1>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
+    rf"第?(?P<t1>{_N})届(?P<nat1>全国)?(?:委员会)?第?(?P<m1>{_N})次{_MEET})"
     rf"|(?P<cppcc2>政协第?(?P<t2>{_N})届(?:(?P<nat2>全国)|(?P<place2>[\u4e00-\u9fff]{{1,20}}?(?:省|自治区|市|自治州|州|县|区|旗|盟)))"
-    rf"委员会第?(?P<m2>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
-    rf"|(?P<cppcc3>第?(?P<t3>{_N})届政协第?(?P<m3>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
-    rf"|(?P<npc>第?(?P<t4>{_N})届(?P<nat4>全国)?(?:人大|人民代表大会)(?:会)?(?:常委会)?第?(?P<m4>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
-    rf"|(?P<npc2>(?:人大|人民代表大会)第?(?P<t5>{_N})届第?(?P<m5>{_N})次(?:全体)?会(?:议|(?=[第\d上期])))"
+    rf"委员会第?(?P<m2>{_N})次{_MEET})"
+    rf"|(?P<cppcc3>第?(?P<t3>{_N})届政协第?(?P<m3>{_N})次{_MEET})"
+    rf"|(?P<npc>第?(?P<t4>{_N})届(?P<nat4>全国)?(?:人大|人民代表大会)(?:会)?(?:常委会)?第?(?P<m4>{_N})次{_MEET})"
+    rf"|(?P<npc2>(?:人大|人民代表大会)第?(?P<t5>{_N})届第?(?P<m5>{_N})次{_MEET})"
     # The body written after the meeting: `市十届三次会议人大第16号`.
     rf"|第?(?P<t6>{_N})届第?(?P<m6>{_N})次(?:全体)?会议(?:(?P<npc3>人大|人民代表大会)|(?P<cppcc4>政协))"
 )
@@ -132,7 +134,7 @@ _NUMBER_AFTER = re.compile(
 _NOT_NUMBER_PREFIX = set("第议会届次号年月日的在上提出")
 KIND_WORD = re.compile(r"(?P<kind>提案|议案|建议|议事原案)(?:的)?(?:答复|复函|回复|办理|收悉|已收悉|已|协办|,|，|$)")
 QUOTED = re.compile(
-    r"(?:(?:提出(?:的)?|所提(?:的)?|提交(?:的)?)(?:要求|意见)?|^|:)\s*(?:第?\s*[A-Za-z\u4e00-\u9fff]?\d[\dA-Za-z.]*\s*号)?\s*(?:关于)?"
+    r"(?:(?:提出(?:的)?|所提(?:的)?|提交(?:的)?)(?:要求|意见)?|^|:)\s*(?:第?\s*[A-Za-z\u4e00-\u9fff]?\d[\dA-Za-z.]*\s*号)?\s*(?:关于(?:要求)?)?"
     r"(?P<open>[“\"「『])(?P<q>[^“”\"「」『』]{2,200})[”\"」』]\s*(?:的)?(?:第?\s*[A-Za-z]?\d+\s*号)?(?:建议|提案|议案|议事原案)?"
     r"(?:\s*[(（][^)）]{0,16}[)）])?(?=\s*(?:已|收悉|,|，|。|已经|$|现|经|由|交|转|办理))"
 )
@@ -209,11 +211,14 @@ def _damaged(title: str) -> bool:
     return bool(re.search(rf"(?<![{CN}\d])(?:届|次会议)|第(?=号)|大会次|委员会次", title))
 
 
+_UNIT_AFTER = re.compile(r"\s*[(（][^()（）]{1,20}[)）]$")  # the member's work unit after the name: 苏某委员(区应急管理局)
+
+
 def _addressee_shape(m: str, colon_required: bool) -> bool:
     text = m.strip(" |•·")
     text = re.sub(r"^(?:尊敬的?|亲爱的)", "", text)
     colon = text.endswith((":", "："))
-    text = text.rstrip(":：").strip()
+    text = _UNIT_AFTER.sub("", text.rstrip(":：").strip())
     if not text or len(text) > 200 or re.search(r"[。!?;；]", text) or L.meta_label(text):
         return False
     if colon_required and not colon:
@@ -240,7 +245,15 @@ def _opening(paras: list[Para], role: list[str]) -> int | None:
             if _YOU.search(p.m):
                 return i
             first_cue = i if first_cue is None else first_cue
-    return first_cue
+    if first_cue is not None:
+        return first_cue
+    # No cue at all (`您提出的《…》对于…具有重要意义`): the paragraph that speaks to the
+    # proposer right after a salutation.
+    for i in range(1, len(paras) - 1):
+        if (role[i - 1] not in ("furniture", "meta") and _addressee_shape(paras[i - 1].m, colon_required=True)
+                and re.match(r"^(?:您好|你好)?[!！,，。]?\s*(?:您|你|贵)", paras[i].m.strip()) and _YOU.search(paras[i].m[1:])):
+            return i
+    return None
 
 
 def _header_roles(letter: Letter, end: int) -> None:
@@ -274,8 +287,9 @@ def _title(letter: Letter, end: int) -> None:
                 break
             joined = "".join(paras[k].m.strip(" |•·") for k in range(i, j))
             if j > i + 1 and (not re.search(r"关于|^对", paras[i].m.strip())
-                              or (_whole_title(paras[j - 2].m) and not re.match(r"^\s*(?:的|之)", paras[j - 1].m))):
-                break
+                              or (_whole_title(paras[j - 2].m) and not re.match(r"^\s*(?:的|之)", paras[j - 1].m))
+                              or re.match(r"^\s*(?:关于|对)", paras[j - 1].m) and _whole_title(paras[j - 1].m)):
+                break  # a line that is a whole title by itself starts no continuation
             ok, text, extra = _is_title_line(joined)
             if ok:
                 candidates.append((not _damaged(text), True, j, len(text), i, text, extra))
@@ -519,9 +533,9 @@ def read_letter(paragraphs: list[str]) -> Letter:
     letter.meta = L.parse_meta([(paras[i].m, role[i]) for i in range(len(paras))], header_end)
     _header_roles(letter, header_end)
     _title(letter, header_end)
-    for i in range(header_end):  # a bulleted line before the letter is the page's menu
-        if role[i] == "preamble" and paras[i].m.lstrip().startswith(("•", "·")):
-            role[i] = "furniture"
+    for i in range(header_end):  # a bulleted line before the letter is the page's menu or its table
+        if role[i] in ("preamble", "letterhead") and paras[i].m.lstrip().startswith(("•", "·")):
+            role[i] = "meta" if role[i] == "letterhead" else "furniture"
     start = (opening + 1) if opening is not None else header_end
     end = _ending(letter, start)
     letter.body = range(start, end)
@@ -678,10 +692,11 @@ def _proposer(who: str, title: str = "") -> tuple[str | None, str | None]:
     """(proposer, type) from a salutation: every person named, joined by 、; the first
     filer of `X等N名代表`; a party or group by its name."""
     who = who.split("|")[-1]  # a table's label cell before it: 释义 | 张三委员
-    who = re.sub(r"^(?:尊敬的?|亲爱的)", "", who.strip().rstrip(":：")).strip()
+    who = _UNIT_AFTER.sub("", re.sub(r"^(?:尊敬的?|亲爱的)", "", who.strip().rstrip(":：")).strip())
     if re.fullmatch(r"(?:各位)?(?:委员|代表|同志)(?:们)?", who):  # the name is lost: `委员：`
         return None, {"委员": "委员", "代表": "代表"}.get(who.removeprefix("各位")[:2])
-    match = re.fullmatch(r"(?P<names>.+?)[(（]?等\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*(?:名|位|人))?[)）]?(?P<type>代表|委员)?(?:们)?", who)
+    match = re.fullmatch(r"(?P<names>.+?)(?:[(（]?等\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*(?:名|位|人))?[)）]?"
+                         r"|(?<!\d)\d+\s*(?:名|位))(?P<type>代表|委员)?(?:们)?", who)  # 余某9名代表: digits only (张三 ends in a numeral)
     if match:
         return _names(match["names"]), match["type"]
     match = re.fullmatch(r"(?P<names>.+?)(?:(?:政协|人大)[\u4e00-\u9fff]{0,12}?)?(?P<type>代表|委员)(?:们)?", who)
@@ -711,12 +726,15 @@ def _proposer_fields(letter: Letter, session_body: str | None) -> tuple[str | No
     if letter.addressee is not None:
         who = letter.paras[letter.addressee].m
     elif letter.opening is not None:
-        # The salutation glued to the opening: `徐川委员：您在…`, `张三、李四代表提出的…`.
-        match = re.match(r"^(?:尊敬的)?([^:,，。《“]{2,60})[:：](?=\s*(?:您|你|贵))"
-                         r"|^(?:尊敬的)?([^:,，。《“]{2,160}?(?:代表|委员)(?:们)?)(?=[:：]?\s*(?:您|你)?(?:们)?(?:提出|所提|在))",
-                         letter.paras[letter.opening].m)
-        if match:
-            who = match.group(1) or match.group(2)
+        # The salutation glued to the opening: `徐川委员：您在…`, `张三、李四代表提出的…`; or
+        # the paragraph before it restating the suggestion (`张三等代表提出的17号建议：…`).
+        for i in (letter.opening, letter.opening - 1):
+            match = re.match(r"^(?:尊敬的)?([^:,，。《“]{2,60})[:：](?=\s*(?:您|你|贵))"
+                             r"|^(?:尊敬的)?([^:,，。《“]{2,160}?(?:代表|委员)(?:们)?)(?=[:：]?\s*(?:您|你)?(?:们)?(?:提出|所提|在))",
+                             letter.paras[i].m) if i >= 0 and letter.role[i] != "title" else None
+            if match:
+                who = match.group(1) or match.group(2)
+                break
     name, kind = (None, None)
     for label in ("建议人", "提案人", "提出人", "代表姓名", "委员姓名", "领衔人", "领衔代表"):
         if letter.meta.get(label):
@@ -768,7 +786,13 @@ def _proposal_title(letter: Letter) -> str | None:
             group = "q" if plain["q"] else "bare"
             unquoted = (plain.start(group), plain.end(group))
     if quoted:
-        return _tidy_title(opening.cut(*quoted))
+        found = _tidy_title(opening.cut(*quoted))
+        if found and not book:  # the core in “”: the title's 《》 may hold the whole (关于X的建议)
+            for text in [*letter.title_extra, letter.title_m, *letter.header_titles]:
+                whole = BOOK.search(text or "")
+                if whole and found in whole.group("q") and len(whole.group("q")) > len(found):
+                    return _tidy_title(whole.group("q"))
+        return found
     for text in [*letter.title_extra, letter.title_m, *letter.header_titles]:
         book = BOOK.search(text or "")
         if book:
@@ -912,6 +936,9 @@ def _agency_text(letter: Letter) -> list[str]:
         value = letter.meta.get(label)
         if value and L.agency_only(value):
             out.append(([value], True))
+    for i, r in enumerate(letter.role):  # the page's table as a bulleted list: `• 某市民政局`
+        if r == "meta" and letter.paras[i].m.lstrip().startswith(("•", "·")) and L.agency_only(letter.paras[i].m):
+            out.append(([letter.paras[i].m.strip(" |•·")], True))
     # Unsigned: the agency thanking the proposer for their interest in its own work.
     for i in list(letter.body)[-2:]:
         thanks = THANKS_FOR.search(letter.paras[i].m)
@@ -1056,8 +1083,8 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     `places`: the site's jurisdiction chain, outermost first (`site.yml`)."""
     problems: list[Problem] = []
 
-    def warn(message: str, zh: str) -> None:
-        problems.append(Problem(source, message, "warning", zh))
+    def warn(message: str, zh: str, field: str = "") -> None:
+        problems.append(Problem(source, message, "warning", zh, field))
 
     letter = read_letter(paragraphs)
     if not letter.body and letter.opening is None:
@@ -1093,20 +1120,20 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     if lead:
         fields["agency"] = lead.name
         if not lead.known:
-            warn(f"agency not in the registry: {lead.name}", f"单位不在登记表中：{lead.name}")
+            warn(f"agency not in the registry: {lead.name}", f"单位不在登记表中：{lead.name}", "agency")
     else:
-        warn("no signing agency found", "未找到落款单位")
+        warn("no signing agency found", "未找到落款单位", "agency")
     co = []
     for agency in _co_agencies(letter, registry, own, lead) + signed_with:
         if agency != lead and agency.name not in co:
             co.append(agency.name)
             if not agency.known:
-                warn(f"agency not in the registry: {agency.name}", f"单位不在登记表中：{agency.name}")
+                warn(f"agency not in the registry: {agency.name}", f"单位不在登记表中：{agency.name}", "co_agencies")
     fields["co_agencies"] = co
 
     found, year = _date(letter)
     if letter.date is not None and found is None and year is None:
-        warn(f"date not understood: {letter.paras[letter.date].text}", f"日期无法识别：{letter.paras[letter.date].text}")
+        warn(f"date not understood: {letter.paras[letter.date].text}", f"日期无法识别：{letter.paras[letter.date].text}", "date")
     fields["date"] = found
     if year is None and fields.get("doc_number"):
         doc_year = re.search(r"〔((?:19|20)\d{2})〕", FIELD_CLEANERS["doc_number"](fields["doc_number"]))
@@ -1117,7 +1144,7 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
                               ("session", "no session found", "未找到会议届次"),
                               ("proposal_title", "no proposal title found", "未找到建议提案题目")):
         if not fields.get(name):
-            warn(message, zh)
+            warn(message, zh, name)
 
     blocks, sections, redactions = _blocks(letter, keep_contacts)
     fields["sections"] = sections

@@ -82,7 +82,7 @@ _STRONG = "索引号|发布机构|发文机关|发文字号|成文日期|发布�
 _LABEL_AT = re.compile(rf"(?:^|(?<=[\s|•·]))(?P<label>{_LABEL})\s*(?:[:：|]|$)|^(?P<glued>{_STRONG})")
 _LABEL_ANYWHERE = re.compile(rf"(?P<label>{_LABEL})\s*[:：]")
 _LABEL_GLUED = re.compile(rf"(?P<label>{_LABEL})(?=\S)")
-AGENCY_LABELS = ("答复单位", "单位名称", "办理单位", "发文机关", "发布机构", "发文单位", "主办单位", "信息来源", "来源", "文章来源")
+AGENCY_LABELS = ("答复单位", "单位名称", "办理单位", "承办单位", "发文机关", "发布机构", "发文单位", "主办单位", "信息来源", "来源", "文章来源")
 
 
 # A label in brackets, a table cell after it: `[ 发文字号 ] | 2022-92 |`.
@@ -111,7 +111,8 @@ def meta_label(m: str) -> str | None:
 
 
 # Widget words glued after a value: `来源:交通局 打印`.
-_WIDGET_TAIL = re.compile(r"(?:\s*(?:打印|关闭|分享(?:到)?|收藏|字体|字号|【|\[)[^\u4e00-\u9fff]*)+$")
+_WIDGET_TAIL = re.compile(r"(?:\s*(?:(?:字体|字号)\s*[:：]?\s*[\[【(（]?\s*[大中小](?:\s*[大中小]){0,2}\s*[\]】)）]?"
+                          r"|(?:打印|关闭|分享(?:到)?|收藏|字体|字号|【|\[)[^\u4e00-\u9fff]*))+$")
 
 
 def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
@@ -135,7 +136,7 @@ def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
         for n, match in enumerate(found):
             stop = found[n + 1].start() if n + 1 < len(found) else len(text)
             value = _WIDGET_TAIL.sub("", text[match.end():stop]).strip(" |•·\t")
-            if value:
+            if value and value not in META_LABELS:  # `发文字号主题词`: two empty fields
                 out.setdefault(match["label"], value)
     return out
 
@@ -143,10 +144,10 @@ def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
 # --- lines of the letter ---------------------------------------------------------------
 
 _YEAR = r"[:：]?\s*[〔【\[(［]\s*(?:19|20)\d{2}\s*[〕】\])］]"  # 建议字:〔2023〕8号 has a colon
-DOC_NUMBER = re.compile(rf"(?P<doc>[\u4e00-\u9fffA-Za-z]{{1,16}}\s*{_YEAR}\s*第?\s*\d{{1,5}}\s*号|{_YEAR}\s*[\u4e00-\u9fff]{{1,12}}\d{{1,5}}\s*号)")
+DOC_NUMBER = re.compile(rf"(?P<doc>[\u4e00-\u9fffA-Za-z]{{1,16}}\s*{_YEAR}\s*第?\s*\d{{1,5}}(?:-\d{{1,3}})?\s*号|{_YEAR}\s*[\u4e00-\u9fff]{{1,12}}\d{{1,5}}\s*号)")
 # A header line opening with a 文号; its number may be a word (来信号), a class may follow.
 DOC_NUMBER_START = re.compile(
-    rf"^(?:(?:文号|文件编号|发文编号|发文字号)\s*[:：]?\s*)?(?P<doc>[\u4e00-\u9fffA-Za-z]{{1,16}}\s*{_YEAR}\s*第?\s*(?:\d{{1,5}}|[\u4e00-\u9fff]{{1,2}})\s*号"
+    rf"^(?:(?:文号|文件编号|发文编号|发文字号)\s*[:：]?\s*)?(?P<doc>[\u4e00-\u9fffA-Za-z]{{1,16}}\s*{_YEAR}\s*第?\s*(?:\d{{1,5}}(?:-\d{{1,3}})?|[\u4e00-\u9fff]{{1,2}})\s*号"
     rf"|{_YEAR}\s*[\u4e00-\u9fff]{{1,12}}\d{{1,5}}\s*号)"
 )
 # The outcome class at the end of a header line: `…12号(A类)`, `…28号A类`, `(A)类`, `A类)`.
@@ -166,6 +167,8 @@ SITE_NAME = re.compile(r"(?:政府)?(?:门户)?网站$")  # `<agency>政府网�
 def agency_only(m: str) -> bool:
     """A line that is only an agency's name (or several, signing jointly)."""
     text = _NAMEPLATE.sub("", SITE_NAME.sub("", m.strip(" |•·")))
+    if " " in text:  # agencies signing together, parted by spaces
+        return len(text) <= 90 and all(agency_only(part) for part in text.split())
     if not (2 <= len(text) <= 60) or re.search(r"[，,。:：;；、“”《》\d]", text) or re.match(r"^(?:对|关于|为|在|向|就|由|经)", text):
         return False
     return bool(AGENCY_LINE.match(text) or re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{_AGENCY_END})+", text))
@@ -177,6 +180,8 @@ def agencies_in(m: str) -> list[str]:
     from .places import split_places
 
     text = _NAMEPLATE.sub("", SITE_NAME.sub("", m.strip(" |•·")))
+    if " " in text and all(agency_only(part) for part in text.split()):
+        return [name for part in text.split() for name in agencies_in(part)]
     pieces, pos = [], 0
     while pos < len(text):
         match = _AGENCY_ONE.match(text, pos)

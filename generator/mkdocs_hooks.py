@@ -6,6 +6,8 @@
   plugin resolves it against the cwd).
 - on_config also takes the site's name, description and publisher from `.site.json`,
   which `generate` writes into the docs dir from the data dir's site.yml.
+- on_files: add the project's `docs/assets/` (style sheet, offline search shim) to a docs
+  dir that lacks them (`--docs` elsewhere, for another place's data).
 - on_page_markdown: escape the front matter `title`. Material prints `page.meta.title` as
   HTML (header, <title>, search index), but a reply's title is text and may hold
   anything, `<script>` included.
@@ -51,6 +53,8 @@ def plugin(config, name: str):
 ENGINES = ("auto", "material", "pagefind")
 PAGEFIND_FROM = 2000  # replies; below this Material's index is a few MB at most
 PAGEFIND_WORKER = Path(__file__).resolve().parent / "assets" / "pagefind-worker.js"
+# The site's own style sheet and scripts: a docs dir of another place's data gets them too.
+PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
 _engine = {"name": "material", "pages": []}  # decided per build, in on_files; pages to index
 log = logging.getLogger("mkdocs.hooks.search")
 
@@ -71,6 +75,12 @@ def search_engine(config, replies: int) -> str:
 
 
 def on_files(files, config, **kwargs):
+    from mkdocs.structure.files import File
+
+    for path in sorted((PROJECT_DOCS / "assets").rglob("*")):
+        uri = path.relative_to(PROJECT_DOCS).as_posix()
+        if path.is_file() and files.get_file_from_path(uri) is None:
+            files.append(File(uri, str(PROJECT_DOCS), config["site_dir"], config["use_directory_urls"]))
     replies = sum(1 for f in files.documentation_pages()
                   if f.src_uri.startswith("replies/") and f.src_uri.count("/") == 1 and f.src_uri != "replies/index.md")
     _engine["name"] = search_engine(config, replies)

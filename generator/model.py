@@ -170,6 +170,7 @@ class Problem:
     message: str  # English, for the command line
     severity: str = "error"  # error (reply skipped) | warning | info
     zh: str = ""  # the same in Chinese, for the site's 数据质量 page
+    field: str = ""  # the field it is about, if one: a sidecar setting that field settles it
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"

@@ -208,7 +208,8 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
         overrides = load_sidecar(sidecar)  # read every run: cheap, and not in the cache key
     except ValueError as exc:
         return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）")], key, fresh
-    return replace(reply, **overrides), problems, key, fresh
+    settled = [p for p in problems if not (p.field and p.field in overrides)]  # the sidecar gives the value
+    return replace(reply, **overrides), settled, key, fresh
 
 
 def process(path: Path, ctx: Context, cache: MemoryCache | None = None) -> tuple[Reply | None, list[Problem]]:

@@ -91,14 +91,19 @@ def split_places(text: str) -> tuple[tuple[Place, ...], str]:
     return tuple(places), text[pos:]
 
 
-def parse_place(name: str) -> Place | None:
-    """`name` as one place (`丙县`, `丁傣族自治州`, `全国`), or None."""
+def parse_place(name: str, declared: bool = False) -> Place | None:
+    """`name` as one place (`丙县`, `丁傣族自治州`, `全国`), or None. `declared`: a name
+    the site's owner wrote as a place (site.yml), which may be a word that in running text
+    is no place (a district named `城区`)."""
     name = name.strip()
     if name in (NATIONAL, *_COUNTRY):
         return Place(NATIONAL if name != _COUNTRY[0] else name, "国")
     places, rest = split_places(name)
     if len(places) == 1 and not rest:
         return places[0]
+    if (declared and name in _NOT_PLACES and name not in ("自治区", "地区") and name[-1] in LEVELS
+            and not name.startswith(("全", "本", "我", "该", "各"))):  # some cities have districts named 城区, 矿区, 郊区
+        return Place(name, name[-1])
     # A township (乡, 镇) stands alone only: inside agencies' names 乡 is too common (城乡建设局).
     town = re.fullmatch(r"[\u4e00-\u9fff]{2,10}(?:乡|镇)", name)
     return Place(name, name[-1]) if town and not (_NOT_IN_NAME & set(name)) else None

@@ -29,9 +29,22 @@ def _load_yaml(path: Path, key: str) -> list:
         raise RegistryError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path}: not valid YAML: {exc}") from None
+    if isinstance(data, dict) and key in data and data[key] is None:
+        return []  # `agencies:` with nothing under it yet
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise RegistryError(f"{path}: expected a mapping with a list under '{key}'")
     return data[key]
+
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def _check_slug(path: Path, what: str, slug) -> str:
+    slug = str(slug)
+    if not _SLUG.fullmatch(slug):
+        raise RegistryError(f"{path}: {what}: slug {slug!r} must be lowercase ASCII letters, digits and hyphens "
+                            "(it is part of the page's web address)")
+    return slug
 
 
 # The shape of an agency's name, for names the registry does not know: a department or
@@ -66,11 +79,12 @@ class AgencyRegistry:
         for number, entry in enumerate(entries, 1):
             if not isinstance(entry, dict) or not entry.get("name") or not entry.get("slug"):
                 raise RegistryError(f"{path}: entry {number} needs a name and a slug")
-            if entry["slug"] in slugs:
-                raise RegistryError(f"{path}: slug {entry['slug']!r} is used twice")
-            slugs.add(entry["slug"])
+            slug = _check_slug(path, str(entry["name"]), entry["slug"])
+            if slug in slugs:
+                raise RegistryError(f"{path}: slug {slug!r} is used twice")
+            slugs.add(slug)
             aliases = tuple(str(a) for a in entry.get("aliases") or ())
-            agencies.append(Agency(name=str(entry["name"]), slug=str(entry["slug"]), aliases=aliases))
+            agencies.append(Agency(name=str(entry["name"]), slug=slug, aliases=aliases))
         return cls(agencies, places)
 
     def get(self, form: str) -> Agency | None:
@@ -177,6 +191,7 @@ def load_themes(path: Path) -> list[tuple[Theme, tuple[tuple[str, int], ...]]]:
                 keywords.append((str(item["word"]), int(item.get("weight", 1))))
             else:
                 keywords.append((str(item), 1))
-        theme = Theme(name=str(entry["name"]), slug=str(entry["slug"]), description=str(entry.get("description", "")))
+        theme = Theme(name=str(entry["name"]), slug=_check_slug(path, str(entry["name"]), entry["slug"]),
+                      description=str(entry.get("description", "")))
         out.append((theme, tuple(keywords)))
     return out

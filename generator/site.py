@@ -59,8 +59,8 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file
         config = load_config(str(config_file), docs_dir=str(docs_dir.resolve()),
                              site_dir=str(site_dir.resolve()), strict=strict)
         if offline:
-            if not (docs_dir / IFRAME_WORKER_SHIM).is_file():
-                raise BuildError(f"{docs_dir / IFRAME_WORKER_SHIM} is missing")
+            if not (docs_dir / IFRAME_WORKER_SHIM).is_file() and not (ROOT / "docs" / IFRAME_WORKER_SHIM).is_file():
+                raise BuildError(f"{ROOT / 'docs' / IFRAME_WORKER_SHIM} is missing")
             _enable_offline(config)
         if search:
             config["extra"]["search_engine"] = search

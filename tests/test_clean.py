@@ -160,3 +160,19 @@ def test_clean_short_opening_with_guan_yu_is_not_a_title():
         "  吉林省交通运输厅 ",
     ]) + "\n"
     assert clean(text)[1:3] == ["您在会上提出的关于加快物流发展的建议收悉，现答复如下：", "一、关于完善农村物流网络"]
+
+
+def test_clean_collapsed_line_parts_a_date_after_a_phone_number():
+    """A web page that ran the whole letter into one table cell: the closing date after the
+    contact's number is a paragraph of its own."""
+    line = ("张晓哲委员: 您提出的“开展全民健身”提案收悉,现将办理情况答复如下:近年来,全民健身运动蓬勃开展。 "
+            "联系电话:3221671 2021年7月15日 |")
+    assert clean(line)[-1].strip(" |") == "2021年7月15日"
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("市自然资源和规划局 市市场监督管理局 市房地产服务中心", "市自然资源和规划局 市市场监督管理局 市房地产服务中心"),
+    ("关于 某某 的答复", "关于某某的答复"),  # spaces inside words are extraction's, whatever they part
+])
+def test_clean_keeps_spaces_parting_agencies_signing_together(line, kept):
+    assert clean(line) == [kept]

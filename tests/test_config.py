@@ -71,13 +71,13 @@ def test_new_place_site_names_its_place_and_publisher(tmp_path):
                    cwd=ROOT, check=True, capture_output=True)
     for name in ("honghe-lvchun_jiaotong_1.txt", "honghe-mengzi_tiyu_1.txt", "wenshan_caizheng_1.txt"):
         shutil.copy(CORPUS / name, data / "replies" / name)
-    docs = tmp_path / "docs"
-    shutil.copytree(ROOT / "docs" / "assets", docs / "assets")
+    docs = tmp_path / "docs"  # a docs dir of its own, without the project's assets
     proc = subprocess.run([sys.executable, "-m", "generator", "build", "--strict", "-q", "--data", str(data),
                            "--docs", str(docs), "--site", str(tmp_path / "site")], cwd=ROOT,
                           capture_output=True, text=True)
     # --strict fails on warnings: agencies not in the (empty) registry are warnings.
     assert proc.returncode == 1 and "agency not in the registry" in proc.stderr
+    assert "--strict" in proc.stderr and "stopping before the MkDocs build" in proc.stderr  # says why
     proc = subprocess.run([sys.executable, "-m", "generator", "build", "-q", "--data", str(data),
                            "--docs", str(docs), "--site", str(tmp_path / "site")], cwd=ROOT,
                           capture_output=True, text=True)
@@ -88,8 +88,43 @@ def test_new_place_site_names_its_place_and_publisher(tmp_path):
     assert "<title>绿春县建议提案办理复文</title>" in home
     assert "本站公开绿春县各承办单位" in home and "绿春县人民政府办公室" in home
     assert "绿春县人民政府办公室" in about and "吉林" not in home + about
+    assert "<table>" in about and "| 字段 |" not in about  # the open data's fields as a table
+    assert (site / "assets" / "site.css").is_file() and "assets/site.css" in home
     settings = json.loads((docs / ".site.json").read_text(encoding="utf-8"))
     assert settings["place"] == "绿春县"
     # Each county's sessions are its own pages.
     sessions = sorted(p.name for p in (site / "sessions").iterdir() if p.is_dir())
     assert len(sessions) == 3 and len(set(sessions)) == 3
+
+
+def test_init_then_registry_entries_append_to_a_valid_registry(tmp_path):
+    """The README's steps: `registry` output appended to the agencies.yml `init` wrote loads,
+    and the agencies it lists are then known."""
+    from generator.registry import AgencyRegistry
+
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, "-m", "generator", "init", str(data), "--place", "绿春县",
+                    "--within", "云南省", "红河哈尼族彝族自治州"], cwd=ROOT, check=True, capture_output=True)
+    assert AgencyRegistry.load(data / "agencies.yml").agencies == []  # `agencies:` with nothing yet
+    shutil.copy(CORPUS / "honghe-lvchun_jiaotong_1.txt", data / "replies")
+    out = subprocess.run([sys.executable, "-m", "generator", "registry", "--data", str(data)], cwd=ROOT,
+                         check=True, capture_output=True, text=True).stdout
+    with open(data / "agencies.yml", "a", encoding="utf-8") as registry:
+        registry.write(out)
+    names = [a.name for a in AgencyRegistry.load(data / "agencies.yml").agencies]
+    assert "绿春县交通运输局" in names
+    check = subprocess.run([sys.executable, "-m", "generator", "check", "--fields", "--data", str(data)], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert "agency not in the registry" not in check.stdout and "    agency: 绿春县交通运输局" in check.stdout
+    site_yml = (data / "site.yml").read_text(encoding="utf-8")
+    assert "# contact:" in site_yml and "# licence:" in site_yml and "吉林" not in (data / "themes.yml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("slug", ["住建局", "Zhu-Jian", "a b", "-x"])
+def test_registry_slug_must_be_url_safe(tmp_path, slug):
+    from generator.registry import AgencyRegistry
+
+    path = tmp_path / "agencies.yml"
+    path.write_text(f"agencies:\n- name: 某县住房和城乡建设局\n  slug: '{slug}'\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="lowercase ASCII"):
+        AgencyRegistry.load(path)

@@ -465,3 +465,64 @@ def test_extract_unsigned_reply_names_itself_in_its_thanks(ctx):
                          "再次感谢您对丙路街道办事处经济和社会事业发展的关心和支持,希望您以后多提宝贵意见。"],
                    (Place("乙区", "区"),))
     assert reply.agency == "丙路街道办事处"
+
+
+def test_extract_opening_without_any_cue_after_the_salutation(ctx):
+    reply = _reply(ctx, ["今天是", "关于王风代表建议的回复", "尊敬的王风代表:",
+                         "您好!您提出的《关于贯通消防通道的建议》对于防范森林火灾风险具有重要意义,我们对此表示高度认同。",
+                         "我局将认真研究。", "乙县林业局", "2025年8月18日"], (Place("乙县", "县"),))
+    assert (reply.proposer, reply.proposal_title, reply.proposal_kind) == ("王风", "关于贯通消防通道的建议", "建议")
+
+
+def test_extract_page_label_line_before_the_title_is_not_part_of_it(ctx):
+    reply = _reply(ctx, ["政协094市公安局关于加强养犬管理的提案", "关于对市政协八届一次委员第094号提案的答复",
+                         "尊敬的罗惠玉委员:", "您提出的《关于加强养犬管理的提案》,我们已收悉,现答复如下:", "我市已出台办法。",
+                         "甲乙市公安局", "2018年6月30日"], (Place("甲乙市", "市"),))
+    assert reply.title == "关于对市政协八届一次委员第094号提案的答复"
+    assert reply.session == "甲乙市政协八届一次会议"  # 会议 lost after the meeting
+
+
+@pytest.mark.parametrize("lines, field, value", [
+    (["〔A〕", "〔公开〕", "甲林函〔2022〕2号"], "classification", "A"),
+    (["甲政字〔2012〕30-17号"], "doc_number", "甲政字〔2012〕30-17号"),
+])
+def test_extract_header_marks(lines, field, value, ctx):
+    reply = _reply(ctx, [*lines, "关于丙丁区第二届人大一次会议第23号建议答复的函", "赖秀英代表:",
+                         "您提出的《关于保护老树的建议》收悉,现答复如下:", "我局已挂牌保护。", "丙丁区林业局", "2022年6月28日"],
+                   (Place("丙丁区", "区"),))
+    assert getattr(reply, field) == value
+
+
+def test_extract_agency_from_a_labelled_closing_line(ctx):
+    reply = _reply(ctx, ["郭宏杰代表:", "您提出的《关于最低保障问题的建议》已收悉,现答复如下:", "我局将加强保障。",
+                         "承办单位:甲乙市民政局", "二○一八年四月三日"], (Place("甲乙市", "市"),))
+    assert reply.agency == "甲乙市民政局"
+
+
+def test_extract_agency_from_a_page_field_with_a_widget_glued(ctx):
+    reply = _reply(ctx, ["发布时间:2019-08-02 发布机构:林业局 字体:[大 中 小]", "对甲乙市第十四届人民代表大会第四次会议第86号建议的会办意见",
+                         "市旅游文广局:", "杨春波代表提出的“关于保护古树的建议”收悉,现提出会办意见如下:", "我局将配合做好古树保护。",
+                         "2019年7月31日"], (Place("甲乙市", "市"),))
+    assert reply.agency == "甲乙市林业局"
+
+
+def test_extract_proposers_from_the_paragraph_restating_the_suggestion(ctx):
+    reply = _reply(ctx, ["关于戊己镇第十六届人民代表大会", "第一次会议17号代表建议的答复",
+                         "任木兰、徐文良等代表提出的17号代表建议:近几年,污水时有排入江中。",
+                         "现答复如下:镇政府对沿线污水十分重视,已实施集镇生活污水处理。", "戊己镇人民政府", "二○一二年六月十四日"])
+    assert (reply.proposer, reply.proposer_type) == ("任木兰、徐文良", "代表")
+
+
+def test_extract_quoted_core_gives_way_to_the_whole_title_in_the_heading(ctx):
+    reply = _reply(ctx, ["甲乙市第十六届人大二次会议《关于在某小区进行养老试点的建议》(2301号)办理情况的答复", "高振明代表:",
+                         "您提出的关于“在某小区进行养老试点”的建议收悉。现答复如下:", "区政府将开展试点。",
+                         "丙丁区人民政府", "2019年11月14日"], (Place("甲乙市", "市"), Place("丙丁区", "区")))
+    assert reply.proposal_title == "关于在某小区进行养老试点的建议"
+
+
+@pytest.mark.parametrize("who, expected", [
+    ("余秀华9名代表", ("余秀华", "代表")), ("苏璇委员(区应急管理局):", ("苏璇", "委员")),
+    ("王五二十名委员", ("王五二十名", "委员")),  # a numeral ending a name is no count
+])
+def test_proposer_counts_and_units_after_names(who, expected):
+    assert _proposer(who) == expected

@@ -459,3 +459,14 @@ def test_generated_files_readable_by_all_under_usual_umask(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert _FILE_MODE == 0o666 & ~umask
+
+
+def test_sidecar_setting_a_field_settles_its_warning(data_dir, tmp_path):
+    text = "张三委员：\n您在省政协十三届二次会议上提出的《关于某事的提案》收悉，现答复如下：\n我厅高度重视。\n"
+    (data_dir / "replies" / "zz_nodate.txt").write_text(text, encoding="utf-8")
+    before = [str(p) for p in generate(data_dir, tmp_path / "a").warnings if p.source == "zz_nodate.txt"]
+    assert any("no date found" in p for p in before) and any("no signing agency" in p for p in before)
+    (data_dir / "replies" / "zz_nodate.yml").write_text("date: 2024-06-01\nagency: 吉林省教育厅\n", encoding="utf-8")
+    after = [str(p) for p in generate(data_dir, tmp_path / "b").warnings if p.source == "zz_nodate.txt"]
+    assert not any("no date found" in p or "no signing agency" in p for p in after)
+    assert len(after) == len(before) - 2  # the others stay
