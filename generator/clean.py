@@ -330,7 +330,7 @@ def _is_heading(paragraph: str) -> bool:
 
 # The last characters a standalone line (the patterns below) can end with, and the start
 # of the one pattern that ends with anything: a cheap test that rules out most lines.
-_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团处道所站馆类ABCabcＡＢＣ)）】]")
+_STANDALONE_LAST = frozenset("号日：:厅会委局室办府院部署心社队关行司团处道所站馆类ABCabcＡＢＣ)）】]〕")
 _STANDALONE_FIRST = "分类"
 
 
