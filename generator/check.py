@@ -62,8 +62,8 @@ def format_text(entries: list[Entry], result: RunResult, fields: bool = False) -
     lines = []
     replies = {reply.source: reply for reply in chain(result.replies, result.withheld)}
     if fields:  # every file, not only those with something to report
-        entries = sorted(entries + [Entry(s) for s in replies if s not in {e.source for e in entries}],
-                         key=lambda e: (LEVELS[e.level], e.source))
+        listed = {e.source for e in entries}
+        entries = sorted(entries + [Entry(s) for s in replies if s not in listed], key=lambda e: (LEVELS[e.level], e.source))
     for entry in entries:
         parts = [f"{severity}: {message}" for severity, message, _ in entry.messages]
         if entry.missing:

@@ -168,7 +168,6 @@ _CUT_AFTER = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,16}\s*[〔【\[(（［]\s*
 _DATE_CLOSING = re.compile(r"(?<=[。!！?？\d])\s+(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[|｜]?\s*$)")
 
 
-_CONTACT_AFTER = re.compile(r"联系")
 _SHORT_FIELD = re.compile(r"(?:^|\s)[\u4e00-\u9fff]{1,10}[:：]\s*[\u4e00-\u9fff·\s]{1,8}$")
 _CJK_GAP = re.compile(r"[\u4e00-\u9fff\d：:。！!？?）)]\s+[\u4e00-\u9fff（(\d]")
 
@@ -183,7 +182,7 @@ def _pieces(content: str, traditional: bool | None = None) -> list[str]:
     cuts = {back(m.end()) for m in _CUT_AFTER.finditer(folded)}
     for m in _CUT_BEFORE.finditer(folded):
         # `姓名:X   联系电话:…` is one record: a contact label after a short labelled field stays on its line.
-        if m.start() > 0 and not (_CONTACT_AFTER.match(folded, m.end()) and _SHORT_FIELD.search(folded, 0, m.start())):
+        if m.start() > 0 and not (folded.startswith("联系", m.end()) and _SHORT_FIELD.search(folded, 0, m.start())):
             cuts.add(back(m.end()))
     if not cuts:
         return [content]

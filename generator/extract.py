@@ -591,10 +591,9 @@ def _own_places(letter: Letter, registry: AgencyRegistry, config: tuple[Place, .
     for i, r in enumerate(letter.role):
         if r == "letterhead":
             names.append(letter.paras[i].m.strip(" |•·"))
-    if letter.title_m:
-        head = re.match(r"^(.{2,40}?)(?:关于|对)", letter.title_m)
-        if head and L.agency_only(head.group(1)):
-            names.append(head.group(1))
+    head = _title_head(letter)
+    if head:
+        names.append(head)
     for label in L.AGENCY_LABELS:
         if letter.meta.get(label):
             names.append(letter.meta[label])
@@ -609,6 +608,12 @@ def _own_places(letter: Letter, registry: AgencyRegistry, config: tuple[Place, .
         local = registry.get(name) is not None or any(a.name.startswith(own[0].name) for a in registry.agencies)
         return config + own if local else own
     return config
+
+
+def _title_head(letter: Letter) -> str | None:
+    """The agency a title begins with (`<agency>关于…`, `<agency>对…`), if it does."""
+    head = re.match(r"^(.{2,40}?)(?:关于|对)", letter.title_m)
+    return head.group(1) if head and L.agency_only(head.group(1)) else None
 
 
 def _signer_text(letter: Letter) -> str:
@@ -713,8 +718,8 @@ def _proposer(who: str, title: str = "") -> tuple[str | None, str | None]:
 def _persons(text: str) -> bool:
     """Names of people, though one ends like a unit (刘社院, 张建局): two or three
     characters each, none starting with a level (县医院 is a unit)."""
-    names = [n for n in re.split(r"[、,，\s]+", text.strip()) if n]
-    return bool(names) and all(2 <= len(n) <= 3 and n[0] not in "省市州县区镇乡村" for n in names)
+    names = _names(text).split("、")
+    return bool(text.strip()) and all(2 <= len(n) <= 3 and n[0] not in "省市州县区镇乡村" for n in names)
 
 
 def _names(text: str) -> str:
@@ -851,7 +856,7 @@ def _kind(fields: dict, letter: Letter) -> str | None:
 
 def _doc_number(letter: Letter) -> str | None:
     for i, r in enumerate(letter.role):
-        if r == "doc" or (r == "title" and False):
+        if r == "doc":
             match = L.DOC_NUMBER_START.match(letter.paras[i].m.strip(" |•·"))
             start = len(letter.paras[i].m) - len(letter.paras[i].m.lstrip(" |•·"))
             return letter.paras[i].cut(start + match.start("doc"), start + match.end("doc"))
@@ -914,7 +919,7 @@ def _date(letter: Letter):
     return None, None
 
 
-def _agency_text(letter: Letter) -> list[str]:
+def _agency_text(letter: Letter) -> list[tuple[list[str], bool]]:
     """Candidate texts of the lead agency, most trusted first: the signature (each agency
     of a joint one), the letterhead, the title's head, its bracketed department, the
     page's agency fields."""
@@ -924,10 +929,9 @@ def _agency_text(letter: Letter) -> list[str]:
     heads = [letter.paras[i].m.strip(" |•·") for i, r in enumerate(letter.role) if r == "letterhead"]
     if heads:
         out.append(([heads[-1]], False))
-    if letter.title_m:
-        head = re.match(r"^(.{2,40}?)(?:关于|对)", letter.title_m)
-        if head and L.agency_only(head.group(1)):
-            out.append(([head.group(1)], False))
+    head = _title_head(letter)
+    if head:
+        out.append(([head], False))
     for extra in letter.title_extra:
         inner = extra.strip("()（）[]【】")
         if L.agency_only(inner):

@@ -89,14 +89,18 @@ AGENCY_LABELS = ("答复单位", "单位名称", "办理单位", "承办单位",
 _BRACKETED = re.compile(rf"[\[【]\s*(?P<label>{_LABEL})\s*[\]】]\s*\|?")
 
 
-def _unbracket(text: str) -> str:
-    return _BRACKETED.sub(lambda m: m["label"] + ":", text) if "[" in text or "【" in text else text
+def _meta_text(m: str) -> str:
+    """A metadata line without its bullets and table bars, bracketed labels made `label:`."""
+    text = m.strip(" |•·")
+    if "[" in text or "【" in text:
+        text = _BRACKETED.sub(lambda b: b["label"] + ":", text).strip(" |•·")
+    return text
 
 
 def meta_label(m: str) -> str | None:
     """The metadata label a line starts with (`发布机构: …`, `• 文号`, `[ 索引号 ] | …`, or
     glued to its value in a line holding more labels: `信息名称关于…成文日期2018-12-14`), or None."""
-    text = _unbracket(m.strip(" |•·")).strip(" |•·")
+    text = _meta_text(m)
     match = _LABEL_AT.match(text)
     if match:
         return match["label"] or match["glued"]
@@ -124,7 +128,7 @@ def parse_meta(lines: list[tuple[str, str]], end: int) -> dict[str, str]:
         m, role = lines[i]
         if role != "meta":
             continue
-        text = _unbracket(m.strip(" |•·")).strip(" |•·")
+        text = _meta_text(m)
         found = list(_LABEL_ANYWHERE.finditer(text))
         if not found:  # labels glued to their values, no colons
             found = list(_LABEL_GLUED.finditer(text))
@@ -154,24 +158,28 @@ DOC_NUMBER_START = re.compile(
 CLASS_AT_END = re.compile(r"(?:^|(?<=[\s)）\]】号]))[(（【\[]?\s*(?P<c>[ABC])\s*[)）】\]]?\s*类\s*[)）】\]]?(?:\s*同意公开)?$"
                           r"|(?<=\d)\s+(?P<c2>[ABC])$")
 # An agency standing alone; several on one line when a reply is signed jointly.
-_AGENCY_END = AGENCY_SUFFIX
-_AGENCY_ONE = re.compile(rf"(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{_AGENCY_END}")
+_AGENCY_ONE = re.compile(rf"(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{AGENCY_SUFFIX}")
 # A second nameplate after the name: `市住房和城乡建设局(市人民防空办公室)`.
-_NAMEPLATE = re.compile(rf"[(（][\u4e00-\u9fff]{{2,30}}?{_AGENCY_END}[)）]$")
+_NAMEPLATE = re.compile(rf"[(（][\u4e00-\u9fff]{{2,30}}?{AGENCY_SUFFIX}[)）]$")
 SEAL_NOTE = re.compile(r"[(（【\[]\s*(?:盖章|印章|章|公章|签章|签字|签名|印)\s*[)）】\]]")
 
 
 SITE_NAME = re.compile(r"(?:政府)?(?:门户)?网站$")  # `<agency>政府网站`: a CMS's name for the signature
 
 
+def _name_only(m: str) -> str:
+    """A signature line without what may follow the name: a CMS's `网站`, a second nameplate."""
+    return _NAMEPLATE.sub("", SITE_NAME.sub("", m.strip(" |•·")))
+
+
 def agency_only(m: str) -> bool:
     """A line that is only an agency's name (or several, signing jointly)."""
-    text = _NAMEPLATE.sub("", SITE_NAME.sub("", m.strip(" |•·")))
+    text = _name_only(m)
     if " " in text:  # agencies signing together, parted by spaces
         return len(text) <= 90 and all(agency_only(part) for part in text.split())
     if not (2 <= len(text) <= 60) or re.search(r"[，,。:：;；、“”《》\d]", text) or re.match(r"^(?:对|关于|为|在|向|就|由|经)", text):
         return False
-    return bool(AGENCY_LINE.match(text) or re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{_AGENCY_END})+", text))
+    return bool(AGENCY_LINE.match(text) or re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff()（）]{{1,40}}?{AGENCY_SUFFIX})+", text))
 
 
 def agencies_in(m: str) -> list[str]:
@@ -179,7 +187,7 @@ def agencies_in(m: str) -> list[str]:
     (`市自然资源和规划局市市场监督管理局…`: each begins with a place or level)."""
     from .places import split_places
 
-    text = _NAMEPLATE.sub("", SITE_NAME.sub("", m.strip(" |•·")))
+    text = _name_only(m)
     if " " in text and all(agency_only(part) for part in text.split()):
         return [name for part in text.split() for name in agencies_in(part)]
     pieces, pos = [], 0

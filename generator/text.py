@@ -100,8 +100,8 @@ DATE = re.compile(
     rf"(?:\s*(?P<d>\d{{1,2}}|[{_CN_SMALL}]{{1,3}})\s*[日号])?"
     r"|(?P<y2>(?:19|20)\d{2})\s*(?P<sep>[.\-/])\s*(?P<m2>\d{1,2})\s*(?P=sep)\s*(?P<d2>\d{1,2})(?!\d)\s*日?"
 )
-# Digits run together where the page lost 年/月/日 (2022711): read only when one split is a date.
-# 2022711, 2020年929, 20246月14 (年 and 日 lost)
+# Digits run together where the page lost 年/月/日 (2022711, 2020年929, 20246月14): read
+# only when one split is a date.
 RUN_TOGETHER = re.compile(r"(?<!\d)(?P<run>(?:19|20)\d{2}(?:\s?|年)(?:\d{1,2}月\d{1,2}日?|\d{2,4}))(?!\d)")
 
 
