@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import sqlite3
 import sys
 from collections.abc import Iterable
@@ -92,6 +93,8 @@ class DiskCache(MemoryCache):
         self._db: sqlite3.Connection | None = None
         self._pid = 0  # the process that opened `_db`
         self._pending = 0
+        self._memory = False  # the file cannot be used: entries kept in memory, for this run
+        self.notices: list[str] = []  # what went wrong with the cache, for the run's output
         self._start()
 
     def __getstate__(self):  # sent to a spawned worker: without the connection
@@ -109,7 +112,19 @@ class DiskCache(MemoryCache):
     def _start(self) -> None:
         """Open the file (here, before any worker is forked), or start it again when it is
         not a database or was written for another fingerprint: then every entry is stale,
-        and removing them one by one would leave a file twice the size."""
+        and removing them one by one would leave a file twice the size. A cache that
+        cannot be opened whatever is done (a read-only disk) leaves the run without one."""
+        try:
+            self._open_fresh()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            self._set_aside(exc)
+            try:
+                self._open_fresh()
+            except (sqlite3.DatabaseError, OSError) as again:
+                self.notices.append(f"the extraction cache {self.path} cannot be used ({again}); running without it")
+                self._db, self._pid, self._memory = None, 0, True
+
+    def _open_fresh(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         fingerprint = self._fingerprint.decode()
         db = stored = None
@@ -117,7 +132,9 @@ class DiskCache(MemoryCache):
             db = self._open()
             stored = db.execute("SELECT value FROM meta WHERE name = 'fingerprint'").fetchone()
         except sqlite3.DatabaseError:
-            pass
+            if db is not None:
+                db.close()
+            db = None
         if stored is None or stored[0] != fingerprint:
             if db is not None:
                 db.close()
@@ -127,6 +144,48 @@ class DiskCache(MemoryCache):
             db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
         self._db, self._pid, self._pending = db, os.getpid(), 0
 
+    def _set_aside(self, exc: Exception) -> None:
+        """Move a damaged cache out of the way (as `<name>.damaged`, for a post-mortem;
+        the one before is dropped), whatever it is: a damaged file, a folder…"""
+        self._close_quietly()
+        aside = self.path.with_name(self.path.name + ".damaged")
+        try:
+            if aside.is_dir() and not aside.is_symlink():
+                shutil.rmtree(aside)
+            else:
+                aside.unlink(missing_ok=True)
+            if self.path.exists() or self.path.is_symlink():
+                os.replace(self.path, aside)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        except OSError:
+            pass  # then opening again fails, and the run goes on without a cache
+        self.notices.append(f"the extraction cache {self.path} was damaged ({exc}); "
+                            f"set aside as {aside.name} and started again")
+
+    def _recover(self, exc: Exception) -> None:
+        """Damage found while writing (main process only): start again, empty, once; a
+        file that cannot be written (disk full, read-only) is kept, and the run goes on
+        without it."""
+        if isinstance(exc, sqlite3.OperationalError) or any("damaged" in n for n in self.notices):
+            self.notices.append(f"the extraction cache {self.path} cannot be written ({exc}); running without it")
+            self._close_quietly()
+            self._memory = True
+            return
+        self._set_aside(exc)
+        try:
+            self._open_fresh()
+        except (sqlite3.DatabaseError, OSError):
+            self._memory = True
+
+    def _close_quietly(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+        self._db, self._pid = None, 0
+
     def _connection(self) -> sqlite3.Connection:
         if self._pid != os.getpid():
             if self._db is not None:
@@ -135,6 +194,8 @@ class DiskCache(MemoryCache):
         return self._db
 
     def load(self, key: str):
+        if self._memory:
+            return super().load(key)
         try:
             row = self._connection().execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
             return None if row is None else pickle.loads(row[0])
@@ -143,17 +204,26 @@ class DiskCache(MemoryCache):
             return None  # missing, damaged, or written by other code: extract again
 
     def store(self, key: str, blob: bytes) -> None:
-        db = self._connection()
-        if not db.in_transaction:
-            db.execute("BEGIN")
-        db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (key, blob))
+        if self._memory:
+            return super().store(key, blob)
+        try:
+            db = self._connection()
+            if not db.in_transaction:
+                db.execute("BEGIN")
+            db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (key, blob))
+        except sqlite3.DatabaseError as exc:
+            self._recover(exc)
+            return self.store(key, blob)
         self._pending += 1
         if self._pending >= self.COMMIT_EVERY:
             self.flush()
 
     def flush(self) -> None:
-        if self._db is not None and self._pid == os.getpid() and self._db.in_transaction:
-            self._db.execute("COMMIT")
+        try:
+            if self._db is not None and self._pid == os.getpid() and self._db.in_transaction:
+                self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._recover(exc)
         self._pending = 0
 
     def close(self) -> None:
@@ -165,6 +235,15 @@ class DiskCache(MemoryCache):
     def prune(self, used: Iterable[str]) -> int:
         """Remove the entries this run did not use (sources changed or gone); how many."""
         self.flush()
+        if self._memory:
+            return 0
+        try:
+            return self._prune(used)
+        except sqlite3.DatabaseError as exc:
+            self._recover(exc)  # what this run stored is lost with it: the next run extracts again
+            return 0
+
+    def _prune(self, used: Iterable[str]) -> int:
         db = self._connection()
         db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
         db.execute("BEGIN")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .pipeline import ROOT, default_progress, generate
 from .registry import RegistryError
+from .write import WriteError
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -30,9 +31,11 @@ def _run_generate(args):
         result = generate(args.data, args.docs, keep_contacts=args.keep_contacts,
                           progress=None if args.quiet else default_progress, jobs=args.jobs,
                           cache_dir=args.cache)
-    except RegistryError as exc:
+    except (RegistryError, WriteError) as exc:  # nothing to build from: the run stops
         print(f"error: {exc}", file=sys.stderr)
         return 2, None
+    for notice in result.notices:
+        print(f"warning: {notice}", file=sys.stderr)
     for problem in result.problems:
         if problem.severity != "info" or not args.quiet:
             print(f"{problem.severity}: {problem}", file=sys.stderr)

@@ -1,23 +1,22 @@
 """The whole run: every source read, checked and indexed before anything is written.
 
 In: a data dir (`replies/*.txt`, optional `replies/<stem>.yml` sidecars, `agencies.yml`,
-`themes.yml`) and a docs dir. Out: the generated files under docs/ (only those whose
-content changed are rewritten, each atomically) and a `RunResult` with every problem.
-A bad reply is reported with its file name and skipped; the others go on.
+`themes.yml`) and a docs dir. Out: the generated files under docs/, through `write`
+(only those whose content changed are rewritten, all or none), and a `RunResult` with
+every problem. A bad reply is reported with its file name and skipped; the others go on.
+This module orchestrates: it owns no file (the writer owns docs/, the cache its folder).
 """
 
 from __future__ import annotations
 
-import filecmp
-import json
+import ctypes
 import multiprocessing
 import os
-import re
+import signal
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -40,39 +39,10 @@ from .render import (SITE_SETTINGS, USER_DICT, Renderer, jieba_user_dict, open_d
                      reply_id_of_path, reply_page_path)
 from .store import ReplyList, ReplyStore
 from .text import FIELD_CLEANERS, id_from_stem
+from .write import DocsLock, HandWritten, Writer, WriteError, describe
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
-MANIFEST = ".generated.json"  # which files under docs/ the generator owns
-TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # write_atomic's temporary files
-
-
-def _file_mode() -> int:
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_FILE_MODE = _file_mode()
-
-
-def write_atomic(path: Path, pieces: Iterable[str], unless_same: bool = False) -> bool:
-    """Write the text `pieces` to `path` (its folder exists) via a temporary file and a
-    rename, so a killed run never leaves half a file; with `unless_same`, a file already
-    holding that text is left as it is. True if `path` was written."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, _FILE_MODE)  # as open() would make it, not mkstemp's owner-only 0600
-        with open(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.writelines(pieces)
-        if unless_same and path.is_file() and filecmp.cmp(tmp, path, shallow=False):
-            os.unlink(tmp)
-            return False
-        os.replace(tmp, path)
-        return True
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -88,6 +58,7 @@ class RunResult:
     store: ReplyStore = field(default_factory=ReplyStore, repr=False)  # every reply, metadata only
     cache: MemoryCache = field(default_factory=MemoryCache, repr=False)  # where the bodies are
     other_keys: list[str] = field(default_factory=list, repr=False)  # cache keys of files not in `store`
+    notices: list[str] = field(default_factory=list)  # about the run, not a reply (a damaged cache…)
 
     def __post_init__(self):
         self.replies = self.store.view() if self.replies is None else self.replies
@@ -133,13 +104,14 @@ class Context:
     classifier: Classifier
     keep_contacts: bool = False
     site: SiteConfig = field(default_factory=SiteConfig)
+    data_dir: Path | None = None  # files are read only from inside it
 
 
 def load_context(data_dir: Path, keep_contacts: bool = False) -> Context:
     site = load_site_config(data_dir)
     registry = AgencyRegistry.load(data_dir / "agencies.yml", site.places)
     classifier = Classifier(load_themes(data_dir / "themes.yml"))
-    return Context(registry, classifier, keep_contacts, site)
+    return Context(registry, classifier, keep_contacts, site, data_dir)
 
 
 def load_sidecar(path: Path) -> dict:
@@ -191,7 +163,7 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
     when the stages ran (the cache did not have it), their result pickled for the cache."""
     source = path.name
     try:
-        data = read_bytes(path)
+        data = read_bytes(path, root=ctx.data_dir)
     except ReadError as exc:
         return None, [_unreadable(source, exc)], None, None
     key = cache.key(source, data)
@@ -237,7 +209,22 @@ class _Worker:
 _WORKER = _Worker()
 
 
+def die_with_parent() -> None:
+    """Make a worker process end with the run: a killed run's workers would live on,
+    holding memory and the cache open. Linux says so with a signal; elsewhere a worker
+    ends when its pool's pipe closes."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the run died before the signal was asked for
+        os._exit(1)
+
+
 def _init_worker(data_dir: Path, keep_contacts: bool, cache: MemoryCache) -> None:
+    die_with_parent()
     _WORKER.ctx = load_context(data_dir, keep_contacts)  # once per worker, not per reply
     _WORKER.cache = cache
     _WORKER.folder = data_dir / "replies"
@@ -271,6 +258,17 @@ def source_names(data_dir: Path) -> list[str]:
     return sorted(e.name for e in entries if e.name.endswith(".txt"))
 
 
+def _taken(reply: Reply, owner: Reply) -> Problem:
+    """The problem of a reply whose id another took first; a withheld one is not named,
+    since the problem is shown on the public 数据质量 page."""
+    same = "" if owner.id == reply.id else f" (as {owner.id!r}: ids differing only in case are one)"
+    if owner.publish == "none":
+        return Problem(reply.source, f"id {reply.id!r} is already used by {owner.source}{same}; not written",
+                       zh="编号已被另一份复文使用，本件未生成")
+    return Problem(reply.source, f"id {reply.id!r} is already used by {owner.source}{same}; not written",
+                   zh=f"编号 {reply.id} 已被 {owner.source} 使用，本件未生成")
+
+
 def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None,
             cache: MemoryCache | None = None) -> RunResult:
     """Read, check and classify every reply (on `jobs` processes, default one per core);
@@ -284,22 +282,26 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     result.sources = len(names)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     processed = _processed(names, data_dir, ctx, cache, jobs)
+    # Ids differing only in case are one id: their pages would be one file on Windows and macOS.
+    taken: dict[str, int] = {}  # folded id → position, for ids with capitals
     for number, (reply, problems, key, fresh) in enumerate(processed, 1):
         result.problems.extend(problems)
         if fresh is not None:
             cache.store(key, fresh)  # here, not in the workers: one process writes the cache
         if progress and (number % 1000 == 0 or number == len(names)):
             progress(f"read {number}/{len(names)} replies")
-        if reply is not None and (first := store.position(reply.id)) is not None:
-            owner = store[first].source
-            result.problems.append(Problem(
-                reply.source, f"id {reply.id!r} is already used by {owner}; not written",
-                zh=f"编号 {reply.id} 已被 {owner} 使用，本件未生成"))
+        folded = reply.id.casefold() if reply is not None else ""
+        if reply is not None and (first := store.position(folded)) is None:
+            first = taken.get(folded)
+        if reply is not None and first is not None:
+            result.problems.append(_taken(reply, store[first]))
             reply = None
         if reply is None:
             if key:
                 result.other_keys.append(key)  # kept in the cache all the same
             continue
+        if folded != reply.id:  # an id that is its own fold is found in the store
+            taken[folded] = len(store)
         position = store.append(reply, key)  # the store keeps no body
         (result.withheld if reply.publish == "none" else result.replies).append(position)
     store.flush()
@@ -355,87 +357,6 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(), extra))
 
 
-class Writer:
-    """Writes generated files under docs/: only those whose content changed, each
-    atomically, never outside docs/; then removes what the last run wrote and this one
-    did not (the manifest). Hand-written files (not in the manifest) are never touched."""
-
-    def __init__(self, docs_dir: Path):
-        self.docs = docs_dir.resolve()
-        self._folders: dict[str, Path] = {}  # folder of a path → resolved, made: once each
-
-    def remove_temporary(self) -> None:
-        """Temporary files of a run killed before its rename: never a page, removed."""
-        for stale in self.docs.rglob(".*.tmp"):
-            if TEMP_NAME.match(stale.name) and stale.is_file():
-                stale.unlink()
-
-    def write(self, rel: str, content: str | Iterable[str]) -> bool:
-        """Write `content` to docs/`rel` unless it is there already; True if written.
-        `content`: the text, or its pieces in order (for files too large to hold whole)."""
-        target = self._target(rel)
-        if not isinstance(content, str):  # compared once written: it is never whole here
-            return write_atomic(target, content, unless_same=True)
-        try:
-            if target.read_text(encoding="utf-8") == content:
-                return False
-        except (OSError, UnicodeDecodeError):
-            pass
-        return write_atomic(target, (content,))
-
-    def _target(self, rel: str) -> Path:
-        """docs/`rel`, its folder made; refuses a path outside docs/ or a symlink."""
-        folder, _, name = rel.rpartition("/")
-        parent = self._folders.get(folder)
-        if parent is None:
-            parent = (self.docs / folder).resolve()
-            if parent != self.docs and self.docs not in parent.parents:
-                raise ValueError(f"refusing to write outside {self.docs}: {rel}")
-            parent.mkdir(parents=True, exist_ok=True)
-            self._folders[folder] = parent
-        target = parent / name
-        if not name or name in (".", "..") or target.is_symlink():
-            raise ValueError(f"refusing to write outside {self.docs}: {rel}")
-        return target
-
-    def finish(self, owned: Collection[str]) -> list[str]:
-        """Remove files the last run owned and this one did not; record `owned` (in its
-        order). The manifest is read and written a path at a time: it lists every page."""
-        manifest_path = self.docs / MANIFEST
-        removed = []
-        for rel in _manifest_paths(manifest_path):
-            if rel in owned:
-                continue
-            target = (self.docs / rel).resolve()
-            if self.docs in target.parents and target.is_file():
-                target.unlink()
-                removed.append(rel)
-        pieces = chain(["["], ((",\n " if n else "\n ") + json.dumps(rel, ensure_ascii=False)
-                               for n, rel in enumerate(owned)), ["\n]\n" if owned else "]\n"])
-        self.docs.mkdir(parents=True, exist_ok=True)
-        write_atomic(manifest_path, pieces, unless_same=True)
-        return removed
-
-
-def _manifest_paths(path: Path) -> Iterator[str]:
-    """The paths of a manifest, one at a time: it holds one per line (as `finish` writes
-    it); any other JSON list of paths is read whole. Nothing if missing or damaged."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            first = handle.readline()
-            if first.strip() != "[":
-                text = first + handle.read()
-                paths = json.loads(text)
-                yield from (p for p in paths if isinstance(p, str)) if isinstance(paths, list) else ()
-                return
-            for line in handle:
-                line = line.strip().rstrip(",")
-                if line.startswith('"'):
-                    yield json.loads(line)
-    except (OSError, ValueError):
-        return
-
-
 class PathList(Sequence):
     """Paths relative to docs/, kept as one string per batch of paths: a run writes one
     page per reply, and a Python string per path would be 70 bytes of each reply."""
@@ -480,10 +401,13 @@ class _Owned:
     order: list[str]  # `pages` in the order produced
     replies: ReplyList  # the published replies, each with a page
     withheld: frozenset[int]  # positions in the store of the replies without one
+    refused: frozenset[str] = frozenset()  # generated paths holding a hand-written file
 
     def __contains__(self, rel: object) -> bool:
         if rel in self.pages:
             return True
+        if rel in self.refused:
+            return False
         reply_id = reply_id_of_path(rel) if isinstance(rel, str) else None
         return reply_id is not None and self.published(reply_id)
 
@@ -492,33 +416,43 @@ class _Owned:
         return position is not None and position not in self.withheld
 
     def __len__(self) -> int:
-        return len(self.order) + len(self.replies)
+        return len(self.order) + len(self.replies) - sum(1 for rel in self.refused if reply_id_of_path(rel))
 
     def __iter__(self) -> Iterator[str]:
         yield from self.order
         store = self.replies.source
-        yield from (reply_page_path(store.id(p)) for p in self.replies.positions)
+        pages = (reply_page_path(store.id(p)) for p in self.replies.positions)
+        yield from (rel for rel in pages if rel not in self.refused) if self.refused else pages
 
 
-def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str]:
-    """Render and write a slice of the run's work list (reply chunks, then site tasks);
-    returns the paths written and the paths produced by site tasks, one per line."""
-    written, produced = [], []
+def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str, str]:
+    """Render and stage a slice of the run's work list (reply chunks, then site tasks);
+    returns the paths staged, the paths produced by site tasks and the paths refused
+    (hand-written files), one per line each."""
+    staged, produced, refused = [], [], []
     for number in range(*bounds):
         listed = number >= _WORKER.reply_tasks  # a reply page's path is its id's: not listed
         for rel, content in _WORKER.tasks[number]():
             if listed:
                 produced.append(rel)
-            if _WORKER.writer.write(rel, content):
-                written.append(rel)
-    return "\n".join(written), "\n".join(produced)
+            try:
+                if _WORKER.writer.write(rel, content):
+                    staged.append(rel)
+            except HandWritten:
+                refused.append(rel)
+    return "\n".join(staged), "\n".join(produced), "\n".join(refused)
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n") if text else []
 
 
 def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Writer, jobs: int,
                  progress=None) -> tuple[PathList, _Owned]:
-    """Render and write every page, reply pages and key pages on `jobs` forked workers
-    (which inherit the index), the other files meanwhile here. Returns (paths written,
-    every path produced); refuses to produce one path twice."""
+    """Render and stage every page, reply pages and key pages on `jobs` forked workers
+    (which inherit the index), the other files meanwhile here. Returns (paths staged,
+    every path produced); refuses to produce one path twice. A hand-written file at a
+    generated path is left alone: a problem, and not owned."""
     replies = result.replies
     tasks = [partial(_reply_chunk, result, renderer, n) for n in range(0, len(replies), CHUNK)]
     _WORKER.reply_tasks = len(tasks)
@@ -527,29 +461,39 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
     chunks = [(n, min(n + CHUNK, len(tasks))) for n in range(0, len(tasks), CHUNK)]
     pool = None
     if jobs > 1 and len(replies) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=die_with_parent)
     try:
         pending = [pool.submit(_write_chunk, chunk) for chunk in chunks] if pool else []
         if progress:
             progress(f"rendering {len(replies)} reply pages and the index pages")
-        extra_written, extra = [], []
+        extra_staged, extra, extra_refused = [], [], []
         for rel, content in _extra_files(result, ctx, renderer):
             extra.append(rel)
-            if writer.write(rel, content):
-                extra_written.append(rel)
-        parts = [("\n".join(extra_written), "\n".join(extra))]
+            try:
+                if writer.write(rel, content):
+                    extra_staged.append(rel)
+            except HandWritten:
+                extra_refused.append(rel)
+        parts = [("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused))]
         parts += [future.result() for future in pending] if pool else [_write_chunk(c) for c in chunks]
     finally:
         if pool:
             pool.shutdown()
         _WORKER.tasks = _WORKER.writer = None
-    produced = [rel for _, part in parts if part for rel in part.split("\n")]
-    owned = _Owned(set(produced), produced, replies, frozenset(result.withheld.positions))
+    produced = [rel for _, part, _ in parts for rel in _lines(part)]
+    refused = frozenset(rel for _, _, part in parts for rel in _lines(part))
+    owned = _Owned(set(produced) - refused, [rel for rel in produced if rel not in refused], replies,
+                   frozenset(result.withheld.positions), refused)
     twice = [rel for rel, count in Counter(produced).items() if count > 1]
     twice += [rel for rel in produced if (reply_id := reply_id_of_path(rel)) and owned.published(reply_id)]
     if twice:
         raise ValueError(f"two pages were written to one path: {', '.join(sorted(twice)[:5])}")
-    return PathList(written for written, _ in parts), owned
+    for rel in sorted(refused):
+        result.problems.append(Problem(f"docs/{rel}", "exists and was not written by the generator; not "
+                                       "overwritten: move it away (the generator makes this page) and run again",
+                                       zh="此路径已有手写文件，未覆盖"))
+    return PathList(staged for staged, _, _ in parts), owned
 
 
 def default_cache_dir(docs_dir: Path) -> Path:
@@ -569,12 +513,25 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     cache = DiskCache(cache_dir or default_cache_dir(docs_dir), fingerprint(data_dir, keep_contacts))
     result = collect(data_dir, ctx, progress, jobs, cache)
     renderer = _renderer(result, ctx, TEMPLATES)
-    writer = Writer(docs_dir)
-    writer.remove_temporary()
-    result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress)
-    result.removed = writer.finish(owned)
+    with DocsLock(docs_dir, say=progress):
+        writer = Writer(docs_dir)
+        try:
+            writer.remove_staged()
+            result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress)
+        except OSError as exc:  # nothing replaced yet: docs/ is as the last run left it
+            writer.abort()
+            raise WriteError(describe(exc, docs_dir)) from None
+        except BaseException:
+            writer.abort()
+            raise
+        try:
+            writer.commit(result.written)
+            result.removed = writer.finish(owned)
+        except OSError as exc:
+            raise WriteError(describe(exc, docs_dir)) from None
     cache.prune(result.cache_keys())
     cache.close()
+    result.notices += cache.notices
     result.seconds = time.perf_counter() - started
     return result
 

@@ -9,7 +9,9 @@ reason for anything else (empty, binary, undecodable).
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -86,18 +88,47 @@ def decode(data: bytes) -> str:
     return text
 
 
-def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """The bytes of one reply file, refused when too large to be one reply."""
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES, root: Path | None = None) -> bytes:
+    """The bytes of one file, refused when it is not a regular file (a pipe would hang
+    the run, a device never end), when it resolves outside `root` (a symlink out of the
+    data dir would publish a file of the machine), or when larger than `max_bytes`
+    (read at most one byte more: a size the file system reports is not trusted)."""
     try:
-        size = path.stat().st_size
+        real = path.resolve()
+        if root is not None and root.resolve() not in real.parents:
+            raise ReadError("a link to a file outside the data dir; not read")
+        # Non-blocking: opening a named pipe must not wait for a writer. No link followed
+        # after the check above.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+            raise ReadError(f"{kind}, not a file; not read")
+        size = max(info.st_size, max_bytes + 1) if info.st_size > max_bytes else 0
+        chunks = []
+        while size <= max_bytes:
+            chunk = os.read(fd, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
         if size > max_bytes:
             raise ReadError(f"too large: {size / 2**20:.1f} MB (a reply is at most {max_bytes / 2**20:.0f} MB); "
                             "is it several replies in one file?")
-        return path.read_bytes()
+        return b"".join(chunks)
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
-def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+def read_text(path: Path, max_bytes: int = MAX_BYTES, root: Path | None = None) -> str:
     """Read and decode one reply file."""
-    return decode(read_bytes(path, max_bytes))
+    return decode(read_bytes(path, max_bytes, root))

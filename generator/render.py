@@ -13,7 +13,7 @@ mapping of paths relative to docs/ to file contents:
   name, place and publisher, which the MkDocs hook puts in the header and footer;
 - the open data `data/replies.json` and `data/replies.csv`.
 
-Nothing is written here; see `pipeline.Writer`. Every text value reaches Markdown
+Nothing is written here; see `write.Writer`. Every text value reaches Markdown
 through `md_escape`, so raw HTML, Markdown syntax and template syntax in a reply are
 shown literally. No page grows with the number of replies: lists are cut into pages of
 `PAGE_SIZE` rows.

@@ -63,7 +63,7 @@ RESERVED_IDS = {"index"}  # replies/index.md is the list of all replies
 
 def id_from_stem(stem: str) -> str:
     """The reply id for a source file: its stem when URL-safe, else a slug of it."""
-    if _SAFE_ID.match(stem) and stem not in RESERVED_IDS:
+    if _SAFE_ID.match(stem) and stem.casefold() not in RESERVED_IDS:  # Index.md is index.md on some disks
         return stem
     base = slugify(stem)[:40].strip("-") or "reply"
     # The hash keeps two stems that slugify alike apart.
@@ -74,7 +74,7 @@ def clean_id(value) -> str:
     value = str(value).strip()
     if not _SAFE_ID.match(value):
         raise ValueError(f"id {value!r} is not URL-safe (letters, digits, _ and -, at most 100)")
-    if value in RESERVED_IDS:
+    if value.casefold() in RESERVED_IDS:
         raise ValueError(f"id {value!r} is reserved for the listing page")
     return value
 

@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from generator.cli import main
-from generator.pipeline import MANIFEST, generate
+from generator.pipeline import generate
+from generator.write import MANIFEST
 
 from conftest import ROOT, copies_data_dir, seed
 
@@ -207,31 +208,6 @@ def test_generate_edit_of_metadata_rewrites_dependent_pages_only(data_dir, tmp_p
     assert len(changed) < len(before) // 2
 
 
-def test_generate_killed_midway_leaves_no_partial_file(tmp_path):
-    import signal
-    import time
-
-    data = copies_data_dir(tmp_path / "data", 400)
-    complete = tmp_path / "complete"
-    generate(data, complete)
-    docs = tmp_path / "docs"
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "generate", "-q", "--data", str(data),
-                             "--docs", str(docs)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            start_new_session=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((docs / "replies").glob("*.md")) if (docs / "replies").exists() else []) < 50:
-        time.sleep(0.005)
-    os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, as a cancelled CI job
-    proc.wait()
-    written = [p for p in docs.rglob("*") if p.is_file() and not p.name.endswith(".tmp")]
-    assert 50 <= len(written) < len(list(complete.rglob("*")))  # really killed mid-way
-    for path in written:  # every file there is whole: the same bytes as a complete run's
-        assert path.read_bytes() == (complete / path.relative_to(docs)).read_bytes(), path
-    generate(data, docs)  # the next run completes the job and leaves no temporary file
-    assert not list(docs.rglob("*.tmp"))
-    assert {p.relative_to(docs) for p in docs.rglob("*")} == {p.relative_to(complete) for p in complete.rglob("*")}
-
-
 def test_generate_sample_002_contact_nowhere_in_docs(data_dir, tmp_path):
     docs = tmp_path / "docs"
     generate(data_dir, docs)
@@ -331,6 +307,83 @@ def test_cache_file_damaged_is_started_again(data_dir, tmp_path, damage):
     assert len(_cache_entries(cache)) == 5
 
 
+def _damage_all_but_meta(path):
+    """Garble every page but the schema's and the meta table's: the fingerprint still
+    reads, everything else is `database disk image is malformed`."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    keep = {1} | {root for name, root in db.execute("SELECT name, rootpage FROM sqlite_master") if "meta" in name}
+    db.close()
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    for n in range(page, len(data), 7):
+        if n // page + 1 not in keep:
+            data[n] = (data[n] + 101) % 256
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["pages", "folder", "wal"])
+def test_cache_damaged_anywhere_is_set_aside_and_started_again(data_dir, tmp_path, damage):
+    from generator.cache import DB_NAME
+
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    generate(data_dir, docs, cache_dir=cache, jobs=1)
+    before = _tree(docs)
+    db = cache / DB_NAME
+    for extra in cache.glob(f"{DB_NAME}-*"):
+        extra.unlink()
+    if damage == "pages":
+        _damage_all_but_meta(db)
+    elif damage == "folder":
+        db.unlink()
+        (db / "inside").mkdir(parents=True)
+    else:
+        (cache / f"{DB_NAME}-wal").write_bytes(b"\x37\x7f\x06\x82" + b"garbage" * 5000)
+    (data_dir / "replies" / "zz_new.txt").write_bytes(next((data_dir / "replies").glob("001_*.txt")).read_bytes())
+    result = generate(data_dir, docs, cache_dir=cache, jobs=1)
+    assert not result.errors and (docs / "replies" / "zz_new.md").exists()
+    (data_dir / "replies" / "zz_new.txt").unlink()
+    result = generate(data_dir, docs, cache_dir=cache, jobs=1)  # and the run after
+    assert not result.errors and _tree(docs) == before
+    assert len(_cache_entries(cache)) == 5
+
+
+def test_cache_unusable_run_goes_on_without_it(data_dir, tmp_path):
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    cache.write_text("a file where the cache folder should be", encoding="utf-8")
+    result = generate(data_dir, docs, cache_dir=cache / "sub", jobs=1)
+    assert not result.errors and len(result.replies) == 5
+    assert any("cannot be used" in n for n in result.notices)
+    assert cache.read_text(encoding="utf-8").startswith("a file")  # not the cache's to remove
+
+
+@pytest.mark.parametrize("first, second", [("Case", "case"), ("ABC", "abc"), ("Index", None)])
+def test_collect_ids_differing_only_in_case_refused(data_dir, tmp_path, first, second):
+    sample = next((data_dir / "replies").glob("001_*.txt")).read_bytes()
+    for stem in filter(None, (first, second)):
+        (data_dir / "replies" / f"{stem}.txt").write_bytes(sample)
+    docs = tmp_path / "docs"
+    result = generate(data_dir, docs, jobs=1)
+    pages = [p.stem.casefold() for p in (docs / "replies").glob("*.md")]
+    assert len(pages) == len(set(pages))  # no two pages one file on a case-insensitive disk
+    if second:
+        assert [p.source for p in result.errors] == [f"{second}.txt"] and "differing only in case" in str(result.errors[0])
+
+
+def test_duplicate_id_of_a_withheld_reply_not_named_on_public_pages(data_dir, tmp_path):
+    sample = next((data_dir / "replies").glob("001_*.txt")).read_bytes()
+    (data_dir / "replies" / "aa_secret_name.txt").write_bytes(sample)
+    (data_dir / "replies" / "aa_secret_name.yml").write_text("id: same-id\npublish: false\n", encoding="utf-8")
+    (data_dir / "replies" / "bb_public.txt").write_bytes(sample)
+    (data_dir / "replies" / "bb_public.yml").write_text("id: same-id\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    result = generate(data_dir, docs, jobs=1)
+    assert any("aa_secret_name" in str(p) for p in result.errors)  # the console says it
+    assert not [p for p in docs.rglob("*") if p.is_file() and p.name != MANIFEST
+                and "aa_secret_name" in p.read_text(encoding="utf-8")]
+
+
 def test_cache_key_changes_with_registry_and_options(data_dir):
     from generator.cache import fingerprint
 
@@ -372,47 +425,6 @@ def test_generate_same_files_on_one_or_two_processes(tmp_path):
     assert _tree(tmp_path / "one" / "docs") == _tree(tmp_path / "two" / "docs")
 
 
-@pytest.mark.parametrize("rel", ["../outside.md", "replies/../../outside.md", "replies/link.md"])
-def test_writer_refuses_to_write_outside_docs(tmp_path, rel):
-    from generator.pipeline import Writer
-
-    docs = tmp_path / "docs"
-    (docs / "replies").mkdir(parents=True)
-    (docs / "replies" / "link.md").symlink_to(tmp_path / "outside.md")
-    with pytest.raises(ValueError, match="outside"):
-        Writer(docs).write(rel, "text")
-    assert not (tmp_path / "outside.md").exists()
-
-
-def test_writer_writes_changed_files_only(tmp_path):
-    from generator.pipeline import Writer
-
-    writer = Writer(tmp_path / "docs")
-    assert writer.write("a/b/c.md", "one") and not writer.write("a/b/c.md", "one")
-    assert writer.write("a/b/c.md", "two") and writer.write("top.md", "x")
-    assert (tmp_path / "docs" / "a" / "b" / "c.md").read_text(encoding="utf-8") == "two"
-
-
-def test_writer_pieces_written_whole_and_changed_only(tmp_path):
-    from generator.pipeline import Writer
-
-    writer = Writer(tmp_path / "docs")
-    assert writer.write("data/x.csv", iter(["a,", "b\n", "中文\n"]))
-    assert (tmp_path / "docs" / "data" / "x.csv").read_text(encoding="utf-8") == "a,b\n中文\n"
-    assert not writer.write("data/x.csv", iter(["a,b\n", "中文\n"]))
-    assert writer.write("data/x.csv", iter(["a,b\n"]))
-    assert (tmp_path / "docs" / "data" / "x.csv").read_text(encoding="utf-8") == "a,b\n"
-
-    def failing():
-        yield "half"
-        raise RuntimeError("stopped")
-
-    with pytest.raises(RuntimeError):
-        writer.write("data/x.csv", failing())
-    assert (tmp_path / "docs" / "data" / "x.csv").read_text(encoding="utf-8") == "a,b\n"
-    assert [p.name for p in (tmp_path / "docs" / "data").iterdir()] == ["x.csv"]  # no temporary left
-
-
 def test_manifest_lists_every_generated_file(data_dir, tmp_path):
     docs = tmp_path / "docs"
     result = generate(data_dir, docs)
@@ -422,22 +434,6 @@ def test_manifest_lists_every_generated_file(data_dir, tmp_path):
     assert set(result.written) == on_disk and len(result.written) == len(on_disk)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('[\n "a/b.md",\n "replies/x.md"\n]\n', ["a/b.md", "replies/x.md"]),  # as written: a path per line
-    ('["a/b.md", "c.md"]', ["a/b.md", "c.md"]),  # any other JSON list: read whole
-    ("[]\n", []),
-    ('[\n "a.md",\n "b.md', ["a.md"]),  # cut short: what could be read
-    ("{not json", []),
-    ('{"a": 1}', []),
-])
-def test_manifest_paths_read_one_at_a_time(tmp_path, text, expected):
-    from generator.pipeline import _manifest_paths
-
-    (tmp_path / MANIFEST).write_text(text, encoding="utf-8")
-    assert list(_manifest_paths(tmp_path / MANIFEST)) == expected
-    assert list(_manifest_paths(tmp_path / "missing.json")) == []
-
-
 def test_pathlist_behaves_as_a_list():
     from generator.pipeline import PathList
 
@@ -445,20 +441,6 @@ def test_pathlist_behaves_as_a_list():
     assert paths == ["a.md", "b/c.md", "d.md"] and len(paths) == 3 and paths[1] == "b/c.md"
     assert "d.md" in paths and "b" not in paths and paths != ["a.md"]
     assert not PathList() and PathList() == []
-
-
-def test_generated_files_readable_by_all_under_usual_umask(tmp_path):
-    """Pages are published: a web server running as another user must read them."""
-    from generator.pipeline import _FILE_MODE, Writer
-
-    writer = Writer(tmp_path / "docs")
-    writer.write("a/page.md", "text")
-    writer.write("a/data.csv", iter(["x\n"]))
-    for name in ("page.md", "data.csv"):
-        assert (tmp_path / "docs" / "a" / name).stat().st_mode & 0o777 == _FILE_MODE
-    umask = os.umask(0)
-    os.umask(umask)
-    assert _FILE_MODE == 0o666 & ~umask
 
 
 def test_sidecar_setting_a_field_settles_its_warning(data_dir, tmp_path):

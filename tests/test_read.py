@@ -1,8 +1,14 @@
 import codecs
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from generator.read import ReadError, decode
+from conftest import DATA, ROOT
+from generator.read import ReadError, decode, read_bytes
 
 TEXT = "  您在省政协十三届二次会议上提出的《关于……的建议》收悉，\n\n现答复如下：   \n吉林省科学技术厅\n"
 
@@ -46,3 +52,59 @@ def test_decode_utf16_without_bom_mostly_ascii():
 def test_decode_bad_input_raises_clear_error(data, message):
     with pytest.raises(ReadError, match=message):
         decode(data)
+
+
+def _special_files(data: Path) -> dict[str, str]:
+    """Reply files that are not regular files inside the data dir → the error each gets."""
+    replies = data / "replies"
+    outside = data.parent / "secret.txt"
+    outside.write_text("您在省政协十三届二次会议上提出的建议收悉。机器上的秘密文件\n", encoding="utf-8")
+    (replies / "link_out.txt").symlink_to(outside)
+    (replies / "link_passwd.txt").symlink_to("/etc/passwd")
+    (replies / "link_zero.txt").symlink_to("/dev/zero")
+    os.mkfifo(replies / "pipe.txt")
+    (replies / "folder.txt").mkdir()
+    return {"link_out.txt": "outside the data dir", "link_passwd.txt": "outside the data dir",
+            "link_zero.txt": "outside the data dir", "pipe.txt": "a named pipe, not a file",
+            "folder.txt": "a folder, not a file"}
+
+
+def test_read_bytes_only_regular_files_inside_root(tmp_path):
+    data = tmp_path / "data"
+    (data / "replies").mkdir(parents=True)
+    expected = _special_files(data)
+    for name, message in expected.items():
+        with pytest.raises(ReadError, match=message):
+            read_bytes(data / "replies" / name, root=data)
+    (data / "elsewhere.txt").write_bytes(b"inside")
+    (data / "replies" / "link_in.txt").symlink_to(data / "elsewhere.txt")
+    assert read_bytes(data / "replies" / "link_in.txt", root=data) == b"inside"  # a link within is fine
+
+
+def test_read_bytes_reads_at_most_one_byte_past_the_limit(tmp_path, monkeypatch):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"x" * 5000)
+    real_read, asked = os.read, []
+    monkeypatch.setattr(os, "read", lambda fd, n: asked.append(n) or real_read(fd, n))
+    monkeypatch.setattr(os, "fstat", lambda fd: type("S", (), {"st_mode": 0o100644, "st_size": 0})())  # a size that lies
+    with pytest.raises(ReadError, match="too large"):
+        read_bytes(path, max_bytes=1000)
+    assert sum(asked) <= 1001
+
+
+def test_generate_special_files_refused_each_others_built(tmp_path):
+    """A pipe would hang the run, links would publish the machine's files: one error each."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    expected = _special_files(data)
+    docs = tmp_path / "docs"
+    proc = subprocess.run([sys.executable, "-m", "generator", "generate", "-q", "-j", "1", "--data", str(data),
+                           "--docs", str(docs)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 1 and len(errors) == len(expected)
+    for name, message in expected.items():
+        assert any(line.startswith(f"error: {name}: ") and message in line for line in errors), name
+    assert len(list((docs / "replies").glob("*.md"))) == 6  # the five samples and the list
+    published = "".join(p.read_text(encoding="utf-8") for p in docs.rglob("*") if p.is_file())
+    assert "root:" not in published and "机器上的秘密文件" not in published
