@@ -24,8 +24,6 @@ from functools import partial
 from itertools import chain
 from pathlib import Path
 
-import yaml
-
 from .cache import DiskCache, MemoryCache, dumps, fingerprint
 from .check import report
 from .classify import Classifier
@@ -39,7 +37,8 @@ from .registry import AgencyRegistry, load_themes
 from .render import (SITE_SETTINGS, USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
                      reply_id_of_path, reply_page_path)
 from .store import ReplyList, ReplyStore
-from .text import FIELD_CLEANERS, id_from_stem
+from .sidecar import load_sidecar
+from .text import id_from_stem
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -140,31 +139,6 @@ def load_context(data_dir: Path, keep_contacts: bool = False) -> Context:
     registry = AgencyRegistry.load(data_dir / "agencies.yml", site.places)
     classifier = Classifier(load_themes(data_dir / "themes.yml"))
     return Context(registry, classifier, keep_contacts, site)
-
-
-def load_sidecar(path: Path) -> dict:
-    """The checked overrides of a sidecar file; raises ValueError naming what is wrong."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"sidecar {path.name}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"sidecar {path.name}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError(f"sidecar {path.name}: expected a mapping of field: value")
-    out = {}
-    for key, value in data.items():
-        if key not in FIELD_CLEANERS or key == "source":
-            raise ValueError(f"sidecar {path.name}: unknown field {key!r}")
-        try:
-            out[key] = FIELD_CLEANERS[key](value)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"sidecar {path.name}: {key}: {exc}") from None
-    if "date" in out and "year" not in out:
-        out["year"] = out["date"].year if out["date"] else None
-    return out
 
 
 def _unreadable(source: str, exc: ReadError) -> Problem:
