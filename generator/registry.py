@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .model import RESERVED_SLUGS, Agency, Theme, shown
 from .places import LEVELS, Place, innermost, split_places
-from .text import clean_text, slugify
+from .text import clean_text, slugify, value_kind
 from .yamlfile import YamlFileError, load_file
 
 
@@ -53,7 +53,7 @@ def _check_slug(path: Path, what: str, slug) -> str:
 def _text(path: Path, what: str, key: str, value) -> str:
     """A registry value that must be one line of text (a name, an alias, a keyword)."""
     if not isinstance(value, str):
-        kind = "nothing" if value is None else f"a {type(value).__name__}"
+        kind = "nothing" if value is None else value_kind(value)
         raise RegistryError(f"{path.name}: {what}: {key}: expected text, not {kind}")
     try:
         text = clean_text(value)

@@ -183,13 +183,13 @@ def clean_text(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Date)):
-        raise ValueError(f"expected text, not {_kind(value)}")
+        raise ValueError(f"expected text, not {value_kind(value)}")
     text = value.isoformat() if isinstance(value, Date) else str(value)
     text = squash_spaces(plain_characters(text).replace("\n", " ").replace("\t", " ")).strip()
     return text or None
 
 
-def _kind(value) -> str:
+def value_kind(value) -> str:
     """How a YAML value is named in a message: `a list`, `a mapping`, `yes/no`."""
     if isinstance(value, bool):
         return "yes/no"
