@@ -87,7 +87,10 @@ def decode(data: bytes) -> str:
 
 
 def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """The bytes of one reply file, refused when too large to be one reply."""
+    """The bytes of one reply file, refused when too large to be one reply or when its
+    name is not UTF-8 (the name is published as the reply's `source`)."""
+    if re.search("[\ud800-\udfff]", path.name):  # the OS's undecodable bytes, as surrogates
+        raise ReadError("file name is not UTF-8: rename the file")
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -323,3 +323,16 @@ def test_cli_file_name_control_characters_escaped(work, name):
     assert "\x1b" not in proc.stderr and "\r" not in proc.stderr
     escaped = name.translate({10: "\\n", 13: "\\r", 27: "\\x1b", 0x2028: "\\u2028"})
     assert [line for line in proc.stderr.splitlines() if line.startswith("error: ")] == [f"error: {escaped}: empty file"]
+
+
+def test_cli_file_name_not_utf8_fails_that_file_only(work):
+    import os
+
+    replies = os.fsencode(work / "data" / "replies")
+    with open(os.path.join(replies, b"\xff\xfe.txt"), "wb") as handle:
+        handle.write(seed("001").read_bytes())
+    proc = _generate_cli(work / "data", work / "docs")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert [line for line in proc.stderr.splitlines() if line.startswith("error: ")] == [
+        "error: \\udcff\\udcfe.txt: file name is not UTF-8: rename the file"]
+    assert "5 replies written" in proc.stdout
