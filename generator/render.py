@@ -55,7 +55,7 @@ _LINE_MARK = re.compile(r"^(\s*)([#+\-=!?])")
 # Python-Markdown backslash-escapes `#`, `+`, `-` and `!`, but shows `\=` and `\?` with
 # their backslash: those two are written as character references instead.
 _MARK_ESCAPES = {"=": "&#61;", "?": "&#63;"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 NOT_SEARCHED = {"search": {"exclude": True}}
 FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题目", "session": "会议",
@@ -71,8 +71,9 @@ COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今�
 def md_escape(text) -> str:
     """Show `text` literally in Markdown: HTML is escaped, Markdown syntax backslashed."""
     text = "" if text is None else str(text)
-    # A lone surrogate (a file name that is not UTF-8) cannot be written to a page.
-    text = _SURROGATE.sub("\ufffd", text)
+    # A lone surrogate (a file name that is not UTF-8) cannot be written to a page; a control
+    # character (ESC, BEL, left in a reply's text) is nothing a reader can see.
+    text = _UNWRITABLE.sub(lambda m: "\ufffd" if m[0] >= "\ud800" else "", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
     text = _LIST_NUMBER.sub(r"\1\2\\\3", text)

@@ -179,3 +179,9 @@ def test_reserved_slugs_cover_generated_folders(run):
     beside = {rel.split("/")[1].removesuffix(".md") for rel in files
               if rel.count("/") >= 1 and rel.split("/")[0] not in ("replies", "data")} - slugs
     assert beside and beside <= RESERVED_SLUGS
+
+
+@pytest.mark.parametrize("text, shown", [("红\x1b[31m色", "红\\[31m色"), ("响\x07铃", "响铃"), ("半\ud800个", "半\ufffd个")])
+def test_md_escape_control_characters_and_surrogates_not_written(text, shown):
+    assert md_escape(text) == shown
+    md_escape(text).encode("utf-8")  # a page can be written with it
