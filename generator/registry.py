@@ -203,7 +203,7 @@ def suggest_entries(registry: AgencyRegistry, replies) -> str:
         for name in (reply.agency, *reply.co_agencies):
             if name and registry.get(name) is None:
                 counts[name] = counts.get(name, 0) + 1
-    taken = {a.slug for a in registry.agencies}
+    taken = {a.slug for a in registry.agencies} | RESERVED_SLUGS  # a suggestion must load
     lines = ["# Agencies named in the replies but not in agencies.yml; check each, then add it.\n"]
     for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         slug = slugify(name)
