@@ -28,7 +28,7 @@ import yaml
 from .model import shown
 from .places import Place, parse_place
 from .registry import MAX_BYTES, RegistryError
-from .text import clean_text, plain_characters
+from .text import plain_characters, value_kind
 from .yamlfile import YamlFileError, load_file
 
 DEFAULT_TITLE = "建议提案办理复文"
@@ -76,13 +76,13 @@ class SiteConfig:
         return f"{where}人大代表建议和政协委员提案办理复文的公开阅读站点"
 
 
-def _markdown(value) -> str:
-    """`about`: Markdown of several lines, kept as written but for control characters
-    (see `plain_characters`)."""
+def _site_text(value) -> str:
+    """A text of site.yml (`about` is Markdown of several lines), kept as written but
+    for control characters and lone surrogates (see `text.plain_characters`)."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError("expected text (Markdown)")
+        raise ValueError(f"expected text, not {value_kind(value)}")
     return plain_characters(value).strip()
 
 
@@ -122,7 +122,7 @@ def load_site_config(data_dir: Path) -> SiteConfig:
     texts = {}
     for key in _TEXT_KEYS:
         try:
-            texts[key] = _markdown(data.get(key)) if key == "about" else (clean_text(data.get(key)) or "")
+            texts[key] = _site_text(data.get(key))
         except ValueError as exc:
             raise RegistryError(f"{path.name}: {key}: {exc}") from None
     return SiteConfig(places=tuple(places), **texts)
