@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING
 
+from .model import shown
+
 if TYPE_CHECKING:  # pipeline imports this module; the type is all that is needed here
     from .pipeline import RunResult
 
@@ -68,11 +70,11 @@ def format_text(entries: list[Entry], result: RunResult, fields: bool = False) -
         parts = [f"{severity}: {message}" for severity, message, _ in entry.messages]
         if entry.missing:
             parts.append("not extracted: " + ", ".join(entry.missing))
-        lines.append(f"{entry.source}: " + ("; ".join(parts) if parts else "ok"))
+        lines.append(shown(f"{entry.source}: " + ("; ".join(parts) if parts else "ok")))  # names may hold newlines
         if fields and entry.source in replies:
             for name, value in replies[entry.source].record().items():
-                shown = "、".join(map(str, value)) if isinstance(value, (list, tuple)) else value
-                lines.append(f"    {name}: {'—' if shown in (None, '') else shown}")
+                text = "、".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+                lines.append(shown(f"    {name}: {'—' if text in (None, '') else text}"))
     checked = result.sources
     lines.append(
         f"checked {checked} files: {len(result.replies) + len(result.withheld)} replies read, "

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .model import shown
 from .pipeline import ROOT, default_progress, generate
 from .registry import RegistryError
 from .write import WriteError
@@ -32,7 +33,7 @@ def _run_generate(args):
                           progress=None if args.quiet else default_progress, jobs=args.jobs,
                           cache_dir=args.cache)
     except (RegistryError, WriteError) as exc:  # nothing to build from: the run stops
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 2, None
     for notice in result.notices:
         print(f"warning: {notice}", file=sys.stderr)
@@ -67,7 +68,7 @@ def _generate_then(args, step) -> int:
     try:
         print(step(result))
     except BuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 1
     return status
 
@@ -99,7 +100,7 @@ def _check(args) -> int:
     try:
         result = collect(args.data, load_context(args.data, args.keep_contacts), jobs=args.jobs)
     except RegistryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 2
     print(format_text(report(result), result, fields=args.fields))
     if args.strict:
@@ -124,7 +125,7 @@ def _init(args) -> int:
         written = init_data_dir(args.dir, args.place, args.within, args.publisher,
                                 ROOT / "templates" / "starter" / "themes.yml")
     except (FileExistsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 2
     for path in written:
         print(f"wrote {path}")
@@ -140,7 +141,7 @@ def _registry(args) -> int:
         ctx = load_context(args.data)
         result = collect(args.data, ctx, jobs=args.jobs)
     except RegistryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 2
     print(suggest_entries(ctx.registry, result.replies), end="")
     return 0

@@ -25,8 +25,11 @@ from pathlib import Path
 
 import yaml
 
+from .model import shown
 from .places import Place, parse_place
-from .registry import RegistryError
+from .registry import MAX_BYTES, RegistryError
+from .text import plain_characters, value_kind
+from .yamlfile import YamlFileError, load_file
 
 DEFAULT_TITLE = "建议提案办理复文"
 FILE = "site.yml"
@@ -73,6 +76,16 @@ class SiteConfig:
         return f"{where}人大代表建议和政协委员提案办理复文的公开阅读站点"
 
 
+def _site_text(value) -> str:
+    """A text of site.yml (`about` is Markdown of several lines), kept as written but
+    for control characters and lone surrogates (see `text.plain_characters`)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, not {value_kind(value)}")
+    return plain_characters(value).strip()
+
+
 def load_site_config(data_dir: Path) -> SiteConfig:
     """`data_dir/site.yml`, checked; an empty config when the file is absent. Raises
     `RegistryError` (exit status 2, like a broken registry) naming what is wrong."""
@@ -80,40 +93,38 @@ def load_site_config(data_dir: Path) -> SiteConfig:
     if not path.exists():
         return SiteConfig()
     try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RegistryError(f"{path}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        data = load_file(path, MAX_BYTES)
+    except YamlFileError as exc:
+        raise RegistryError(f"{path.name}: {exc}") from None
     if data is None:
         return SiteConfig()
     if not isinstance(data, dict):
-        raise RegistryError(f"{path}: expected a mapping (place, within, publisher, site_title …)")
-    unknown = sorted(set(data) - {"place", "within", *_TEXT_KEYS})
+        raise RegistryError(f"{path.name}: expected a mapping (place, within, publisher, site_title …)")
+    unknown = sorted(map(str, set(data) - {"place", "within", *_TEXT_KEYS}))
     if unknown:
-        raise RegistryError(f"{path}: unknown key(s): {', '.join(map(str, unknown))}")
+        raise RegistryError(f"{path.name}: unknown key(s): {shown(', '.join(unknown))}")
     names = []
     within = data.get("within") or []
     if not isinstance(within, list):
-        raise RegistryError(f"{path}: within: expected a list of place names, outermost first")
+        raise RegistryError(f"{path.name}: within: expected a list of place names, outermost first")
     names += within
     if data.get("place"):
         names.append(data["place"])
     elif within:
-        raise RegistryError(f"{path}: within is set but place is not")
+        raise RegistryError(f"{path.name}: within is set but place is not")
     places = []
     for name in names:
         place = parse_place(str(name), declared=True) if isinstance(name, str) else None
         if place is None:
-            raise RegistryError(f"{path}: {name!r} is not a place name (it must end in 省, 市, 县, 区, 州, 旗, 盟 …)")
+            raise RegistryError(f"{path.name}: {shown(repr(name))} is not a place name "
+                                "(it must end in 省, 市, 县, 区, 州, 旗, 盟 …)")
         places.append(place)
     texts = {}
     for key in _TEXT_KEYS:
-        value = data.get(key)
-        if value is not None and not isinstance(value, str):
-            raise RegistryError(f"{path}: {key}: expected text")
-        texts[key] = (value or "").strip()
+        try:
+            texts[key] = _site_text(data.get(key))
+        except ValueError as exc:
+            raise RegistryError(f"{path.name}: {key}: {exc}") from None
     return SiteConfig(places=tuple(places), **texts)
 
 

@@ -8,6 +8,7 @@ that spelling variants of one key merge in the indexes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date as Date
 from enum import Enum
@@ -109,6 +110,17 @@ class Proposer(Key):
     section = "proposers"
 
 
+# Names a registry slug may not take: a key's pages are `<section>/<slug>/`, beside the
+# section's own `<section>/index.md` and pages `<section>/page/N.md`; the other names are
+# the site's top-level folders and pages (render.py, mkdocs.yml, the search engines), kept
+# free so that a slug never reads as, or later collides with, a generated page.
+RESERVED_SLUGS = frozenset({
+    "index", "page",
+    *(kind.section for kind in (Key, Agency, Theme, Session, Proposer)),
+    "replies", "years", "quality", "data", "about", "assets", "search", "pagefind",
+})
+
+
 @dataclass(frozen=True, slots=True)  # slots: a run holds one per reply (100,000 and more)
 class Reply:
     """One reply, extracted and cleaned. Field names are those of the open data.
@@ -162,6 +174,18 @@ class Reply:
         return out
 
 
+# Characters that would act on a terminal or a log rather than show: control characters
+# (a newline forges a line, ESC starts a colour sequence), lone surrogates, line and
+# paragraph separators and bidirectional overrides.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """`text` safe to print on one line: the characters of `_UNSHOWABLE` written as
+    escapes (`\\n`, `\\x1b`, `\\ud800`), everything else (Chinese included) as it is."""
+    return _UNSHOWABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong with one source file; `error` problems skip the reply."""
@@ -171,6 +195,9 @@ class Problem:
     severity: str = "error"  # error (reply skipped) | warning | info
     zh: str = ""  # the same in Chinese, for the site's 数据质量 page
     field: str = ""  # the field it is about, if one: a sidecar setting that field settles it
+    public: bool = True  # False: about a reply to be withheld, so printed but on no page
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.message}"
+        # A file name may hold a newline or an escape sequence: printed as is it would forge
+        # an `error:` line or recolour the terminal.
+        return shown(f"{self.source}: {self.message}")

@@ -23,8 +23,6 @@ from functools import partial
 from itertools import chain
 from pathlib import Path
 
-import yaml
-
 from .cache import DiskCache, MemoryCache, dumps, fingerprint
 from .check import report
 from .classify import Classifier
@@ -38,7 +36,8 @@ from .registry import AgencyRegistry, load_themes
 from .render import (SITE_SETTINGS, USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
                      reply_id_of_path, reply_page_path)
 from .store import ReplyList, ReplyStore
-from .text import FIELD_CLEANERS, id_from_stem
+from .sidecar import load_sidecar, says_withheld
+from .text import id_from_stem
 from .write import DocsLock, HandWritten, Writer, WriteError, describe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,31 +113,6 @@ def load_context(data_dir: Path, keep_contacts: bool = False) -> Context:
     return Context(registry, classifier, keep_contacts, site, data_dir)
 
 
-def load_sidecar(path: Path) -> dict:
-    """The checked overrides of a sidecar file; raises ValueError naming what is wrong."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"sidecar {path.name}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"sidecar {path.name}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError(f"sidecar {path.name}: expected a mapping of field: value")
-    out = {}
-    for key, value in data.items():
-        if key not in FIELD_CLEANERS or key == "source":
-            raise ValueError(f"sidecar {path.name}: unknown field {key!r}")
-        try:
-            out[key] = FIELD_CLEANERS[key](value)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"sidecar {path.name}: {key}: {exc}") from None
-    if "date" in out and "year" not in out:
-        out["year"] = out["date"].year if out["date"] else None
-    return out
-
-
 def _unreadable(source: str, exc: ReadError) -> Problem:
     return Problem(source, str(exc), zh=f"文件无法读取（{exc}）")
 
@@ -162,24 +136,31 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
     """`process`, with the cache key of the file (None when it could not be read) and,
     when the stages ran (the cache did not have it), their result pickled for the cache."""
     source = path.name
+    key = fresh = None
     try:
         data = read_bytes(path, root=ctx.data_dir)
     except ReadError as exc:
-        return None, [_unreadable(source, exc)], None, None
-    key = cache.key(source, data)
-    cached = cache.load(key)
-    fresh = None
-    if cached is None:
-        cached = _stages(data, source, ctx)
-        fresh = dumps(cached)
-    reply, problems = cached
+        reply, problems = None, [_unreadable(source, exc)]
+    else:
+        key = cache.key(source, data)
+        cached = cache.load(key)
+        if cached is None:
+            cached = _stages(data, source, ctx)
+            fresh = dumps(cached)
+        reply, problems = cached
     sidecar = path.with_suffix(".yml")
-    if reply is None or not sidecar.exists():
+    if not os.path.lexists(sidecar):
         return reply, problems, key, fresh
+    themes = {theme.name for theme in ctx.classifier.themes}
     try:
-        overrides = load_sidecar(sidecar)  # read every run: cheap, and not in the cache key
+        overrides = load_sidecar(sidecar, themes, ctx.data_dir)  # read every run: cheap, and not in the cache key
     except ValueError as exc:
-        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）")], key, fresh
+        problem = Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=not says_withheld(sidecar))
+        return None, [problem], key, fresh
+    if overrides.get("publish") == "none":  # nothing about it on a page, its problems included
+        problems = [replace(p, public=False) for p in problems]
+    if reply is None:
+        return None, problems, key, fresh
     settled = [p for p in problems if not (p.field and p.field in overrides)]  # the sidecar gives the value
     return replace(reply, **overrides), settled, key, fresh
 
@@ -294,7 +275,7 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
         if reply is not None and (first := store.position(folded)) is None:
             first = taken.get(folded)
         if reply is not None and first is not None:
-            result.problems.append(_taken(reply, store[first]))
+            result.problems.append(replace(_taken(reply, store[first]), public=reply.publish != "none"))
             reply = None
         if reply is None:
             if key:
@@ -313,9 +294,10 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
 def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | Iterator[str]]]:
     """The generated files that are not pages of replies or keys: the quality report,
     the search dictionary and the open data (in pieces: it grows with the archive)."""
-    withheld = {r.source for r in result.withheld}
-    # Withheld replies are not even named; so an entry's reply is published.
-    entries = [e for e in report(result, everything=False) if e.source not in withheld]
+    # Withheld replies are not even named (nor are files whose problems say they were to
+    # be withheld); so an entry's reply is published.
+    hidden = {r.source for r in result.withheld} | {p.source for p in result.problems if not p.public}
+    entries = [e for e in report(result, everything=False) if e.source not in hidden]
     yield from renderer.quality_pages(entries, {
         "files": result.sources, "errors": len(result.errors), "warnings": len(result.warnings),
         "missing": sum(1 for e in entries if e.missing)})

@@ -96,7 +96,10 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES, root: Path | None = None)
     """The bytes of one file, refused when it is not a regular file (a pipe would hang
     the run, a device never end), when it resolves outside `root` (a symlink out of the
     data dir would publish a file of the machine), or when larger than `max_bytes`
-    (read at most one byte more: a size the file system reports is not trusted)."""
+    (read at most one byte more: a size the file system reports is not trusted), or
+    when its name is not UTF-8 (the name is published as the reply's `source`)."""
+    if re.search("[\ud800-\udfff]", path.name):  # the OS's undecodable bytes, as surrogates
+        raise ReadError("file name is not UTF-8: rename the file")
     try:
         real = path.resolve()
         if root is not None and root.resolve() not in real.parents:
@@ -119,6 +122,9 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES, root: Path | None = None)
                 break
             chunks.append(chunk)
             size += len(chunk)
+        if size > max_bytes and max_bytes != MAX_BYTES:  # a sidecar, a registry
+            limit = f"{max_bytes // 2**20} MB" if max_bytes >= 2**20 else f"{max_bytes // 1024} KB"
+            raise ReadError(f"too large: more than {limit}")
         if size > max_bytes:
             raise ReadError(f"too large: {size / 2**20:.1f} MB (a reply is at most {max_bytes / 2**20:.0f} MB); "
                             "is it several replies in one file?")

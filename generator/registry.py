@@ -11,28 +11,29 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from .model import Agency, Theme
+from .model import RESERVED_SLUGS, Agency, Theme, shown
 from .places import LEVELS, Place, innermost, split_places
-from .text import slugify
+from .text import clean_text, slugify, value_kind
+from .yamlfile import YamlFileError, load_file
 
 
 class RegistryError(ValueError):
-    """A registry file is missing or malformed; the message names the file."""
+    """A registry file (or site.yml) is missing or malformed; the message begins with the
+    file's name, then says what is wrong where (`agencies.yml: agency 3 (…): …`)."""
+
+
+MAX_BYTES = 4 * 2**20  # a registry of every agency of a province is about 100 KB
 
 
 def _load_yaml(path: Path, key: str) -> list:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from None
+        data = load_file(path, MAX_BYTES)
+    except YamlFileError as exc:
+        raise RegistryError(f"{path.name}: {exc}") from None
     if isinstance(data, dict) and key in data and data[key] is None:
         return []  # `agencies:` with nothing under it yet
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
-        raise RegistryError(f"{path}: expected a mapping with a list under '{key}'")
+        raise RegistryError(f"{path.name}: expected a mapping with a list under '{key}'")
     return data[key]
 
 
@@ -40,11 +41,46 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def _check_slug(path: Path, what: str, slug) -> str:
-    slug = str(slug)
-    if not _SLUG.fullmatch(slug):
-        raise RegistryError(f"{path}: {what}: slug {slug!r} must be lowercase ASCII letters, digits and hyphens "
-                            "(it is part of the page's web address)")
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+        raise RegistryError(f"{path.name}: {what}: slug {shown(repr(slug))} must be lowercase ASCII letters, digits "
+                            "and hyphens (it is part of the page's web address)")
+    if slug in RESERVED_SLUGS:
+        raise RegistryError(f"{path.name}: {what}: slug {slug!r} is reserved for a page the generator makes "
+                            f"(reserved: {', '.join(sorted(RESERVED_SLUGS))})")
     return slug
+
+
+def _text(path: Path, what: str, key: str, value) -> str:
+    """A registry value that must be one line of text (a name, an alias, a keyword)."""
+    if not isinstance(value, str):
+        kind = "nothing" if value is None else value_kind(value)
+        raise RegistryError(f"{path.name}: {what}: {key}: expected text, not {kind}")
+    try:
+        text = clean_text(value)
+    except ValueError as exc:
+        raise RegistryError(f"{path.name}: {what}: {key}: {exc}") from None
+    if not text:
+        raise RegistryError(f"{path.name}: {what}: {key}: is empty")
+    return text
+
+
+def _texts(path: Path, what: str, key: str, value) -> tuple[str, ...]:
+    """A list of texts (aliases); nothing when absent."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RegistryError(f"{path.name}: {what}: {key}: expected a list of text, e.g. [省交通厅, 交通厅]")
+    return tuple(_text(path, what, f"{key} {n}", item) for n, item in enumerate(value, 1))
+
+
+def _entry(path: Path, what: str, number: int, entry) -> tuple[str, str]:
+    """(name, where) of a registry entry, checked to be a mapping with a name; `where`
+    names it in messages: `theme 3 (交通)`. Other keys (notes such as `kind`) are left alone."""
+    where = f"{what} {number}"
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{path.name}: {where}: expected a mapping with a name and a slug")
+    name = _text(path, where, "name", entry.get("name"))
+    return name, f"{where} ({shown(name)})"
 
 
 # The shape of an agency's name, for names the registry does not know: a department or
@@ -74,17 +110,20 @@ class AgencyRegistry:
 
     @classmethod
     def load(cls, path: Path, places: tuple[Place, ...] = ()) -> "AgencyRegistry":
-        entries = _load_yaml(path, "agencies")
-        agencies, slugs = [], set()
-        for number, entry in enumerate(entries, 1):
-            if not isinstance(entry, dict) or not entry.get("name") or not entry.get("slug"):
-                raise RegistryError(f"{path}: entry {number} needs a name and a slug")
-            slug = _check_slug(path, str(entry["name"]), entry["slug"])
+        """The registry of `path`, checked; raises `RegistryError` naming the file and entry."""
+        agencies, slugs, forms = [], {}, {}
+        for number, entry in enumerate(_load_yaml(path, "agencies"), 1):
+            name, where = _entry(path, "agency", number, entry)
+            slug = _check_slug(path, where, entry.get("slug"))
             if slug in slugs:
-                raise RegistryError(f"{path}: slug {slug!r} is used twice")
-            slugs.add(slug)
-            aliases = tuple(str(a) for a in entry.get("aliases") or ())
-            agencies.append(Agency(name=str(entry["name"]), slug=slug, aliases=aliases))
+                raise RegistryError(f"{path.name}: {where}: slug {slug!r} is already used by {slugs[slug]}")
+            slugs[slug] = where
+            aliases = _texts(path, where, "aliases", entry.get("aliases"))
+            for form in (name, *aliases):  # one written form, one agency: else which one is meant?
+                if forms.setdefault(form, slug) != slug:
+                    raise RegistryError(f"{path.name}: {where}: {shown(form)!r} is already a name or alias "
+                                        f"of {slugs[forms[form]]}")
+            agencies.append(Agency(name=name, slug=slug, aliases=aliases))
         return cls(agencies, places)
 
     def get(self, form: str) -> Agency | None:
@@ -164,7 +203,7 @@ def suggest_entries(registry: AgencyRegistry, replies) -> str:
         for name in (reply.agency, *reply.co_agencies):
             if name and registry.get(name) is None:
                 counts[name] = counts.get(name, 0) + 1
-    taken = {a.slug for a in registry.agencies}
+    taken = {a.slug for a in registry.agencies} | RESERVED_SLUGS  # a suggestion must load
     lines = ["# Agencies named in the replies but not in agencies.yml; check each, then add it.\n"]
     for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         slug = slugify(name)
@@ -175,23 +214,41 @@ def suggest_entries(registry: AgencyRegistry, replies) -> str:
     return "".join(lines)
 
 
-def load_themes(path: Path) -> list[tuple[Theme, tuple[tuple[str, int], ...]]]:
-    """Themes with their (keyword, weight) pairs, in file order."""
+def _weight(path: Path, where: str, item: dict) -> float:
+    weight = item.get("weight", 1)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight < float("inf"):
+        raise RegistryError(f"{path.name}: {where}: weight {shown(repr(weight))} must be a number, 0 or more")
+    return weight
+
+
+def load_themes(path: Path) -> list[tuple[Theme, tuple[tuple[str, float], ...]]]:
+    """Themes with their (keyword, weight) pairs, in file order; checked, raises
+    `RegistryError` naming the file and the theme."""
     out = []
-    names: set[str] = set()
+    names: dict[str, str] = {}
+    slugs: dict[str, str] = {}
     for number, entry in enumerate(_load_yaml(path, "themes"), 1):
-        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("slug"):
-            raise RegistryError(f"{path}: theme {number} needs a name and a slug")
-        if entry["name"] in names:
-            raise RegistryError(f"{path}: theme {entry['name']!r} is listed twice")
-        names.add(entry["name"])
+        name, where = _entry(path, "theme", number, entry)
+        if name in names:
+            raise RegistryError(f"{path.name}: {where}: the name is already used by {names[name]}")
+        names[name] = where
+        slug = _check_slug(path, where, entry.get("slug"))
+        if slug in slugs:
+            raise RegistryError(f"{path.name}: {where}: slug {slug!r} is already used by {slugs[slug]}")
+        slugs[slug] = where
+        description = entry.get("description")
+        description = "" if description is None else _text(path, where, "description", description)
+        items = entry.get("keywords")
+        if items is not None and not isinstance(items, list):
+            raise RegistryError(f"{path.name}: {where}: keywords: expected a list of words or {{word: …, weight: N}}")
         keywords = []
-        for item in entry.get("keywords") or ():
+        for n, item in enumerate(items or (), 1):
+            at = f"{where}: keyword {n}"
             if isinstance(item, dict):
-                keywords.append((str(item["word"]), int(item.get("weight", 1))))
+                if set(item) - {"word", "weight"}:
+                    raise RegistryError(f"{path.name}: {at}: expected {{word: …, weight: N}}")
+                keywords.append((_text(path, at, "word", item.get("word")), _weight(path, at, item)))
             else:
-                keywords.append((str(item), 1))
-        theme = Theme(name=str(entry["name"]), slug=_check_slug(path, str(entry["name"]), entry["slug"]),
-                      description=str(entry.get("description", "")))
-        out.append((theme, tuple(keywords)))
+                keywords.append((_text(path, at, "word", item), 1))
+        out.append((Theme(name=name, slug=slug, description=description), tuple(keywords)))
     return out

@@ -49,7 +49,13 @@ CHART_ROWS = 12
 
 _INLINE = re.compile(r"([\\`*_\[\]{}|])")
 _LIST_NUMBER = re.compile(r"^(\s*)(\d+)([.)])")  # `1.` would start a list
-_LINE_MARK = re.compile(r"^(\s*)([#+\-=])")  # a heading, list or setext mark
+# A mark that starts a block when it begins a line: a heading, list or setext mark, an
+# admonition (`!!! danger`), a collapsible block (`??? note`) or a tab (`=== "Tab"`).
+_LINE_MARK = re.compile(r"^(\s*)([#+\-=!?])")
+# Python-Markdown backslash-escapes `#`, `+`, `-` and `!`, but shows `\=` and `\?` with
+# their backslash: those two are written as character references instead.
+_MARK_ESCAPES = {"=": "&#61;", "?": "&#63;"}
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 NOT_SEARCHED = {"search": {"exclude": True}}
 FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题目", "session": "会议",
@@ -65,10 +71,13 @@ COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今�
 def md_escape(text) -> str:
     """Show `text` literally in Markdown: HTML is escaped, Markdown syntax backslashed."""
     text = "" if text is None else str(text)
+    # A lone surrogate (a file name that is not UTF-8) cannot be written to a page; a control
+    # character (ESC, BEL, left in a reply's text) is nothing a reader can see.
+    text = _UNWRITABLE.sub(lambda m: "\ufffd" if m[0] >= "\ud800" else "", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
     text = _LIST_NUMBER.sub(r"\1\2\\\3", text)
-    text = _LINE_MARK.sub(r"\1\\\2", text)
+    text = _LINE_MARK.sub(lambda m: m[1] + _MARK_ESCAPES.get(m[2], "\\" + m[2]), text)
     return text.replace("\n", " ")
 
 
@@ -397,17 +406,31 @@ def open_data_json_pieces(replies: list[Reply]) -> Iterator[str]:
     yield "\n]\n" if replies else "]\n"
 
 
+# A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): it begins with one
+# of these. Such a cell is prefixed with `'`, which spreadsheets read as "text".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str | int:
+    """A CSV cell: lists joined with `;`, None empty, text that a spreadsheet would take for
+    a formula (`=HYPERLINK(…)`) prefixed with `'`. Numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = LIST_SEPARATOR.join(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def open_data_csv_pieces(replies: list[Reply], rows_per_piece: int = 1000) -> Iterator[str]:
-    """The CSV export in pieces of `rows_per_piece` rows."""
+    """The CSV export in pieces of `rows_per_piece` rows (cells made by `csv_cell`)."""
     out = io.StringIO()
     out.write("\ufeff")  # a BOM so that spreadsheet programs read the Chinese text as UTF-8
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(Reply.FIELDS)
     for number, reply in enumerate(_by_id(replies), 1):
-        writer.writerow(
-            LIST_SEPARATOR.join(v) if isinstance(v, list) else ("" if v is None else v)
-            for v in reply.record().values()
-        )
+        writer.writerow(map(csv_cell, reply.record().values()))
         if number % rows_per_piece == 0:
             yield out.getvalue()
             out.seek(0)

@@ -85,9 +85,10 @@ _BRACKETS = str.maketrans({"【": "〔", "[": "〔", "［": "〔", "(": "〔", "
 
 def clean_doc_number(value) -> str | None:
     """`吉科发人才【2023】91 号` → `吉科发人才〔2023〕91号`."""
-    if value is None:
+    text = clean_text(value)  # a list or a mapping is refused, not written out
+    if text is None:
         return None
-    text = re.sub(r"[\s:：]+", "", str(value)).translate(_BRACKETS)
+    text = re.sub(r"[\s:：]+", "", text).translate(_BRACKETS)
     return text.removeprefix("文号：").removeprefix("文号:") or None
 
 
@@ -159,17 +160,49 @@ def clean_date(value) -> Date | None:
     return found
 
 
+# Control characters have no place in a value: line breaks of any kind become `\n`, the
+# others (ESC, NUL, DEL, C1 …) go; they would act on a terminal or corrupt a page. A lone
+# surrogate (YAML's "\\ud800") is no character: no page could even be written with it.
+_BREAKS = re.compile("\r\n?|[\v\f\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def plain_characters(text: str) -> str:
+    """`text` with every line break as `\\n` and no control character but tab and line
+    feed; ValueError for a lone surrogate."""
+    if found := _SURROGATE.search(text):
+        raise ValueError(f"contains a lone surrogate (U+{ord(found.group()):04X}), which is not a character")
+    return _CONTROLS.sub("", _BREAKS.sub("\n", text))
+
+
 def clean_text(value) -> str | None:
+    """One line of text: line breaks and tabs made spaces, control characters and
+    extraction spaces removed. A number or a date is taken as it is written; a list, a
+    mapping, a yes/no or a lone surrogate is refused with ValueError."""
     if value is None:
         return None
-    text = squash_spaces(str(value).replace("\n", " ")).strip()
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Date)):
+        raise ValueError(f"expected text, not {value_kind(value)}")
+    text = value.isoformat() if isinstance(value, Date) else str(value)
+    text = squash_spaces(plain_characters(text).replace("\n", " ").replace("\t", " ")).strip()
     return text or None
 
 
+def value_kind(value) -> str:
+    """How a YAML value is named in a message: `a list`, `a mapping`, `yes/no`."""
+    if isinstance(value, bool):
+        return "yes/no"
+    return {list: "a list", tuple: "a list", dict: "a mapping"}.get(type(value), f"a {type(value).__name__}")
+
+
 def clean_text_list(value) -> tuple[str, ...]:
+    """A list of texts, or one text as a list of one; nested lists and mappings refused."""
     if value is None:
         return ()
-    if isinstance(value, str):
+    if not isinstance(value, (list, tuple)):
+        if isinstance(value, dict):
+            raise ValueError("expected a list of text, not a mapping")
         value = [value]
     return tuple(t for t in (clean_text(v) for v in value) if t)
 

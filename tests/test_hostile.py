@@ -4,6 +4,7 @@ shown literally and never executed, personal data published nowhere."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -181,3 +182,157 @@ def test_browser_no_injected_script_runs(hostile_site, browser):
         context.close()
     finally:
         stop()
+
+
+def _visible_text(html: str) -> str:
+    """The text a reader sees of an HTML fragment: tags dropped, references resolved."""
+    import html as html_lib
+
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_hostile_block_marks_shown_literally(hostile_site):
+    """Admonition, details and tab marks at the start of a paragraph are text, and a
+    leading `=` is shown without a backslash."""
+    html = (hostile_site / "site" / "replies" / "hostile_blocks" / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article"): html.index("</article>")]
+    text = _visible_text(article)
+    assert "admonition" not in article and "<details" not in article and "tabbed" not in article
+    for shown in ('!!! danger "这一段不是警告框"', "??? note", "???+ note", '=== "这一段不是标签页"',
+                  "=这一段以等号开头"):
+        assert shown in text, shown
+    assert "\\=" not in text and "\\?" not in text and "\\!" not in text
+
+
+def _generate_cli(data, docs):
+    return subprocess.run([sys.executable, "-m", "generator", "generate", "-q", "--data", str(data), "--docs", str(docs)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+
+# (file, its text, what the one error line says after `error: <file>: `)
+BAD_REGISTRIES = [
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: '..'\n", "agency 1 (某局): slug '..' must be lowercase"),
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: ../guide\n", "agency 1 (某局): slug '../guide' must be"),
+    ("agencies.yml", 'agencies:\n- name: 某局\n  slug: "a\\nb"\n', "agency 1 (某局): slug 'a\\nb' must be"),
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: 'javascript:alert(1)'\n", "agency 1 (某局): slug 'javascript:alert(1)' must"),
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: ''\n", "agency 1 (某局): slug '' must be"),
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: Mou\n", "agency 1 (某局): slug 'Mou' must be"),
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: 12\n", "agency 1 (某局): slug 12 must be"),
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: [a]\n", "agency 1 (某局): slug ['a'] must be"),
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: index\n", "agency 1 (某局): slug 'index' is reserved"),
+    ("agencies.yml", "agencies:\n- name: 某局\n  slug: assets\n", "agency 1 (某局): slug 'assets' is reserved"),
+    ("agencies.yml", "agencies:\n- name: 甲局\n  slug: a\n- name: 乙局\n  slug: a\n",
+     "agency 2 (乙局): slug 'a' is already used by agency 1 (甲局)"),
+    ("agencies.yml", "agencies:\n- name: 甲局\n  slug: a\n  aliases: [局]\n- name: 乙局\n  slug: b\n  aliases: [局]\n",
+     "agency 2 (乙局): '局' is already a name or alias of agency 1 (甲局)"),
+    ("agencies.yml", "agencies:\n- name: [甲局, 乙局]\n  slug: a\n", "agency 1: name: expected text, not a list"),
+    ("agencies.yml", "agencies:\n- name: 甲局\n  slug: a\n  aliases: 局\n", "agency 1 (甲局): aliases: expected a list"),
+    ("agencies.yml", "agencies:\n- name: 甲局\n  slug: a\n  aliases: [[局]]\n",
+     "agency 1 (甲局): aliases 1: expected text, not a list"),
+    ("agencies.yml", 'agencies:\n- name: "甲\\ud800局"\n  slug: a\n', "agency 1: name: contains a lone surrogate"),
+    ("agencies.yml", "agencies:\n- 甲局\n", "agency 1: expected a mapping with a name and a slug"),
+    ("agencies.yml", "- name: 甲局\n  slug: a\n", "expected a mapping with a list under 'agencies'"),
+    ("agencies.yml", "agencies:\n- &x {name: 甲局, slug: a}\n- *x\n", "not valid YAML: YAML anchors (&x) are not allowed"),
+    ("agencies.yml", "agencies:\n- name: 甲局\n  slug: a\n  aliases: *x\n", "not valid YAML: YAML aliases (*x) are not allowed"),
+    ("agencies.yml", BILLION_LAUGHS, "not valid YAML: YAML anchors (&a) are not allowed"),
+    ("agencies.yml", b"agencies:\n- name: \xff\xfe\n", "cannot read: not UTF-8"),
+    ("agencies.yml", "agencies: [" * 5000, "not valid YAML"),
+    ("themes.yml", "themes:\n- name: 交通\n  slug: t\n  keywords:\n  - {word: 公路, weight: abc}\n",
+     "theme 1 (交通): keyword 1: weight 'abc' must be a number"),
+    ("themes.yml", "themes:\n- name: 交通\n  slug: t\n- name: 水利\n  slug: t\n",
+     "theme 2 (水利): slug 't' is already used by theme 1 (交通)"),
+    ("themes.yml", "themes:\n- name: 交通\n  slug: page\n", "theme 1 (交通): slug 'page' is reserved"),
+    ("themes.yml", "themes:\n- name: 交通\n  slug: t\n  keywords: {公路: 2}\n", "theme 1 (交通): keywords: expected a list"),
+    ("themes.yml", "themes:\n- name: 交通\n  slug: t\n  keywords: [[公路]]\n",
+     "theme 1 (交通): keyword 1: word: expected text, not a list"),
+    ("themes.yml", "themes:\n- name: {a: 1}\n  slug: t\n", "theme 1: name: expected text, not a mapping"),
+    ("themes.yml", BILLION_LAUGHS, "not valid YAML: YAML anchors (&a) are not allowed"),
+    ("site.yml", "place: &p 吉林省\npublisher: *p\n", "not valid YAML: YAML anchors (&p) are not allowed"),
+    ("site.yml", "place: 吉林省\npublisher: [a, b]\n", "publisher: expected text, not a list"),
+    ("site.yml", "place: 吉林省\nabout: \"a\\ud800\"\n", "about: contains a lone surrogate"),
+]
+
+
+@pytest.mark.parametrize("name, text, message", BAD_REGISTRIES)
+def test_cli_bad_registry_one_error_line_exit_2(tmp_path, name, text, message):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    proc = _generate_cli(data, tmp_path / "docs")
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {name}: {message}"), proc.stderr
+    assert not (tmp_path / "docs").exists()
+
+
+def test_registry_weights_as_numbers(tmp_path):
+    from generator.registry import load_themes
+
+    path = tmp_path / "themes.yml"
+    path.write_text("themes:\n- name: 交通\n  slug: t\n  keywords: [{word: 公路, weight: 2.5}, 桥梁]\n", encoding="utf-8")
+    assert load_themes(path)[0][1] == (("公路", 2.5), ("桥梁", 1))
+
+
+STEM = "001_efe964a827ed06ef"
+BAD_SIDECARS = [
+    (b'title: "\\ud800"\n', "title: contains a lone surrogate (U+D800)"),
+    (b"title: \xff\xfe\xed\xa0\x80\n", "cannot read: not UTF-8 (byte 7)"),
+    (b"title: [a, b]\n", "title: expected text, not a list"),
+    (b"proposer: {name: a}\n", "proposer: expected text, not a mapping"),
+    (b"doc_number: [a]\n", "doc_number: expected text, not a list"),
+    (b"themes: [[a]]\n", "themes: expected text, not a list"),
+    (b"co_agencies: {a: 1}\n", "co_agencies: expected a list of text, not a mapping"),
+    (b"title: yes\n", "title: expected text, not yes/no"),
+    (b"title: &t x\nproposer: *t\n", "not valid YAML: YAML anchors (&t) are not allowed"),
+    (BILLION_LAUGHS.replace("a:", "title:", 1).encode(), "not valid YAML: YAML anchors (&a) are not allowed"),
+    (b"title: " + "长".encode() * 30000 + b"\n", "too large: more than 64 KB"),
+    ("themes: [不存在的主题]\n".encode(), "themes: 不存在的主题 not in themes.yml"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD_SIDECARS)
+def test_sidecar_bad_value_fails_that_reply_only(data_dir, tmp_path, text, message):
+    (data_dir / "replies" / f"{STEM}.yml").write_bytes(text)
+    result = generate(data_dir, tmp_path / "docs")
+    assert len(result.errors) == 1 and str(result.errors[0]).startswith(f"{STEM}.txt: sidecar {STEM}.yml: {message}")
+    assert len(result.replies) == 4 and not (tmp_path / "docs" / "replies" / f"{STEM}.md").exists()
+    assert not (tmp_path / "docs" / "themes" / "bu-cun-zai-de-zhu-ti").exists()
+
+
+def test_sidecar_number_taken_as_text_and_known_theme_kept(data_dir, tmp_path):
+    from generator.sidecar import load_sidecar
+
+    path = data_dir / "replies" / f"{STEM}.yml"
+    path.write_text("proposal_number: 12\ntitle: \"a\\tb\\x1b[31mc\"\nthemes: [交通]\n", encoding="utf-8")
+    assert load_sidecar(path) == {"proposal_number": "12", "title": "a b[31mc", "themes": ("交通",)}
+    assert load_sidecar(path, themes={"交通"})["themes"] == ("交通",)
+    with pytest.raises(ValueError, match="themes: 交通 not in themes.yml"):
+        load_sidecar(path, themes=set())
+
+
+@pytest.mark.parametrize("name", ["a\nerror: forged.txt", "b\x1b[2K\rerror: forged.txt", "c\u2028error: forged.txt"])
+def test_cli_file_name_control_characters_escaped(work, name):
+    (work / "data" / "replies" / name).write_bytes(b"")
+    proc = _generate_cli(work / "data", work / "docs")
+    assert proc.returncode == 1
+    assert not [line for line in proc.stderr.splitlines() if line.startswith("error: forged")]
+    assert "\x1b" not in proc.stderr and "\r" not in proc.stderr
+    escaped = name.translate({10: "\\n", 13: "\\r", 27: "\\x1b", 0x2028: "\\u2028"})
+    assert [line for line in proc.stderr.splitlines() if line.startswith("error: ")] == [f"error: {escaped}: empty file"]
+
+
+def test_cli_file_name_not_utf8_fails_that_file_only(work):
+    import os
+
+    replies = os.fsencode(work / "data" / "replies")
+    with open(os.path.join(replies, b"\xff\xfe.txt"), "wb") as handle:
+        handle.write(seed("001").read_bytes())
+    proc = _generate_cli(work / "data", work / "docs")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert [line for line in proc.stderr.splitlines() if line.startswith("error: ")] == [
+        "error: \\udcff\\udcfe.txt: file name is not UTF-8: rename the file"]
+    assert "5 replies written" in proc.stdout

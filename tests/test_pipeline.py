@@ -452,3 +452,44 @@ def test_sidecar_setting_a_field_settles_its_warning(data_dir, tmp_path):
     after = [str(p) for p in generate(data_dir, tmp_path / "b").warnings if p.source == "zz_nodate.txt"]
     assert not any("no date found" in p or "no signing agency" in p for p in after)
     assert len(after) == len(before) - 2  # the others stay
+
+
+def test_sidecar_not_a_regular_file_inside_data_refused(data_dir, tmp_path):
+    """A pipe would hang the run; a link out would read a file of the machine."""
+    replies = data_dir / "replies"
+    secret = tmp_path / "secret.yml"
+    secret.write_text("title: 机器上的秘密\n", encoding="utf-8")
+    first, second, third = sorted(p.stem for p in replies.glob("*.txt"))[:3]
+    os.mkfifo(replies / f"{first}.yml")
+    (replies / f"{second}.yml").symlink_to(secret)
+    (replies / f"{third}.yml").symlink_to(tmp_path / "missing.yml")
+    result = generate(data_dir, tmp_path / "docs", jobs=1)
+    assert sorted(p.source for p in result.errors) == sorted(f"{s}.txt" for s in (first, second, third))
+    assert "named pipe" in str(result.errors[0]) and len(result.replies) == 2
+    assert not [p for p in (tmp_path / "docs").rglob("*.md") if "机器上的秘密" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("sidecar", ["publish: false\ndate: [broken\n", "publish: no\nthemes: [不存在的主题]\n",
+                                     "publish: false\n"])
+def test_withheld_reply_failing_named_on_no_page(data_dir, tmp_path, sidecar):
+    """A reply to be withheld is named on no page, even when it or its sidecar fails."""
+    replies = data_dir / "replies"
+    (replies / "zz_secret_file.txt").write_text("只有一行\n", encoding="utf-8")  # fails: no opening
+    (replies / "zz_secret_file.yml").write_text(sidecar, encoding="utf-8")
+    docs = tmp_path / "docs"
+    result = generate(data_dir, docs, jobs=1)
+    assert any(p.source == "zz_secret_file.txt" for p in result.problems)  # told on the console
+    assert not [p for p in docs.rglob("*") if p.is_file() and p.name != MANIFEST
+                and "zz_secret_file" in p.read_text(encoding="utf-8")]
+
+
+def test_duplicate_id_withheld_second_named_on_no_page(data_dir, tmp_path):
+    sample = next((data_dir / "replies").glob("001_*.txt")).read_bytes()
+    (data_dir / "replies" / "aa_public.txt").write_bytes(sample)
+    (data_dir / "replies" / "aa_public.yml").write_text("id: same-id\n", encoding="utf-8")
+    (data_dir / "replies" / "bb_secret_name.txt").write_bytes(sample)
+    (data_dir / "replies" / "bb_secret_name.yml").write_text("id: same-id\npublish: false\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    generate(data_dir, docs, jobs=1)
+    assert not [p for p in docs.rglob("*") if p.is_file() and p.name != MANIFEST
+                and "bb_secret_name" in p.read_text(encoding="utf-8")]

@@ -143,3 +143,45 @@ def test_open_data_csv_pieces_any_size_same_text(run):
 def test_open_data_empty_corpus():
     assert json.loads(open_data_json([])) == [] and open_data_json([]) == json.dumps([]) + "\n"
     assert open_data_csv([]).lstrip("\ufeff").strip() == ",".join(Reply.FIELDS)
+
+
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://x","y")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+                                   "\t=1"])  # (no field holds a CR: clean_text)
+def test_open_data_csv_formula_cell_neutralised(value):
+    reply = make_reply(proposal_title=value, themes=("=主题",))
+    rows = list(csv.DictReader(io.StringIO(open_data_csv([reply]).lstrip("\ufeff"), newline="")))
+    assert rows[0]["proposal_title"] == "'" + value
+    assert rows[0]["themes"] == "'=主题"
+    assert rows[0]["id"] == "x"  # ordinary text untouched
+    assert json.loads(open_data_json([reply]))[0]["proposal_title"] == value  # JSON keeps the raw value
+
+
+@pytest.mark.parametrize("text, shown", [("!!! danger \"标题\"", "!!! danger \"标题\""), ("??? note", "??? note"),
+                                         ("???+ note", "???+ note"), ('=== "Tab"', '=== "Tab"'),
+                                         ("=HYPERLINK(1)", "=HYPERLINK(1)")])
+def test_md_escape_block_marks_shown_literally(text, shown):
+    """Python-Markdown with the site's extensions shows the text, with no backslash and no block."""
+    html = Markdown(extensions=["admonition", "attr_list", "md_in_html", "tables"]).convert(md_escape(text))
+    assert "admonition" not in html and "<details" not in html and "\\" not in html
+    assert re.sub(r"&#(\d+);", lambda m: chr(int(m[1])), html).replace("&quot;", '"') == f"<p>{shown}</p>"
+
+
+def test_reserved_slugs_cover_generated_folders(run):
+    """A registry slug may not be the name of a page or folder the generator makes: every
+    top-level name, and the pages a section keeps beside its keys' folders."""
+    from generator.model import RESERVED_SLUGS
+
+    result, files = run
+    tops = {rel.split("/")[0].removesuffix(".md") for rel in files if not rel.startswith(".")}
+    assert tops <= RESERVED_SLUGS
+    slugs = {key.slug for keys in (result.index.agencies, result.index.themes, result.index.sessions,
+                                   result.index.proposers) for key in keys} | {str(y) for y in result.index.years}
+    beside = {rel.split("/")[1].removesuffix(".md") for rel in files
+              if rel.count("/") >= 1 and rel.split("/")[0] not in ("replies", "data")} - slugs
+    assert beside and beside <= RESERVED_SLUGS
+
+
+@pytest.mark.parametrize("text, shown", [("红\x1b[31m色", "红\\[31m色"), ("响\x07铃", "响铃"), ("半\ud800个", "半\ufffd个")])
+def test_md_escape_control_characters_and_surrogates_not_written(text, shown):
+    assert md_escape(text) == shown
+    md_escape(text).encode("utf-8")  # a page can be written with it
