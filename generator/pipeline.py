@@ -510,7 +510,7 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
             writer.commit(result.written)
             result.removed = writer.finish(owned)
         except OSError as exc:
-            raise WriteError(describe(exc, docs_dir)) from None
+            raise WriteError(describe(exc, docs_dir, staged=False)) from None
     cache.prune(result.cache_keys())
     cache.close()
     result.notices += cache.notices

@@ -175,24 +175,25 @@ class Writer:
         target = self._target(rel)
         staged = staged_path(target)
         exists = target.exists()
+        foreign = exists and rel not in self.owned_before
         if isinstance(content, str):
             if exists and self._holds(target, content):
                 return False
+            if foreign:
+                raise HandWritten(rel)
             _write_file(staged, (content,))
-        else:  # compared once staged: it is never whole here
-            try:
-                _write_file(staged, content)
-            except BaseException:
-                staged.unlink(missing_ok=True)
-                raise
-            if exists and filecmp.cmp(staged, target, shallow=False):
-                staged.unlink()
-                return False
-        if exists and rel not in self.owned_before:
+            return True
+        try:  # compared once staged: it is never whole here
+            _write_file(staged, content)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        same = exists and filecmp.cmp(staged, target, shallow=False)
+        if same or foreign:
             staged.unlink()
-            raise HandWritten(f"docs/{rel} exists and was not written by the generator; "
-                              "move it away (the generator makes this page) and run again")
-        return True
+            if foreign and not same:
+                raise HandWritten(rel)
+        return not (same or foreign)
 
     @staticmethod
     def _holds(target: Path, content: str) -> bool:
@@ -274,9 +275,12 @@ def chain_lines(paths: Collection[str]) -> Iterator[str]:
     yield "\n]\n" if paths else "]\n"
 
 
-def describe(exc: OSError, docs_dir: Path) -> str:
-    """One line for an OSError met writing docs/."""
+def describe(exc: OSError, docs_dir: Path, staged: bool = True) -> str:
+    """One line for an OSError met writing docs/: while staging (`staged`, nothing was
+    replaced yet) or after."""
     reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
               errno.EACCES: "permission denied", errno.EDQUOT: "the disk quota is exceeded"}.get(
         exc.errno, exc.strerror or str(exc))
-    return f"cannot write {docs_dir}: {reason}; docs/ is left as the last complete run left it"
+    if staged:
+        return f"cannot write {docs_dir}: {reason}; docs/ is left as the last complete run left it"
+    return f"cannot write {docs_dir}: {reason}; the next run completes or undoes this one's changes"
