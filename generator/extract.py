@@ -996,9 +996,9 @@ def _co_agencies(letter: Letter, registry: AgencyRegistry, places: tuple[Place, 
     return found
 
 
-def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str], int]:
+def _blocks(letter: Letter, keep_contacts: bool, withheld: list[str]) -> tuple[list[Block], list[str], int]:
     """The page blocks in document order, the top-level section headings, and how many
-    pieces of personal data were withheld."""
+    pieces of personal data were withheld (each also added to `withheld`, see `redact_all`)."""
     blocks: list[Block] = []
     sections = []
     title_done = False
@@ -1042,7 +1042,7 @@ def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str]
     if not keep_contacts:
         # Contact blocks take part: a number cut between a contact line and the next
         # paragraph (`电话：0431-` / `85551234`) is withheld from both.
-        texts, counts = redact_all([b.text for b in blocks])
+        texts, counts = redact_all([b.text for b in blocks], found=withheld)
         kept = []
         for block, text, count in zip(blocks, texts, counts):
             if block.kind is BlockKind.CONTACT:
@@ -1152,7 +1152,8 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
         if not fields.get(name):
             warn(message, zh, name)
 
-    blocks, sections, redactions = _blocks(letter, keep_contacts)
+    withheld: list[str] = []
+    blocks, sections, redactions = _blocks(letter, keep_contacts, withheld)
     fields["sections"] = sections
     if not letter.body:
         warn("no body paragraphs after the opening", "开头之后没有正文段落")
@@ -1160,34 +1161,35 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     if not keep_contacts:
         # Personal data must not reach the card or the open data either: every text field,
         # as normalised (squashing spaces may join a number's groups); file names excepted.
-        redactions += _redact_fields(values)
-        problems = [_redact_problem(p) for p in problems]
+        redactions += _redact_fields(values, withheld)
+        problems = [_redact_problem(p, withheld) for p in problems]
     if redactions:
         problems.append(Problem(source, f"{redactions} piece(s) of contact data withheld", "info",
                                 f"已隐去联系方式等个人信息 {redactions} 处"))
     return Reply(themes=(), blocks=tuple(blocks), redactions=redactions, **values), problems
 
 
-def _redact_fields(values: dict) -> int:
-    """Redact every text field of `values` in place; how many pieces were withheld."""
+def _redact_fields(values: dict, withheld: list[str]) -> int:
+    """Redact every text field of `values` in place, and there anything withheld from the
+    blocks too (`withheld`); how many pieces were withheld."""
     count = 0
     for name, value in values.items():
-        if name in ("id", "source"):
+        if name in ("id", "source"):  # file names: the site owner's, and the pages' addresses
             continue
         if isinstance(value, str):
-            values[name], n = redact(value)
+            values[name], n = redact(value, withheld)
             count += n
         elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
-            texts, counts = redact_all(list(value))
+            texts, counts = redact_all(list(value), known=withheld)
             values[name] = tuple(texts)
             count += sum(counts)
     return count
 
 
-def _redact_problem(problem: Problem) -> Problem:
+def _redact_problem(problem: Problem, withheld: list[str]) -> Problem:
     """A warning quotes the text (`date not understood: …`): the 数据质量 page shows it."""
-    message, n = redact(problem.message)
-    zh, m = redact(problem.zh)
+    message, n = redact(problem.message, withheld)
+    zh, m = redact(problem.zh, withheld)
     return replace(problem, message=message, zh=zh) if n or m else problem
 
 

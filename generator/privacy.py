@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 REDACTED = "［已隐去］"
 
@@ -98,16 +99,17 @@ _MIN_DIGITS = {"phone": 7, "qq": 5, "id": 15, "bank": 12}
 _WECHAT = re.compile(rf"(?P<label>{_WECHAT_LABEL}){_AFTER_LABEL}(?P<value>[A-Za-z0-9][A-Za-z0-9_\-]{{4,29}})(?![A-Za-z0-9_\-])")
 _MAIL_AT = r"(?:@|#|\((?i:at)\)|\[(?i:at)\]|\{(?i:at)\}| (?i:at) )"
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+ ?@ ?[A-Za-z0-9\-]+(?: ?\. ?[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z])"
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+[ \n]{0,4}@[ \n]{0,4}[A-Za-z0-9\-]+(?: ?\. ?[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z])"
 )
 # After a mail label an address may be disguised: zhangsan#example.com, zhangsan(at)example.com.
 _LABELLED_MAIL = re.compile(
-    rf"(?:{_MAIL_LABEL}){_AFTER_LABEL}(?P<value>[A-Za-z0-9._%+\-]+ ?{_MAIL_AT} ?[A-Za-z0-9\-]+(?: ?\. ?[A-Za-z0-9\-]+)+)"
+    rf"(?:{_MAIL_LABEL}){_AFTER_LABEL}(?P<value>[A-Za-z0-9._%+\-]+[ \n]{{0,4}}{_MAIL_AT}[ \n]{{0,4}}[A-Za-z0-9\-]+(?: ?\. ?[A-Za-z0-9\-]+)+)"
 )
 
 # A group of digits: its digits may run on over a line break (a line cut inside a number);
-# an ID number's last character may be X. Digits touching a Latin letter belong to a code.
-_GROUP = re.compile(r"(?<![A-Za-z0-9_])\d(?:\d| *\n *(?=\d))*(?:[Xx](?![A-Za-z0-9_]))?(?![A-Za-z0-9_])|[A-Za-z0-9_]+")
+# an ID number's last character may be X. A letter next to it does not make it a code's:
+# a number must fill whole groups, which the digits of a code seldom do by chance.
+_GROUP = re.compile(r"\d(?:\d| *\n *(?=\d))*(?:(?: *\n *)?[Xx])?")
 _BETWEEN = re.compile(r"[ \n\-.()+]{1,8}|[ ]*(?:转|分机|(?i:ext)\.?)[ ]*")  # what may part two groups of one number
 _EXTENSION = re.compile(r"[ ]*(?:-|转|分机|(?i:ext)\.?)[ ]*")  # before a landline's extension
 
@@ -135,16 +137,10 @@ def _groups(text: str) -> list[re.Match]:
 
 
 def _runs(text: str, groups: list[re.Match]) -> list[list[re.Match]]:
-    """Digit groups chained by separators (`0431 8555-1234`); a code (letters and
-    digits) ends a run and belongs to none."""
+    """Digit groups chained by separators (`0431 8555-1234`)."""
     runs: list[list[re.Match]] = []
     current: list[re.Match] = []
     for g in groups:
-        if not g.group()[0].isdigit():
-            if current:
-                runs.append(current)
-            current = []
-            continue
         if current and not _BETWEEN.fullmatch(text, current[-1].end(), g.start()):
             runs.append(current)
             current = []
@@ -171,7 +167,7 @@ def _shape(text: str, run: list[re.Match], i: int, j: int) -> bool:
     seps = [text[a.end():b.start()] for a, b in zip(part, part[1:])]
     if seps and all(s == "." for s in seps) and len(seps) == 1:
         return False  # one dot: a decimal number (1391.2345678)
-    if _SHAPE.fullmatch(digits):
+    if _SHAPE.fullmatch(digits) or _SHAPE.fullmatch(digits.removesuffix("X")):  # 13912345678X…: not an ID's X
         return True
     # +86 431 8555 1234: the country code written, the area code's 0 dropped.
     plus = text[max(0, part[0].start() - 2):part[0].start()]
@@ -201,37 +197,42 @@ def _shape_spans(text: str, runs: list[list[re.Match]]) -> list[tuple[int, int]]
     return spans
 
 
-def _labelled_spans(text: str, groups: list[re.Match]) -> list[tuple[int, int]]:
+def _labelled_spans(text: str) -> list[tuple[int, int]]:
     """The value after each label: the numbers written there, a list of them too
     (`电话：0431-85551234、85551235`); an ID number may end in X."""
     spans = []
-    starts = {g.start(): n for n, g in enumerate(groups)}
     for label in _LABEL.finditer(text):
         kind = label.lastgroup
-        value = _LABEL_VALUE.match(text, label.end())
-        n = starts.get(value.end())
-        while n is not None and groups[n].group()[0].isdigit():
+        start = _LABEL_VALUE.match(text, label.end()).end()
+        # Read from the value on: `QQ12345678` is a label and a number, not one code.
+        rest = text[start:start + 200]
+        groups = _groups(rest)
+        n = 0 if groups and groups[0].start() == 0 else None
+        while n is not None:
             first = last = n
-            while last + 1 < len(groups) and groups[last + 1].group()[0].isdigit() \
-                    and _BETWEEN.fullmatch(text, groups[last].end(), groups[last + 1].start()):
+            while last + 1 < len(groups) and _BETWEEN.fullmatch(rest, groups[last].end(), groups[last + 1].start()):
                 last += 1
-            while last >= first and _UNIT.match(text, groups[last].end()):
+            while last >= first and _UNIT.match(rest, groups[last].end()):
                 last -= 1  # 电话回访1234567人次: a count
             if last < first or len(_digits(groups[first:last + 1])) < _MIN_DIGITS[kind]:
                 break
-            spans.append((groups[first].start(), groups[last].end()))
+            spans.append((start + groups[first].start(), start + groups[last].end()))
             # Another number after a list mark: 、 , / 或 和 及.
-            more = re.compile(r"[ ]*(?:[、,/;]|或|和|及)[ ]*").match(text, groups[last].end())
-            n = starts.get(more.end()) if more and last + 1 < len(groups) else None
+            more = _LIST_MARK.match(rest, groups[last].end())
+            n = last + 1 if more and last + 1 < len(groups) and groups[last + 1].start() == more.end() else None
     return spans
 
 
-def _spans(text: str) -> list[tuple[int, int]]:
+_LIST_MARK = re.compile(r"[ ]*(?:[、,/;]|或|和|及)[ ]*")
+
+
+def _spans(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
     """Where personal data is in the folded copy `text`: sorted, not overlapping."""
-    if not _CANDIDATE.search(text):
+    found = _known_spans(text, known) if known else []
+    if not found and not _CANDIDATE.search(text):
         return []
     groups = _groups(text)
-    found = _shape_spans(text, _runs(text, groups)) + _labelled_spans(text, groups)
+    found += _shape_spans(text, _runs(text, groups)) + _labelled_spans(text)
     for pattern in (_EMAIL, _LABELLED_MAIL, _WECHAT):
         for m in pattern.finditer(text):
             found.append(m.span("value") if "value" in pattern.groupindex else m.span())
@@ -244,10 +245,10 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def _original_spans(text: str) -> list[tuple[int, int]]:
+def _original_spans(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
     """`_spans` of `text`'s folded copy, as positions in `text`."""
     folded, where = _match_copy(text)
-    spans = _spans(folded)
+    spans = _spans(folded, known)
     if where is None:
         return spans
     return [(where[a], where[b - 1] + 1) for a, b in spans]
@@ -263,21 +264,27 @@ def is_contact(paragraph: str) -> bool:
     return bool(CONTACT_LINE.match(paragraph))
 
 
-def redact(text: str) -> tuple[str, int]:
+def redact(text: str, known: Iterable[str] = ()) -> tuple[str, int]:
     """Replace phone numbers, e-mail addresses, ID-card, bank-card and QQ numbers and
-    WeChat ids; also say how many."""
-    (text,), (count,) = redact_all([text])
+    WeChat ids; also say how many. `known`: values withheld elsewhere in the reply (see
+    `redact_all`), replaced wherever they stand, label or not."""
+    (text,), (count,) = redact_all([text], known=known)
     return text, count
 
 
-def redact_all(texts: list[str]) -> tuple[list[str], list[int]]:
+def redact_all(texts: list[str], found: list[str] | None = None, known: Iterable[str] = ()) -> tuple[list[str], list[int]]:
     """`redact` over texts that follow one another (a reply's paragraphs), and a number
     cut between two of them too (`电话：0431-` / `85551234`): each part is replaced. Also
-    how many pieces each text lost (a number over two texts counts in both)."""
+    how many pieces each text lost (a number over two texts counts in both). `found`
+    collects what was withheld (its letters and digits), for `known`: a field cut from a
+    paragraph (a title's number) may have lost the label that marked it."""
     joined = "\n".join(texts)
-    spans = _original_spans(joined)
+    spans = _original_spans(joined, known)
     if not spans:
         return list(texts), [0] * len(texts)
+    if found is not None:
+        for a, b in spans:
+            found += _keys(joined[a:b])
     out, counts, offset = [], [], 0
     for text in texts:
         end = offset + len(text)
@@ -292,3 +299,34 @@ def redact_all(texts: list[str]) -> tuple[list[str], list[int]]:
         counts.append(count)
         offset = end + 1
     return out, counts
+
+
+_MIN_KNOWN = 5  # shorter pieces (an extension) are too common to withhold wherever they stand
+
+
+def _keys(value: str) -> list[str]:
+    """How a withheld value is recognised elsewhere: its letters and digits, folded; for a
+    number also its parts a field may keep alone (the local number of `010-20000000`, the
+    mobile of `+86 13912345678`): runs of its digit groups and the ends of its digits."""
+    folded = _match_copy(value)[0]
+    key = re.sub(r"[^0-9A-Za-z]", "", folded).upper()
+    keys = {key} if len(key) >= _MIN_KNOWN else set()
+    if key.isdigit():
+        groups = re.findall(r"\d+", folded)
+        keys.update("".join(groups[i:j]) for i in range(len(groups)) for j in range(i + 1, len(groups) + 1))
+        keys.update(key[i:] for i in range(len(key)))
+        keys = {k for k in keys if len(k) >= _MIN_PART}
+    return sorted(keys)
+
+
+_MIN_PART = 7  # the shortest part of a number withheld alone: a local phone number
+
+
+def _known_spans(text: str, known: Iterable[str]) -> list[tuple[int, int]]:
+    """Where a known value stands in the folded copy `text`, separators or not."""
+    spans = []
+    for key in set(known):
+        edge = r"(?<![0-9A-Za-z])" if key[0].isalnum() else ""
+        pattern = edge + r"[ \n\-.()+@_#]*".join(map(re.escape, key)) + r"(?![0-9])"
+        spans += [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return spans
