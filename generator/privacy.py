@@ -1,13 +1,18 @@
-"""Personal data: contact lines, phone numbers, e-mail addresses and ID-card numbers.
+"""Personal data: contact lines, and phone, ID, bank-card and QQ numbers, WeChat ids and
+e-mail addresses as people write them.
 
 Publication rules withhold the contact details of deputies, members and officials. By
-default `extract` drops contact blocks and `redact` replaces personal numbers and
-addresses found anywhere else with `REDACTED`; a site owner entitled to publish them
-sets `keep_contacts` (see the README).
+default `extract` drops contact blocks, and `redact_all` replaces personal numbers and
+addresses in the other blocks and every text field with `REDACTED`. A number is found by
+its shape (mobile, landline with area code, 18-digit ID number) or after its label
+(电话, QQ, 微信, 身份证, 卡号, 邮箱 …), in any width, spacing, grouping or script, with
+invisible characters or a line break inside (see the README's "Personal data"). A site
+owner entitled to publish contact details sets `keep_contacts`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -98,13 +103,11 @@ _LABEL_VALUE = re.compile(_AFTER_LABEL + _NAME)
 _MIN_DIGITS = {"phone": 7, "qq": 5, "id": 15, "bank": 12}
 _WECHAT = re.compile(rf"(?P<label>{_WECHAT_LABEL}){_AFTER_LABEL}(?P<value>[A-Za-z0-9][A-Za-z0-9_\-]{{4,29}})(?![A-Za-z0-9_\-])")
 _MAIL_AT = r"(?:@|#|\((?i:at)\)|\[(?i:at)\]|\{(?i:at)\}| (?i:at) )"
-_EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+[ \n]{0,4}@[ \n]{0,4}[A-Za-z0-9\-]+(?: ?\. ?[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z])"
-)
+_LOCAL = r"[A-Za-z0-9._%+\-]+[ \n]{0,4}"  # an address's local part, maybe a space or line break before @
+_DOMAIN = r"[ \n]{0,4}[A-Za-z0-9\-]+(?: ?\. ?[A-Za-z0-9\-]+)*"
+_EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-]){_LOCAL}@{_DOMAIN} ?\. ?[A-Za-z]{{2,}}(?![A-Za-z])")
 # After a mail label an address may be disguised: zhangsan#example.com, zhangsan(at)example.com.
-_LABELLED_MAIL = re.compile(
-    rf"(?:{_MAIL_LABEL}){_AFTER_LABEL}(?P<value>[A-Za-z0-9._%+\-]+[ \n]{{0,4}}{_MAIL_AT}[ \n]{{0,4}}[A-Za-z0-9\-]+(?: ?\. ?[A-Za-z0-9\-]+)+)"
-)
+_LABELLED_MAIL = re.compile(rf"(?:{_MAIL_LABEL}){_AFTER_LABEL}(?P<value>{_LOCAL}{_MAIL_AT}{_DOMAIN}\.[A-Za-z]{{2,}})")
 
 # A group of digits: its digits may run on over a line break (a line cut inside a number);
 # an ID number's last character may be X. A letter next to it does not make it a code's:
@@ -324,9 +327,13 @@ _MIN_PART = 7  # the shortest part of a number withheld alone: a local phone num
 
 def _known_spans(text: str, known: Iterable[str]) -> list[tuple[int, int]]:
     """Where a known value stands in the folded copy `text`, separators or not."""
-    spans = []
-    for key in set(known):
-        edge = r"(?<![0-9A-Za-z])" if key[0].isalnum() else ""
-        pattern = edge + r"[ \n\-.()+@_#]*".join(map(re.escape, key)) + r"(?![0-9])"
-        spans += [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
-    return spans
+    pattern = _known_pattern(tuple(sorted(set(known), key=lambda k: (-len(k), k))))
+    return [m.span() for m in pattern.finditer(text)]
+
+
+@functools.lru_cache(maxsize=64)  # a reply's fields and warnings all ask for one set
+def _known_pattern(keys: tuple[str, ...]) -> re.Pattern:
+    """One pattern for all `keys` (longest first), separators allowed between characters."""
+    alternatives = [(r"(?<!\d)" if key[0].isdigit() else r"(?<![0-9A-Za-z])")  # QQ12345678: a label, then the number
+                    + r"[ \n\-.()+@_#]*".join(map(re.escape, key)) for key in keys]
+    return re.compile("(?:" + "|".join(alternatives) + r")(?![0-9])", re.IGNORECASE)
