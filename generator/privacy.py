@@ -84,7 +84,7 @@ def _match_copy(text: str) -> tuple[str, list[int] | None]:
 
 # Labels that announce a personal value (folded forms; Latin ones in any case).
 _PHONE_LABEL = (r"(?:(?:联系|办公|单位|家庭|住宅|值班|移动|固定)?(?:电\s?话|手\s?机|座\s?机|固\s?话|传\s?真)(?:号码|号)?"
-                r"|联系方式|(?i:tel|phone|mobile|mob|fax|cell)(?![a-z]))")
+                r"|联系方式|(?<![A-Za-z])(?i:tel|phone|mobile|mob|fax|cell)(?![a-z]))")
 _QQ_LABEL = r"(?<![A-Za-z])(?i:qq)(?:号码|号|群号|群)?"
 _WECHAT_LABEL = r"(?:微\s?信(?:号码|号|id|ID)?|(?<![A-Za-z])(?i:wechat|weixin|wx)(?:\s?id)?(?![a-z]))"
 _MAIL_LABEL = r"(?:电子邮箱|电子邮件|邮箱|邮件地址|邮件|(?<![A-Za-z])(?i:e-?mail)(?![a-z]))(?:地址)?"
