@@ -3,7 +3,8 @@
 In: the decoded text of one reply (LF line ends). Out: a list of paragraphs, each one
 line of text with extraction spaces removed and words, numbers and dates cut at line ends
 rejoined. Page numbers (`— 3 —`, `- 3 -`, `第 3 页`) and blank or space-only lines are
-dropped; every other non-space character of the input is kept, in order.
+dropped, invisible zero-width spaces and BOMs removed; every other non-space character of
+the input is kept, in order.
 
 Where a paragraph ends is decided per gap between two lines from several signals scored
 together (sentence-final punctuation, indentation, line length against the document's
@@ -196,9 +197,15 @@ def _pieces(content: str, traditional: bool | None = None) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
+# Invisible characters: never a gap on the page, so never a space (`a\u200b00000` is one word).
+_INVISIBLE = str.maketrans("", "", "\u200b\ufeff")
+
+
 def _lines(text: str) -> list[_Line]:
     out: list[_Line] = []
     gap = 0
+    if "\u200b" in text or "\ufeff" in text:
+        text = text.translate(_INVISIBLE)
     traditional = None if is_traditional(text) else False
     for raw in text.split("\n"):
         content = raw.strip(SPACES)

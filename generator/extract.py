@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import layout as L
 from .clean import CLASSIFICATION_LINE, CN_NUM, SECTION_HEAD, SUBSECTION_HEAD, TITLE_END
 from .model import Block, BlockKind, Problem, Reply
 from .places import LEVELS, NATIONAL, Place, innermost, parse_place, split_places, trailing_place
-from .privacy import CONTACT_LABEL, PHONE_LIKE, is_contact, may_have_personal, redact
+from .privacy import CONTACT_LABEL, PHONE_LIKE, is_contact, redact, redact_all
 from .registry import AgencyRegistry
 from .folding import GLOSS, fold, is_traditional
 from .text import DATE, FIELD_CLEANERS, RUN_TOGETHER, cn_to_int, date_parts, int_to_cn, run_together_date, to_date
@@ -996,9 +996,9 @@ def _co_agencies(letter: Letter, registry: AgencyRegistry, places: tuple[Place, 
     return found
 
 
-def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str], int]:
+def _blocks(letter: Letter, keep_contacts: bool, withheld: list[str]) -> tuple[list[Block], list[str], int]:
     """The page blocks in document order, the top-level section headings, and how many
-    pieces of personal data were withheld."""
+    pieces of personal data were withheld (each also added to `withheld`, see `redact_all`)."""
     blocks: list[Block] = []
     sections = []
     title_done = False
@@ -1040,15 +1040,17 @@ def _blocks(letter: Letter, keep_contacts: bool) -> tuple[list[Block], list[str]
         blocks.append(Block(BlockKind.CONTACT if contact else kind, p.text))
     redactions = 0
     if not keep_contacts:
-        kept = [b for b in blocks if b.kind is not BlockKind.CONTACT]
-        redactions, blocks = len(blocks) - len(kept), kept  # each contact block withheld
-        # One scan of all the text rules out personal data in most replies.
-        if may_have_personal("\n".join(b.text for b in blocks)):
-            for n, block in enumerate(blocks):
-                text, count = redact(block.text)
-                if count:
-                    blocks[n] = Block(block.kind, text)
-                    redactions += count
+        # Contact blocks take part: a number cut between a contact line and the next
+        # paragraph (`电话：0431-` / `85551234`) is withheld from both.
+        texts, counts = redact_all([b.text for b in blocks], found=withheld)
+        kept = []
+        for block, text, count in zip(blocks, texts, counts):
+            if block.kind is BlockKind.CONTACT:
+                redactions += 1  # each contact block withheld
+            else:
+                kept.append(Block(block.kind, text) if count else block)
+                redactions += count
+        blocks = kept
         sections = [b.text for b in blocks if b.kind is BlockKind.SECTION]
     return blocks, sections, redactions
 
@@ -1150,20 +1152,45 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
         if not fields.get(name):
             warn(message, zh, name)
 
-    blocks, sections, redactions = _blocks(letter, keep_contacts)
+    withheld: list[str] = []
+    blocks, sections, redactions = _blocks(letter, keep_contacts, withheld)
     fields["sections"] = sections
     if not letter.body:
         warn("no body paragraphs after the opening", "开头之后没有正文段落")
-    if not keep_contacts:  # personal numbers must not reach the open data either
-        for name in ("title", "proposal_title", "proposer", "doc_number", "proposal_number"):
-            if isinstance(fields.get(name), str):
-                fields[name], count = redact(fields[name])
-                redactions += count
     values = {name: FIELD_CLEANERS[name](fields.get(name)) for name in Reply.FIELDS if name != "themes"}
+    if not keep_contacts:
+        # Personal data must not reach the card or the open data either: every text field,
+        # as normalised (squashing spaces may join a number's groups); file names excepted.
+        redactions += _redact_fields(values, withheld)
+        problems = [_redact_problem(p, withheld) for p in problems]
     if redactions:
         problems.append(Problem(source, f"{redactions} piece(s) of contact data withheld", "info",
                                 f"已隐去联系方式等个人信息 {redactions} 处"))
     return Reply(themes=(), blocks=tuple(blocks), redactions=redactions, **values), problems
+
+
+def _redact_fields(values: dict, withheld: list[str]) -> int:
+    """Redact every text field of `values` in place, and there anything withheld from the
+    blocks too (`withheld`); how many pieces were withheld."""
+    count = 0
+    for name, value in values.items():
+        if name in ("id", "source"):  # file names: the site owner's, and the pages' addresses
+            continue
+        if isinstance(value, str):
+            values[name], n = redact(value, withheld)
+            count += n
+        elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+            texts, counts = redact_all(list(value), known=withheld)
+            values[name] = tuple(texts)
+            count += sum(counts)
+    return count
+
+
+def _redact_problem(problem: Problem, withheld: list[str]) -> Problem:
+    """A warning quotes the text (`date not understood: …`): the 数据质量 page shows it."""
+    message, n = redact(problem.message, withheld)
+    zh, m = redact(problem.zh, withheld)
+    return replace(problem, message=message, zh=zh) if n or m else problem
 
 
 def _bare_department(text: str, places: tuple[Place, ...]) -> str:
