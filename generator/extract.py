@@ -33,7 +33,7 @@ from . import layout as L
 from .clean import CLASSIFICATION_LINE, CN_NUM, SECTION_HEAD, SUBSECTION_HEAD, TITLE_END
 from .model import Block, BlockKind, Problem, Reply
 from .places import LEVELS, NATIONAL, Place, innermost, parse_place, split_places, trailing_place
-from .privacy import CONTACT_LABEL, PHONE_LIKE, is_contact, redact, redact_all
+from .privacy import CONTACT_LABEL, PHONE_LIKE, is_contact, redact, redact_all, redact_fields
 from .registry import AgencyRegistry
 from .folding import GLOSS, fold, is_traditional
 from .text import DATE, FIELD_CLEANERS, RUN_TOGETHER, cn_to_int, date_parts, int_to_cn, run_together_date, to_date
@@ -1161,29 +1161,12 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     if not keep_contacts:
         # Personal data must not reach the card or the open data either: every text field,
         # as normalised (squashing spaces may join a number's groups); file names excepted.
-        redactions += _redact_fields(values, withheld)
+        redactions += redact_fields(values, withheld)
         problems = [_redact_problem(p, withheld) for p in problems]
     if redactions:
         problems.append(Problem(source, f"{redactions} piece(s) of contact data withheld", "info",
                                 f"已隐去联系方式等个人信息 {redactions} 处"))
     return Reply(themes=(), blocks=tuple(blocks), redactions=redactions, **values), problems
-
-
-def _redact_fields(values: dict, withheld: list[str]) -> int:
-    """Redact every text field of `values` in place, and there anything withheld from the
-    blocks too (`withheld`); how many pieces were withheld."""
-    count = 0
-    for name, value in values.items():
-        if name in ("id", "source"):  # file names: the site owner's, and the pages' addresses
-            continue
-        if isinstance(value, str):
-            values[name], n = redact(value, withheld)
-            count += n
-        elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
-            texts, counts = redact_all(list(value), known=withheld)
-            values[name] = tuple(texts)
-            count += sum(counts)
-    return count
 
 
 def _redact_problem(problem: Problem, withheld: list[str]) -> Problem:

@@ -31,6 +31,7 @@ from .config import SiteConfig, load_site_config
 from .extract import extract
 from .index import Index, build_index
 from .model import Problem, Reply
+from .privacy import public_name, redact, redact_fields
 from .read import ReadError, decode, read_bytes
 from .registry import AgencyRegistry, load_themes
 from .render import (SITE_SETTINGS, USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
@@ -135,7 +136,7 @@ def _stages(data: bytes, source: str, ctx: Context) -> tuple[Reply | None, list[
 def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None, list[Problem], str | None, bytes | None]:
     """`process`, with the cache key of the file (None when it could not be read) and,
     when the stages ran (the cache did not have it), their result pickled for the cache."""
-    source = path.name
+    source = path.name if ctx.keep_contacts else public_name(path.name)
     key = fresh = None
     try:
         data = read_bytes(path, root=ctx.data_dir)
@@ -157,6 +158,11 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
     except ValueError as exc:
         problem = Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=not says_withheld(sidecar))
         return None, [problem], key, fresh
+    if not ctx.keep_contacts:  # an editor's value as much as an extracted one
+        redact_fields(overrides)
+        if redact(overrides.get("id") or "")[1]:  # an id is a web address: never redacted, refused
+            message = f"sidecar {sidecar.name}: id: holds contact data; choose another id"
+            return None, [Problem(source, message, zh="附属设置文件有误（编号含联系方式）")], key, fresh
     if overrides.get("publish") == "none":  # nothing about it on a page, its problems included
         problems = [replace(p, public=False) for p in problems]
     if reply is None:

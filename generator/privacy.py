@@ -337,3 +337,28 @@ def _known_pattern(keys: tuple[str, ...]) -> re.Pattern:
     alternatives = [(r"(?<!\d)" if key[0].isdigit() else r"(?<![0-9A-Za-z])")  # QQ12345678: a label, then the number
                     + r"[ \n\-.()+@_#]*".join(map(re.escape, key)) for key in keys]
     return re.compile("(?:" + "|".join(alternatives) + r")(?![0-9])", re.IGNORECASE)
+
+
+def redact_fields(values: dict, known: Iterable[str] = ()) -> int:
+    """Redact every text field of `values` (field → value: a text or a tuple of texts) in
+    place, and there anything withheld elsewhere in the reply too (`known`); how many
+    pieces were withheld. `id` and `source` are left: a file name holding contact data is
+    renamed before (`public_name`)."""
+    count = 0
+    for name, value in values.items():
+        if name in ("id", "source"):
+            continue
+        if isinstance(value, str):
+            values[name], n = redact(value, known)
+            count += n
+        elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+            texts, counts = redact_all(list(value), known=known)
+            values[name] = tuple(texts)
+            count += sum(counts)
+    return count
+
+
+def public_name(name: str) -> str:
+    """A source file's name as pages may show it: contact data in it withheld (the name
+    is the reply's `source`, and its stem the reply's id, so its web address)."""
+    return redact(name)[0] if may_have_personal(name) else name

@@ -354,3 +354,33 @@ def test_site_random_contacts_in_no_built_file(tmp_path, cases):
                 assert secret not in (numbers if secret.isdigit() else words), (path, secret)
             checked += 1
     assert checked > 20 and (site / "search" / "search_index.json").is_file()
+
+
+def _published(docs: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in docs.rglob("*") if p.is_file() and p.name != ".generated.json")
+
+
+@pytest.mark.parametrize("stem", ["张三13912345678", "reply-0431-85551234", "a@example.com"])
+def test_pipeline_file_name_with_contact_data_not_published(tmp_path, stem):
+    """The file name is the reply's `source`, its stem the id and the web address."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "replies" / f"{stem}.txt").write_bytes(next((data / "replies").glob("001_*.txt")).read_bytes())
+    result = generate(data, tmp_path / "docs", jobs=1)
+    assert len(result.replies) == 6
+    published = _published(tmp_path / "docs") + "\n".join(p.name for p in (tmp_path / "docs").rglob("*"))
+    assert not secret_in(stem.split("张三")[-1].removeprefix("reply-"), published)
+
+
+def test_pipeline_sidecar_values_withheld_and_contact_id_refused(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    first, second = sorted((data / "replies").glob("*.txt"))[:2]
+    first.with_suffix(".yml").write_text("title: 请致电 139 1234 5678 联系\nproposer: 李四（手机１３９１２３４５６７８）\n",
+                                         encoding="utf-8")
+    second.with_suffix(".yml").write_text("id: '13987654321'\n", encoding="utf-8")
+    result = generate(data, tmp_path / "docs", jobs=1)
+    assert [p.source for p in result.errors] == [second.name] and "contact data" in str(result.errors[0])
+    published = _published(tmp_path / "docs")
+    assert not secret_in("13912345678", published) and not secret_in("13987654321", published)
+    assert "请致电" in published and "李四" in published
