@@ -240,6 +240,21 @@ def test_docs_lock_second_run_waits_for_the_first(data_dir, tmp_path):
     assert proc.returncode == 0 and "waiting for another run" in err and (docs / MANIFEST).exists()
 
 
+def test_two_runs_at_once_both_complete(tmp_path):
+    """Two `generate` runs on one docs dir (two CI jobs): one after the other, never one
+    removing the other's files."""
+    data = copies_data_dir(tmp_path / "data", PARALLEL_FROM + 100)
+    docs = tmp_path / "docs"
+    runs = []
+    for delay in (0.8, 0):  # the second starts while the first is reading or writing
+        runs.append(subprocess.Popen(_cli("generate", "-q", "-j", "2", "--data", str(data), "--docs", str(docs)),
+                                     cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        time.sleep(delay)
+    outcomes = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-500:] for _, err in outcomes]
+    assert _tree(docs) == _tree(_fresh(data, tmp_path / "fresh"))
+
+
 def test_docs_lock_gives_up_with_a_clear_error(tmp_path):
     with DocsLock(tmp_path / "docs"):
         with pytest.raises(WriteError, match="another run is writing"):
