@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 REDACTED = "［已隐去］"
 
@@ -200,11 +200,31 @@ def _shape_spans(text: str, runs: list[list[re.Match]]) -> list[tuple[int, int]]
     return spans
 
 
+# The characters a match of each pattern can begin with. Python's `re` tries a pattern
+# that opens with alternatives and look-behinds at every position of a reply (~2 ms); a
+# class of characters it scans in C, and then the pattern is tried where one stands.
+_STARTS = {
+    _LABEL: re.compile(r"[电手座固传联办单家住值移身证公居银卡账帐开收对QqTtPpMmFfCc]"),
+    _WECHAT: re.compile(r"[微Ww]"),
+    _LABELLED_MAIL: re.compile(r"[电邮Ee]"),
+    _CANDIDATE: re.compile(r"[\d@#电手座固传联微邮身证卡账帐开TtPpMmFfCcQqWwEe]"),
+}
+
+
+def _matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """`pattern.finditer(text)`, the same matches, found faster (see `_STARTS`)."""
+    pos = 0
+    for start in _STARTS[pattern].finditer(text):
+        if start.start() >= pos and (m := pattern.match(text, start.start())):
+            yield m
+            pos = max(m.end(), m.start() + 1)
+
+
 def _labelled_spans(text: str) -> list[tuple[int, int]]:
     """The value after each label: the numbers written there, a list of them too
     (`电话：0431-85551234、85551235`); an ID number may end in X."""
     spans = []
-    for label in _LABEL.finditer(text):
+    for label in _matches(_LABEL, text):
         kind = label.lastgroup
         start = _LABEL_VALUE.match(text, label.end()).end()
         # Read from the value on: `QQ12345678` is a label and a number, not one code.
@@ -232,13 +252,14 @@ _LIST_MARK = re.compile(r"[ ]*(?:[、,/;]|或|和|及)[ ]*")
 def _spans(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
     """Where personal data is in the folded copy `text`: sorted, not overlapping."""
     found = _known_spans(text, known) if known else []
-    if not found and not _CANDIDATE.search(text):
+    if not found and next(_matches(_CANDIDATE, text), None) is None:
         return []
     groups = _groups(text)
     found += _shape_spans(text, _runs(text, groups)) + _labelled_spans(text)
-    for pattern in (_EMAIL, _LABELLED_MAIL, _WECHAT):
-        for m in pattern.finditer(text):
-            found.append(m.span("value") if "value" in pattern.groupindex else m.span())
+    if "@" in text:
+        found += [m.span() for m in _EMAIL.finditer(text)]
+    for pattern in (_LABELLED_MAIL, _WECHAT):
+        found += [m.span("value") for m in _matches(pattern, text)]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
         if merged and start <= merged[-1][1]:
@@ -259,7 +280,7 @@ def _original_spans(text: str, known: Iterable[str] = ()) -> list[tuple[int, int
 
 def may_have_personal(text: str) -> bool:
     """False only when `redact` would find nothing in `text` (a fast pre-check)."""
-    return bool(_CANDIDATE.search(_match_copy(text)[0]))
+    return next(_matches(_CANDIDATE, _match_copy(text)[0]), None) is not None
 
 
 def is_contact(paragraph: str) -> bool:
