@@ -124,10 +124,8 @@ _SHAPE = re.compile(rf"(?:(?:0086|86)?(?:{_MOBILE})|(?:0086|86)?(?:{_LANDLINE})|
 _SHAPE_86 = re.compile(r"(?:0086|86)(?:10|2\d|[3-9]\d{2})\d{7,8}")  # +86 431 85551234: the 0 dropped
 _LANDLINE_RE = re.compile(rf"(?:0086|86)?(?:{_LANDLINE})")
 
-# A superset of what `redact` finds, in one scan: ten digits with separators between
-# them, an @, or a label. Text without any (most of a reply) is passed over.
-_CANDIDATE = re.compile(
-    r"\d(?:[ \n\-.()+]*\d){9}|@|#|"
+# The labels `_candidate` looks for (see there).
+_CANDIDATE_LABEL = re.compile(
     r"电\s?话|手\s?机|座\s?机|固\s?话|传\s?真|联系方式|微\s?信|邮箱|邮件|身份证|证件号|身份号码|卡号|账号|帐号|开户"
     r"|(?i:tel|phone|mobile|mob|fax|cell|qq|wechat|weixin|wx|e-?mail)"
 )
@@ -207,8 +205,20 @@ _STARTS = {
     _LABEL: re.compile(r"[电手座固传联办单家住值移身证公居银卡账帐开收对QqTtPpMmFfCc]"),
     _WECHAT: re.compile(r"[微Ww]"),
     _LABELLED_MAIL: re.compile(r"[电邮Ee]"),
-    _CANDIDATE: re.compile(r"[\d@#电手座固传联微邮身证卡账帐开TtPpMmFfCcQqWwEe]"),
+    _CANDIDATE_LABEL: re.compile(r"[电手座固传联微邮身证卡账帐开TtPpMmFfCcQqWwEe]"),
 }
+_DIGIT_RUN = re.compile(r"\d[\d \n\-.()+]{9,}")  # ten digits with separators lie in one such run
+_DIGIT = re.compile(r"\d")
+
+
+def _candidate(text: str) -> bool:
+    """Does the folded copy `text` hold ten digits with separators between them, an @, a
+    # or a label? Text without any (most of a reply) holds no personal data `redact` finds."""
+    if "@" in text or "#" in text:
+        return True
+    if any(len(_DIGIT.findall(run.group())) >= 10 for run in _DIGIT_RUN.finditer(text)):
+        return True
+    return next(_matches(_CANDIDATE_LABEL, text), None) is not None
 
 
 def _matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
@@ -252,7 +262,7 @@ _LIST_MARK = re.compile(r"[ ]*(?:[、,/;]|或|和|及)[ ]*")
 def _spans(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
     """Where personal data is in the folded copy `text`: sorted, not overlapping."""
     found = _known_spans(text, known) if known else []
-    if not found and next(_matches(_CANDIDATE, text), None) is None:
+    if not found and not _candidate(text):
         return []
     groups = _groups(text)
     found += _shape_spans(text, _runs(text, groups)) + _labelled_spans(text)
@@ -280,7 +290,7 @@ def _original_spans(text: str, known: Iterable[str] = ()) -> list[tuple[int, int
 
 def may_have_personal(text: str) -> bool:
     """False only when `redact` would find nothing in `text` (a fast pre-check)."""
-    return next(_matches(_CANDIDATE, _match_copy(text)[0]), None) is not None
+    return _candidate(_match_copy(text)[0])
 
 
 def is_contact(paragraph: str) -> bool:
