@@ -420,15 +420,21 @@ def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str, str]:
     staged, produced, refused = [], [], []
     for number in range(*bounds):
         listed = number >= _WORKER.reply_tasks  # a reply page's path is its id's: not listed
-        for rel, content in _WORKER.tasks[number]():
-            if listed:
-                produced.append(rel)
-            try:
-                if _WORKER.writer.write(rel, content):
-                    staged.append(rel)
-            except HandWritten:
-                refused.append(rel)
+        _stage(_WORKER.writer, _WORKER.tasks[number](), staged, produced if listed else None, refused)
     return "\n".join(staged), "\n".join(produced), "\n".join(refused)
+
+
+def _stage(writer: Writer, files: Iterable[tuple[str, str | Iterable[str]]], staged: list[str],
+           produced: list[str] | None, refused: list[str]) -> None:
+    """Stage `files` (path, content), adding each path to the lists it belongs to."""
+    for rel, content in files:
+        if produced is not None:
+            produced.append(rel)
+        try:
+            if writer.write(rel, content):
+                staged.append(rel)
+        except HandWritten:
+            refused.append(rel)
 
 
 def _lines(text: str) -> list[str]:
@@ -456,13 +462,7 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
         if progress:
             progress(f"rendering {len(replies)} reply pages and the index pages")
         extra_staged, extra, extra_refused = [], [], []
-        for rel, content in _extra_files(result, ctx, renderer):
-            extra.append(rel)
-            try:
-                if writer.write(rel, content):
-                    extra_staged.append(rel)
-            except HandWritten:
-                extra_refused.append(rel)
+        _stage(writer, _extra_files(result, ctx, renderer), extra_staged, extra, extra_refused)
         parts = [("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused))]
         parts += [future.result() for future in pending] if pool else [_write_chunk(c) for c in chunks]
     finally:
