@@ -371,19 +371,6 @@ def test_collect_ids_differing_only_in_case_refused(data_dir, tmp_path, first, s
         assert [p.source for p in result.errors] == [f"{second}.txt"] and "differing only in case" in str(result.errors[0])
 
 
-def test_duplicate_id_of_a_withheld_reply_not_named_on_public_pages(data_dir, tmp_path):
-    sample = next((data_dir / "replies").glob("001_*.txt")).read_bytes()
-    (data_dir / "replies" / "aa_secret_name.txt").write_bytes(sample)
-    (data_dir / "replies" / "aa_secret_name.yml").write_text("id: same-id\npublish: false\n", encoding="utf-8")
-    (data_dir / "replies" / "bb_public.txt").write_bytes(sample)
-    (data_dir / "replies" / "bb_public.yml").write_text("id: same-id\n", encoding="utf-8")
-    docs = tmp_path / "docs"
-    result = generate(data_dir, docs, jobs=1)
-    assert any("aa_secret_name" in str(p) for p in result.errors)  # the console says it
-    assert not [p for p in docs.rglob("*") if p.is_file() and p.name != MANIFEST
-                and "aa_secret_name" in p.read_text(encoding="utf-8")]
-
-
 def test_cache_key_changes_with_registry_and_options(data_dir):
     from generator.cache import fingerprint
 
@@ -483,13 +470,16 @@ def test_withheld_reply_failing_named_on_no_page(data_dir, tmp_path, sidecar):
                 and "zz_secret_file" in p.read_text(encoding="utf-8")]
 
 
-def test_duplicate_id_withheld_second_named_on_no_page(data_dir, tmp_path):
+@pytest.mark.parametrize("secret_first", [True, False])
+def test_duplicate_id_of_a_withheld_reply_named_on_no_page(data_dir, tmp_path, secret_first):
+    """Whichever takes the id first, the withheld reply's file is named on the console only."""
     sample = next((data_dir / "replies").glob("001_*.txt")).read_bytes()
-    (data_dir / "replies" / "aa_public.txt").write_bytes(sample)
-    (data_dir / "replies" / "aa_public.yml").write_text("id: same-id\n", encoding="utf-8")
-    (data_dir / "replies" / "bb_secret_name.txt").write_bytes(sample)
-    (data_dir / "replies" / "bb_secret_name.yml").write_text("id: same-id\npublish: false\n", encoding="utf-8")
+    secret, public = ("aa_secret_name", "bb_public") if secret_first else ("bb_secret_name", "aa_public")
+    for stem, extra in ((secret, "publish: false\n"), (public, "")):
+        (data_dir / "replies" / f"{stem}.txt").write_bytes(sample)
+        (data_dir / "replies" / f"{stem}.yml").write_text("id: same-id\n" + extra, encoding="utf-8")
     docs = tmp_path / "docs"
-    generate(data_dir, docs, jobs=1)
+    result = generate(data_dir, docs, jobs=1)
+    assert any(secret in str(p) for p in result.errors)  # the console says it
     assert not [p for p in docs.rglob("*") if p.is_file() and p.name != MANIFEST
-                and "bb_secret_name" in p.read_text(encoding="utf-8")]
+                and secret in p.read_text(encoding="utf-8")]
