@@ -20,6 +20,7 @@ about: |               # optional Markdown, appended to the about page
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,10 +91,10 @@ def load_site_config(data_dir: Path) -> SiteConfig:
     """`data_dir/site.yml`, checked; an empty config when the file is absent. Raises
     `RegistryError` (exit status 2, like a broken registry) naming what is wrong."""
     path = data_dir / FILE
-    if not path.exists():
+    if not os.path.lexists(path):  # a dangling link or a loop is an error, not "no file"
         return SiteConfig()
     try:
-        data = load_file(path, MAX_BYTES)
+        data = load_file(path, MAX_BYTES, root=path.parent)  # no link out of the data dir
     except YamlFileError as exc:
         raise RegistryError(f"{path.name}: {exc}") from None
     if data is None:

@@ -1157,7 +1157,15 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     fields["sections"] = sections
     if not letter.body:
         warn("no body paragraphs after the opening", "开头之后没有正文段落")
-    values = {name: FIELD_CLEANERS[name](fields.get(name)) for name in Reply.FIELDS if name != "themes"}
+    values = {}
+    for name in Reply.FIELDS:
+        if name == "themes":
+            continue
+        try:
+            values[name] = FIELD_CLEANERS[name](fields.get(name))
+        except (TypeError, ValueError) as exc:  # read wrong (a year 3024): left out, said
+            values[name] = FIELD_CLEANERS[name](None)
+            warn(f"{name} not understood: {exc}", f"{name} 无法识别（{exc}）", name)
     if not keep_contacts:
         # Personal data must not reach the card or the open data either: every text field,
         # as normalised (squashing spaces may join a number's groups); file names excepted.

@@ -33,11 +33,11 @@ from .index import Index, build_index
 from .model import Problem, Reply
 from .privacy import public_name, redact, redact_fields
 from .read import ReadError, decode, read_bytes
-from .registry import AgencyRegistry, load_themes
+from .registry import AgencyRegistry, RegistryError, load_themes
 from .render import (SITE_SETTINGS, USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
                      reply_id_of_path, reply_page_path)
 from .store import ReplyList, ReplyStore
-from .sidecar import load_sidecar, says_withheld
+from .sidecar import load_sidecar
 from .text import id_from_stem
 from .write import DocsLock, HandWritten, Writer, WriteError, describe
 
@@ -156,8 +156,8 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
     try:
         overrides = load_sidecar(sidecar, themes, ctx.data_dir)  # read every run: cheap, and not in the cache key
     except ValueError as exc:
-        problem = Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=not says_withheld(sidecar))
-        return None, [problem], key, fresh
+        # Whether it asked to withhold the reply cannot be known: so it is named on no page.
+        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=False)], key, fresh
     if not ctx.keep_contacts:  # an editor's value as much as an extracted one
         redact_fields(overrides)
         if redact(overrides.get("id") or "")[1]:  # an id is a web address: never redacted, refused
@@ -242,6 +242,8 @@ def source_names(data_dir: Path) -> list[str]:
         entries = list(os.scandir(data_dir / "replies"))
     except FileNotFoundError:
         return []
+    except OSError as exc:  # a file, a pipe, a loop of links: nothing can be read
+        raise RegistryError(f"{data_dir / 'replies'}: not a folder of replies ({exc.strerror or exc})") from None
     return sorted(e.name for e in entries if e.name.endswith(".txt"))
 
 

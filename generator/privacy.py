@@ -62,6 +62,10 @@ class _FoldTable(dict):
             out = "."
         elif ch in "\ufe6b":
             out = "@"
+        elif ch in "〔【［":  # a bracketed area code: 〔0431〕85551234
+            out = "("
+        elif ch in "〕】］":
+            out = ")"
         else:
             out = ch
         self[code] = out
@@ -84,14 +88,14 @@ def _match_copy(text: str) -> tuple[str, list[int] | None]:
 
 # Labels that announce a personal value (folded forms; Latin ones in any case).
 _PHONE_LABEL = (r"(?:(?:联系|办公|单位|家庭|住宅|值班|移动|固定)?(?:电\s?话|手\s?机|座\s?机|固\s?话|传\s?真)(?:号码|号)?"
-                r"|联系方式|(?<![A-Za-z])(?i:tel|phone|mobile|mob|fax|cell)(?![a-z]))")
+                r"|联系方式|(?<![A-Za-z])(?i:tel|phone|mobile|mob|fax|cell)(?![a-z])\.?(?: ?(?i:no)\.?)?)")
 _QQ_LABEL = r"(?<![A-Za-z])(?i:qq)(?:号码|号|群号|群)?"
 _WECHAT_LABEL = r"(?:微\s?信(?:号码|号|id|ID)?|(?<![A-Za-z])(?i:wechat|weixin|wx)(?:\s?id)?(?![a-z]))"
 _MAIL_LABEL = r"(?:电子邮箱|电子邮件|邮箱|邮件地址|邮件|(?<![A-Za-z])(?i:e-?mail)(?![a-z]))(?:地址)?"
 _ID_LABEL = r"(?:(?:居民)?身份证(?:件)?(?:号码|号)?|证件号(?:码)?|公民身份号码)"
 _BANK_LABEL = r"(?:银行卡(?:号码|号)?|(?:银行)?卡号|(?:银行|收款|开户|对公)?(?:账|帐)号|开户(?:银行|行)?(?:账号)?)"
 # Between a label and its value: spaces, a line break, a note in brackets, a colon.
-_AFTER_LABEL = r"[ \n]*(?:\([^()\n]{0,8}\))?[ \n]*(?P<colon>[:=]|是|为)?[ \n]*"
+_AFTER_LABEL = r"[ \n]*(?:\([^()\n]{0,8}\))?[ \n]*(?P<colon>(?:是|为)?[ \n]*[:=]|是|为)?[ \n\-_]*"
 # A name or a unit may stand between a label with a colon and the number: 电话：张某、7121542.
 _NAME = r"(?:(?<=[:=])[\u4e00-\u9fff()]{1,24}[、, ]*)?"
 
@@ -104,16 +108,19 @@ _MIN_DIGITS = {"phone": 7, "qq": 5, "id": 15, "bank": 12}
 _WECHAT = re.compile(rf"(?P<label>{_WECHAT_LABEL}){_AFTER_LABEL}(?P<value>[A-Za-z0-9][A-Za-z0-9_\-]{{4,29}})(?![A-Za-z0-9_\-])")
 _MAIL_AT = r"(?:@|#|\((?i:at)\)|\[(?i:at)\]|\{(?i:at)\}| (?i:at) )"
 _LOCAL = r"[A-Za-z0-9._%+\-]+[ \n]{0,4}"  # an address's local part, maybe a space or line break before @
-_DOMAIN = r"[ \n]{0,4}[A-Za-z0-9\-]+(?: ?\. ?[A-Za-z0-9\-]+)*"
-_EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-]){_LOCAL}@{_DOMAIN} ?\. ?[A-Za-z]{{2,}}(?![A-Za-z])")
+# A dot of a domain may be typed as 。 (an input method's full stop), and a line may end after it.
+_DOT = r"[ \n]?[.。][ \n]?"
+_DOMAIN = rf"[ \n]{{0,4}}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)*"
+_EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-]){_LOCAL}@{_DOMAIN}{_DOT}[A-Za-z]{{2,}}(?![A-Za-z])")
 # After a mail label an address may be disguised: zhangsan#example.com, zhangsan(at)example.com.
-_LABELLED_MAIL = re.compile(rf"(?:{_MAIL_LABEL}){_AFTER_LABEL}(?P<value>{_LOCAL}{_MAIL_AT}{_DOMAIN}\.[A-Za-z]{{2,}})")
+_LABELLED_MAIL = re.compile(rf"(?:{_MAIL_LABEL}){_AFTER_LABEL}(?P<value>{_LOCAL}{_MAIL_AT}{_DOMAIN}{_DOT}[A-Za-z]{{2,}})")
 
 # A group of digits: its digits may run on over a line break (a line cut inside a number);
 # an ID number's last character may be X. A letter next to it does not make it a code's:
 # a number must fill whole groups, which the digits of a code seldom do by chance.
 _GROUP = re.compile(r"\d(?:\d| *\n *(?=\d))*(?:(?: *\n *)?[Xx])?")
-_BETWEEN = re.compile(r"[ \n\-.()+]{1,8}|[ ]*(?:转|分机|(?i:ext)\.?)[ ]*")  # what may part two groups of one number
+_SEPARATORS = r" \n\-.()+_/~"  # what people put between the digit groups of one number
+_BETWEEN = re.compile(rf"[{_SEPARATORS}]{{1,8}}|[ ]*(?:转|分机|(?i:ext)\.?)[ ]*")  # what may part two groups of one number
 _EXTENSION = re.compile(r"[ ]*(?:-|转|分机|(?i:ext)\.?)[ ]*")  # before a landline's extension
 
 _MOBILE = r"1[3-9]\d{9}"
@@ -187,6 +194,9 @@ def _shape_spans(text: str, runs: list[list[re.Match]]) -> list[tuple[int, int]]
                     if j < len(run) and len(run[j].group()) <= 4 and _LANDLINE_RE.fullmatch(_digits(run[i:j])) \
                             and _EXTENSION.fullmatch(text, end, run[j].start()):
                         end, j = run[j].end(), j + 1
+                    if _UNIT.match(text, end):  # 总投资13912345678元: an amount, a count
+                        i = j
+                        break
                     start = run[i].start()
                     start -= text[start - 1:start] == "+"  # +86
                     start -= text[start - 1:start] == "(" and ")" in text[start:end]  # (0431)
@@ -207,7 +217,7 @@ _STARTS = {
     _LABELLED_MAIL: re.compile(r"[电邮Ee]"),
     _CANDIDATE_LABEL: re.compile(r"[电手座固传联微邮身证卡账帐开TtPpMmFfCcQqWwEe]"),
 }
-_DIGIT_RUN = re.compile(r"\d[\d \n\-.()+]{9,}")  # ten digits with separators lie in one such run
+_DIGIT_RUN = re.compile(rf"\d[\d{_SEPARATORS}]{{9,}}")  # ten digits with separators lie in one such run
 _DIGIT = re.compile(r"\d")
 
 
@@ -256,7 +266,7 @@ def _labelled_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_LIST_MARK = re.compile(r"[ ]*(?:[、,/;]|或|和|及)[ ]*")
+_LIST_MARK = re.compile(r"[ ]*(?:\([^()\n]{0,8}\))?[ ]*(?:[、,/;]|或|和|及)[ ]*")  # a note (白天) may come first
 
 
 def _spans(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:

@@ -104,6 +104,11 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES, root: Path | None = None)
         real = path.resolve()
         if root is not None and root.resolve() not in real.parents:
             raise ReadError("a link to a file outside the data dir; not read")
+    except RuntimeError:  # Path.resolve on a loop of links
+        raise ReadError("a loop of symbolic links; not read") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    try:
         # Non-blocking: opening a named pipe must not wait for a writer. No link followed
         # after the check above.
         fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))

@@ -27,7 +27,7 @@ MAX_BYTES = 4 * 2**20  # a registry of every agency of a province is about 100 K
 
 def _load_yaml(path: Path, key: str) -> list:
     try:
-        data = load_file(path, MAX_BYTES)
+        data = load_file(path, MAX_BYTES, root=path.parent)  # no link out of the data dir
     except YamlFileError as exc:
         raise RegistryError(f"{path.name}: {exc}") from None
     if isinstance(data, dict) and key in data and data[key] is None:
@@ -37,7 +37,7 @@ def _load_yaml(path: Path, key: str) -> list:
     return data[key]
 
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # a file name on every disk, an address to type
 
 
 def _check_slug(path: Path, what: str, slug) -> str:

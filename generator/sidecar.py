@@ -12,12 +12,10 @@ otherwise make a theme page of its own).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from pathlib import Path
 
 from .model import shown
-from .read import ReadError, read_bytes
 from .text import FIELD_CLEANERS
 from .yamlfile import YamlFileError, load_file
 
@@ -53,17 +51,3 @@ def load_sidecar(path: Path, themes: Collection[str] | None = None, root: Path |
     if "date" in out and "year" not in out:
         out["year"] = out["date"].year if out["date"] else None
     return out
-
-
-# `publish: false` as a line of a sidecar that cannot be loaded (what `clean_publish` takes).
-_WITHHELD = re.compile(r"""^publish\s*:\s*["']?(?:false|none|no)["']?\s*(?:#.*)?$""", re.MULTILINE | re.IGNORECASE)
-
-
-def says_withheld(path: Path) -> bool:
-    """Does the sidecar at `path`, valid or not, ask for its reply to be withheld? A broken
-    sidecar still says so, and then nothing about the reply may be published."""
-    try:
-        data = read_bytes(path, MAX_BYTES)
-    except ReadError:
-        return False
-    return bool(_WITHHELD.search(data.decode("utf-8", errors="replace")))

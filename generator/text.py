@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date as Date
+from datetime import datetime
 
 from .clean import squash_spaces
 from .folding import fold
@@ -150,6 +151,8 @@ def to_date(year, month, day) -> Date | None:
 def clean_date(value) -> Date | None:
     """A date from ISO text, a date object, or any written form `DATE` knows
     (`2024 年 5月 20日`, `二〇二五年六月五日`, `2024.6.18`)."""
+    if isinstance(value, datetime):  # YAML's `2024-01-01T10:00:00Z`: the day is what counts
+        return value.date()
     if value is None or isinstance(value, Date):
         return value
     text = fold(re.sub(r"\s+", "", str(value)))[0]
@@ -232,6 +235,17 @@ def _one_of(*choices):
     return check
 
 
+def _in_range(clean, low: int, high: int):
+    """`clean`, and the number it gives must lie in low…high (a year, a term)."""
+    def check(value):
+        number = clean(value)
+        if number is not None and not low <= number <= high:
+            raise ValueError(f"{number} is not between {low} and {high}")
+        return number
+
+    return check
+
+
 def clean_publish(value) -> str:
     """Sidecar `publish`: true/full, false/none, or summary."""
     if value is True or value in ("true", "full", "yes"):
@@ -253,15 +267,15 @@ FIELD_CLEANERS = {
     "proposal_title": clean_text,
     "session": clean_text,
     "session_body": _one_of("政协", "人大"),
-    "session_term": clean_int,
-    "session_meeting": clean_int,
+    "session_term": _in_range(clean_int, 1, 99),
+    "session_meeting": _in_range(clean_int, 1, 99),
     "proposer": clean_text,
     "proposer_type": _one_of("委员", "代表", "党派团体", "其他"),
     "doc_number": clean_doc_number,
     "agency": clean_text,
     "co_agencies": clean_text_list,
     "date": clean_date,
-    "year": clean_int,
+    "year": _in_range(clean_int, 1949, 2199),
     "themes": clean_text_list,
     "sections": clean_text_list,
     "classification": _one_of("A", "B", "C"),

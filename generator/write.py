@@ -203,19 +203,30 @@ class Writer:
             return False
 
     def _target(self, rel: str) -> Path:
-        """docs/`rel`, its folder made; refuses a path outside docs/ or a symlink."""
+        """docs/`rel`, its folder made; refuses a path outside docs/ (ValueError) and a
+        symlink where the file should be (HandWritten: someone put it there)."""
         folder, _, name = rel.rpartition("/")
         parent = self._folders.get(folder)
         if parent is None:
-            parent = (self.docs / folder).resolve()
-            if parent != self.docs and self.docs not in parent.parents:
-                raise ValueError(f"refusing to write outside {self.docs}: {rel}")
+            parent = self._inside(self.docs / folder)
+            if parent is None:
+                raise ValueError(f"refusing to write outside {self.docs}: {rel!r}")
             parent.mkdir(parents=True, exist_ok=True)
             self._folders[folder] = parent
         target = parent / name
-        if not name or name in (".", "..") or "\n" in rel or target.is_symlink():
+        if not name or name in (".", "..") or "\n" in rel:
             raise ValueError(f"refusing to write outside {self.docs}: {rel!r}")
+        if target.is_symlink():
+            raise HandWritten(rel)
         return target
+
+    def _inside(self, path: Path) -> Path | None:
+        """`path` resolved, if it is docs/ or inside it."""
+        try:
+            resolved = path.resolve()
+        except (RuntimeError, OSError):  # a loop of links
+            return None
+        return resolved if resolved == self.docs or self.docs in resolved.parents else None
 
     def commit(self, staged: Iterable[str]) -> None:
         """Put the staged files of `staged` (paths relative to docs/) in place, after
@@ -249,8 +260,11 @@ class Writer:
         for rel in sorted(self.owned_before):
             if rel in owned:
                 continue
-            target = (self.docs / rel).resolve()
-            if self.docs in target.parents and target.is_file():
+            folder, _, name = rel.rpartition("/")
+            parent = self._inside(self.docs / folder)
+            target = parent / name if parent is not None and name not in ("", ".", "..") else None
+            # A link put at an owned path is not followed: what it points to is not ours.
+            if target is not None and target.is_file() and not target.is_symlink():
                 target.unlink()
                 removed.append(rel)
         pieces = chain_lines(owned)

@@ -36,6 +36,18 @@ class NoAliasLoader(yaml.SafeLoader):
                 None, None, f"YAML anchors (&{event.anchor}) are not allowed", event.start_mark)
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node, deep=False):
+        # YAML says a key is unique; PyYAML would keep the last silently, and an editor
+        # would wonder why the first did nothing.
+        seen = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
 
 def _where(exc: yaml.YAMLError) -> str:
     """A YAML error in one line: the problem and its line and column."""
@@ -54,6 +66,8 @@ def loads(text: str):
         raise YamlFileError(f"not valid YAML: {_where(exc)}") from None
     except RecursionError:
         raise YamlFileError("not valid YAML: nested too deep") from None
+    except (ValueError, OverflowError) as exc:  # a value YAML itself builds: `2024-13-45` as a date
+        raise YamlFileError(f"not valid YAML: {exc}") from None
 
 
 def load_file(path: Path, max_bytes: int, root: Path | None = None):

@@ -253,6 +253,9 @@ BAD_REGISTRIES = [
     ("site.yml", "place: &p 吉林省\npublisher: *p\n", "not valid YAML: YAML anchors (&p) are not allowed"),
     ("site.yml", "place: 吉林省\npublisher: [a, b]\n", "publisher: expected text, not a list"),
     ("site.yml", "place: 吉林省\nabout: \"a\\ud800\"\n", "about: contains a lone surrogate"),
+    ("agencies.yml", "agencies:\n- name: 甲局\n  slug: " + "a" * 5000 + "\n", "agency 1 (甲局): slug"),
+    ("agencies.yml", "agencies:\n- name: 甲局\n  name: 乙局\n  slug: a\n", "not valid YAML: the key 'name' is given twice"),
+    ("site.yml", "place: 吉林省\nplace: 长春市\n", "not valid YAML: the key 'place' is given twice"),
 ]
 
 
@@ -291,6 +294,10 @@ BAD_SIDECARS = [
     (BILLION_LAUGHS.replace("a:", "title:", 1).encode(), "not valid YAML: YAML anchors (&a) are not allowed"),
     (b"title: " + "长".encode() * 30000 + b"\n", "too large: more than 64 KB"),
     ("themes: [不存在的主题]\n".encode(), "themes: 不存在的主题 not in themes.yml"),
+    (b"date: 2024-13-45\n", "not valid YAML: month must be in 1..12"),
+    (b"year: 99999999999999999999\n", "year: 99999999999999999999 is not between 1949 and 2199"),
+    (b"session_term: -1\n", "session_term: -1 is not between 1 and 99"),
+    (b"title: a\ntitle: b\n", "not valid YAML: the key 'title' is given twice"),
 ]
 
 
@@ -336,3 +343,10 @@ def test_cli_file_name_not_utf8_fails_that_file_only(work):
     assert [line for line in proc.stderr.splitlines() if line.startswith("error: ")] == [
         "error: \\udcff\\udcfe.txt: file name is not UTF-8: rename the file"]
     assert "5 replies written" in proc.stdout
+
+
+def test_sidecar_timestamp_taken_as_its_day(data_dir, tmp_path):
+    (data_dir / "replies" / f"{STEM}.yml").write_text("date: 2024-01-01T10:00:00Z\n", encoding="utf-8")
+    result = generate(data_dir, tmp_path / "docs", jobs=1)
+    reply = next(r for r in result.replies if r.source == f"{STEM}.txt")
+    assert not result.errors and reply.date.isoformat() == "2024-01-01" and reply.year == 2024

@@ -457,7 +457,8 @@ def test_sidecar_not_a_regular_file_inside_data_refused(data_dir, tmp_path):
 
 
 @pytest.mark.parametrize("sidecar", ["publish: false\ndate: [broken\n", "publish: no\nthemes: [不存在的主题]\n",
-                                     "publish: false\n"])
+                                     "publish: false\n", "{publish: off, bogus: 1}\n", '"publish": !!bool false\nx: 1\n',
+                                     "publish: false\n" + "# padding\n" * 8000])
 def test_withheld_reply_failing_named_on_no_page(data_dir, tmp_path, sidecar):
     """A reply to be withheld is named on no page, even when it or its sidecar fails."""
     replies = data_dir / "replies"

@@ -103,6 +103,20 @@ LEAKS = {
     "label_with_note": ("电话(办)：8555 1234", "85551234"),
     "email_label_hash": ("电子邮箱：zhangsan#example.com", "zhangsan"),
     "email_label_at_word": ("E-mail: zhangsan(at)example.com", "zhangsan"),
+    # Found by trying the site as an attacker would, after the forms above were fixed:
+    "tel_dot_label": ("如有疑问请联系Tel.: 8555 1201，谢谢。", "85551201"),
+    "tel_no_label": ("Tel No. 8555 1268", "85551268"),
+    "label_wei_colon": ("请拨打办公电话为：85551206。", "85551206"),
+    "list_with_notes": ("电话：8555 1232（白天）、8555 1233（夜间）", "85551233"),
+    "email_ideographic_dot": ("邮箱：zhangsan@163。com", "zhangsan"),
+    "email_full_width_ideographic_dot": ("来信请寄zhangsan＠qq。com", "zhangsan"),
+    "email_line_break_after_dot": ("来信请寄 name@example.\ncom", "nameexample"),
+    "underscored_mobile": ("热线139_1234_1207", "13912341207"),
+    "slashed_landline": ("0431/85551274", "85551274"),
+    "tilde_landline": ("0431~85551273", "85551273"),
+    "tortoise_bracket_area_code": ("〔0431〕85551275", "85551275"),
+    "lenticular_bracket_area_code": ("【0431】85551256", "85551256"),
+    "label_dash_number": ("tel-85551289", "85551289"),
 }
 
 
@@ -122,6 +136,7 @@ KEPT = [
     "第十二条第三款", "《中华人民共和国民法典》第1032条", "电话回访12345678人次", "12345政务服务便民热线",
     "累计投入139.12亿元", "13 45 67 89 01 23 45", "2019-2023年", "索引号：011084001/2021-00012",
     "统一社会信用代码：12220000MB1234567X", "开户行：中国银行长春分行", "微信公众号：吉林教育", "共1391234567元",
+    "总投资13912345678元", "2024/05/12", "《关于第123号建议》",
 ]
 
 
@@ -360,7 +375,8 @@ def _published(docs: Path) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in docs.rglob("*") if p.is_file() and p.name != ".generated.json")
 
 
-@pytest.mark.parametrize("stem", ["张三13912345678", "reply-0431-85551234", "a@example.com"])
+@pytest.mark.parametrize("stem", ["张三13912345678", "reply-0431-85551234", "a@example.com", "张三_0431_85551249",
+                                  "zhao_139_1234_1292"])
 def test_pipeline_file_name_with_contact_data_not_published(tmp_path, stem):
     """The file name is the reply's `source`, its stem the id and the web address."""
     data = tmp_path / "data"
@@ -369,18 +385,19 @@ def test_pipeline_file_name_with_contact_data_not_published(tmp_path, stem):
     result = generate(data, tmp_path / "docs", jobs=1)
     assert len(result.replies) == 6
     published = _published(tmp_path / "docs") + "\n".join(p.name for p in (tmp_path / "docs").rglob("*"))
-    assert not secret_in(stem.split("张三")[-1].removeprefix("reply-"), published)
+    assert not secret_in(stem.split("张三")[-1].removeprefix("reply-").removeprefix("zhao_"), published)
 
 
-def test_pipeline_sidecar_values_withheld_and_contact_id_refused(tmp_path):
+@pytest.mark.parametrize("bad_id", ["13987654321", "139_8765_4321", "tel-87654321"])
+def test_pipeline_sidecar_values_withheld_and_contact_id_refused(tmp_path, bad_id):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     first, second = sorted((data / "replies").glob("*.txt"))[:2]
     first.with_suffix(".yml").write_text("title: 请致电 139 1234 5678 联系\nproposer: 李四（手机１３９１２３４５６７８）\n",
                                          encoding="utf-8")
-    second.with_suffix(".yml").write_text("id: '13987654321'\n", encoding="utf-8")
+    second.with_suffix(".yml").write_text(f"id: '{bad_id}'\n", encoding="utf-8")
     result = generate(data, tmp_path / "docs", jobs=1)
     assert [p.source for p in result.errors] == [second.name] and "contact data" in str(result.errors[0])
     published = _published(tmp_path / "docs")
-    assert not secret_in("13912345678", published) and not secret_in("13987654321", published)
+    assert not secret_in("13912345678", published) and not secret_in(bad_id.removeprefix("tel-"), published)
     assert "请致电" in published and "李四" in published

@@ -108,3 +108,48 @@ def test_generate_special_files_refused_each_others_built(tmp_path):
     assert len(list((docs / "replies").glob("*.md"))) == 6  # the five samples and the list
     published = "".join(p.read_text(encoding="utf-8") for p in docs.rglob("*") if p.is_file())
     assert "root:" not in published and "机器上的秘密文件" not in published
+
+
+def test_generate_loops_of_links_one_error_each(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    replies = data / "replies"
+    (replies / "loop1.txt").symlink_to("loop2.txt")
+    (replies / "loop2.txt").symlink_to("loop1.txt")
+    sample = sorted(replies.glob("0*.txt"))[0]
+    (replies / "lp.yml").symlink_to(sample.with_suffix(".yml").name)
+    sample.with_suffix(".yml").symlink_to("lp.yml")
+    from generator.pipeline import generate
+
+    result = generate(data, tmp_path / "docs", jobs=1)
+    assert sorted(p.source for p in result.errors) == sorted(["loop1.txt", "loop2.txt", sample.name])
+    assert all("loop of symbolic links" in p.message for p in result.errors) and len(result.replies) == 4
+
+
+@pytest.mark.parametrize("make", ["file", "fifo", "loop"])
+def test_cli_replies_not_a_folder_exit_2(tmp_path, make):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("replies"))
+    {"file": lambda p: p.write_text("x"), "fifo": os.mkfifo, "loop": lambda p: p.symlink_to("replies")}[make](data / "replies")
+    proc = subprocess.run([sys.executable, "-m", "generator", "generate", "-q", "--data", str(data),
+                           "--docs", str(tmp_path / "docs")], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and "not a folder of replies" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["agencies.yml", "themes.yml", "site.yml"])
+@pytest.mark.parametrize("link", ["outside", "loop"])
+def test_cli_registry_link_out_or_loop_exit_2(tmp_path, name, link):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    if link == "outside":
+        (tmp_path / name).write_bytes((data / name).read_bytes())
+        (data / name).unlink()
+        (data / name).symlink_to(tmp_path / name)
+    else:
+        (data / name).unlink()
+        (data / name).symlink_to(name)
+    proc = subprocess.run([sys.executable, "-m", "generator", "check", "--data", str(data)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.startswith(f"error: {name}")

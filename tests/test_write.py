@@ -32,14 +32,35 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "generator", *args]
 
 
-@pytest.mark.parametrize("rel", ["../outside.md", "replies/../../outside.md", "replies/link.md", "a\nb.md"])
+@pytest.mark.parametrize("rel", ["../outside.md", "replies/../../outside.md", "replies/link.md", "a\nb.md",
+                                 "loop/x.md"])
 def test_writer_refuses_to_write_outside_docs(tmp_path, rel):
     docs = tmp_path / "docs"
     (docs / "replies").mkdir(parents=True)
     (docs / "replies" / "link.md").symlink_to(tmp_path / "outside.md")
-    with pytest.raises(ValueError, match="outside"):
+    (docs / "loop").symlink_to("loop")
+    with pytest.raises(ValueError, match="outside|replies/link.md"):
         Writer(docs).write(rel, "text")
     assert not (tmp_path / "outside.md").exists()
+
+
+def test_generate_link_at_generated_path_refused_and_never_followed(data_dir, tmp_path):
+    """A link put where a page goes is someone else's: not written through, not removed
+    through (the file it points to stays), and the run goes on."""
+    docs = tmp_path / "docs"
+    generate(data_dir, docs, jobs=1)
+    victim = docs / "guide.md"  # a hand-written page inside docs/
+    victim.write_text("手写的页面\n", encoding="utf-8")
+    page = sorted((docs / "replies").glob("0*.md"))[0]
+    page.unlink()
+    page.symlink_to(victim)
+    (docs / "replies" / "index.md").unlink()
+    (docs / "replies" / "index.md").symlink_to(tmp_path / "outside.txt")
+    result = generate(data_dir, docs, jobs=1)
+    assert sorted(p.source for p in result.errors) == sorted([f"docs/replies/{page.name}", "docs/replies/index.md"])
+    _withhold(data_dir, page.stem)  # now its path is no longer produced: the link is not ours to follow
+    generate(data_dir, docs, jobs=1)
+    assert victim.read_text(encoding="utf-8") == "手写的页面\n" and not (tmp_path / "outside.txt").exists()
 
 
 def test_writer_stages_changed_files_until_commit(tmp_path):
