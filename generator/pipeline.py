@@ -493,7 +493,8 @@ def default_cache_dir(docs_dir: Path) -> Path:
 
 def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progress=None,
              jobs: int | None = None, cache_dir: Path | None = None) -> RunResult:
-    """Read and index every reply, then write docs/. Registry errors raise RegistryError.
+    """Read and index every reply, then write docs/ (see `write`). A registry that cannot
+    be used raises RegistryError; a docs dir that cannot be written, WriteError.
 
     Extraction results are kept in `cache_dir` (default: `default_cache_dir`) so that a
     regenerate redoes only the replies whose file changed."""
