@@ -219,3 +219,16 @@ def on_post_build(config, **kwargs):
             if isinstance(doc.get(field), str):
                 doc[field] = merge_lone_han(doc[field], parts)
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+# Material's search panel is a dialog without a name; a screen reader announces it as
+# "dialog" only (axe: aria-dialog-name).
+_SEARCH_DIALOG = 'data-md-component="search" role="dialog"'
+
+
+def on_post_page(output, page, config, **kwargs):
+    return output.replace(_SEARCH_DIALOG, _SEARCH_DIALOG + ' aria-label="搜索"', 1)
+
+
+def on_post_template(output_content, template_name, config, **kwargs):
+    return on_post_page(output_content, None, config)  # 404.html is a template, not a page

@@ -80,6 +80,32 @@ def built_site(tmp_path_factory):
     return work, result
 
 
+SITE_REPLIES = 300
+
+
+@pytest.fixture(scope="session")
+def site_300(tmp_path_factory):
+    """A 300-reply site built as hosted and as the offline archive (unzipped)."""
+    import zipfile
+    from datetime import date
+
+    from generator.archive import build_archive
+    from generator.pipeline import generate
+    from generator.site import build_site
+
+    work = tmp_path_factory.mktemp("site300")
+    data = copies_data_dir(work / "data", SITE_REPLIES)
+    docs = copy_hand_written_docs(work / "docs")
+    result = generate(data, docs, cache_dir=work / "cache")
+    build_site(docs, work / "site", strict=True)
+    archive = build_archive(docs, len(result.replies), out=work / "out" / "site.zip", strict=True,
+                            day=date(2025, 7, 1))
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(work / "archive")
+    root = next(p for p in (work / "archive").iterdir() if p.is_dir())
+    return work / "site", root
+
+
 @pytest.fixture(scope="session")
 def pagefind_site(tmp_path_factory):
     """The sample corpus built with the Pagefind search engine forced (a corpus this small

@@ -5,20 +5,12 @@ checks the Markdown links only; raw HTML in templates and hooks it never sees.""
 from __future__ import annotations
 
 import posixpath
-import zipfile
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import pytest
 
-from conftest import copies_data_dir, copy_hand_written_docs
-from generator.archive import build_archive
-from generator.pipeline import generate
-from generator.site import build_site
-
-REPLIES = 300
+from conftest import SITE_REPLIES
 EXTERNAL = ("http:", "https:", "mailto:", "tel:", "data:", "blob:")
 LINKING = {("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"), ("source", "src"),
            ("iframe", "src"), ("use", "href"), ("image", "href")}
@@ -84,31 +76,15 @@ def broken_targets(site: Path, directory_urls: bool) -> list[str]:
     return broken
 
 
-@pytest.fixture(scope="module")
-def sites(tmp_path_factory):
-    """A 300-reply site built as hosted and as the offline archive (unzipped)."""
-    work = tmp_path_factory.mktemp("links")
-    data = copies_data_dir(work / "data", REPLIES)
-    docs = copy_hand_written_docs(work / "docs")
-    result = generate(data, docs, cache_dir=work / "cache")
-    build_site(docs, work / "site", strict=True)
-    archive = build_archive(docs, len(result.replies), out=work / "out" / "site.zip", strict=True,
-                            day=date(2025, 7, 1))
-    with zipfile.ZipFile(archive) as zipped:
-        zipped.extractall(work / "archive")
-    root = next(p for p in (work / "archive").iterdir() if p.is_dir())
-    return work / "site", root
-
-
-def test_links_hosted_site_every_target_resolves(sites):
-    site, _ = sites
-    assert len(list(site.rglob("*.html"))) > REPLIES
+def test_links_hosted_site_every_target_resolves(site_300):
+    site, _ = site_300
+    assert len(list(site.rglob("*.html"))) > SITE_REPLIES
     assert broken_targets(site, directory_urls=True) == []
 
 
-def test_links_archive_every_target_resolves(sites):
-    _, archive = sites
-    assert len(list(archive.rglob("*.html"))) > REPLIES
+def test_links_archive_every_target_resolves(site_300):
+    _, archive = site_300
+    assert len(list(archive.rglob("*.html"))) > SITE_REPLIES
     assert broken_targets(archive, directory_urls=False) == []
 
 
