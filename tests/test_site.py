@@ -210,3 +210,14 @@ def test_site_pagefind_indexes_replies_only_behind_materials_search_box(pagefind
         assert "data-pagefind-body" in (site / "replies" / reply.id / "index.html").read_text(encoding="utf-8")
     for listing in ("replies/index.html", "index.html", "agencies/index.html"):
         assert "data-pagefind-body" not in (site / listing).read_text(encoding="utf-8")
+
+
+def test_site_quality_page_linked_from_about_not_in_public_nav(built):
+    """数据质量 is for editors: reachable from the about page, absent from every page's nav,
+    and no theme credit in the footer of an official site."""
+    work, _ = built
+    home = (work / "site" / "index.html").read_text(encoding="utf-8")
+    assert "quality/" not in home  # the nav is on every page: not in it
+    about = (work / "site" / "about" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../quality/"' in about
+    assert "Made with" not in home and "mkdocs-material" not in home.split("<footer", 1)[1]
