@@ -70,6 +70,7 @@ def built_site(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("site")
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+    shutil.copytree(ROOT / "overrides", work / "overrides")
     (work / "generator").mkdir()
     shutil.copy(ROOT / "generator" / "mkdocs_hooks.py", work / "generator" / "mkdocs_hooks.py")
     copy_hand_written_docs(work / "docs")

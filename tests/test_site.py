@@ -221,3 +221,17 @@ def test_site_quality_page_linked_from_about_not_in_public_nav(built):
     about = (work / "site" / "about" / "index.html").read_text(encoding="utf-8")
     assert 'href="../quality/"' in about
     assert "Made with" not in home and "mkdocs-material" not in home.split("<footer", 1)[1]
+
+
+def test_site_404_page_in_chinese_links_home_under_a_sub_path(built, tmp_path, monkeypatch):
+    """Hosted under a sub-path (SITE_URL), the 404 page's links and assets stay under it."""
+    from generator.site import build_site
+
+    work, _ = built
+    monkeypatch.setenv("SITE_URL", "https://example.gov.cn/replies/")
+    build_site(work / "docs", tmp_path / "site", strict=True)
+    page = (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
+    assert "找不到此页面" in page and "Not found" not in page
+    assert '<a href="https://example.gov.cn/replies/">首页</a>' in page
+    targets = re.findall(r'(?:href|src)="(/[^"]*)"', page)
+    assert targets and all(t.startswith("/replies/") for t in targets), targets
