@@ -68,16 +68,20 @@ def _write_file(path: Path, pieces: Iterable[str]) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, pieces: Iterable[str]) -> None:
-    """Write the text `pieces` to `path` (its folder exists) through a staged file and a
-    rename, so that nobody ever sees half a file."""
-    staged = staged_path(path)
+def _stage_unless_same(target: Path, pieces: Iterable[str]) -> bool:
+    """Stage the text `pieces` for `target` (its folder exists); False, and nothing
+    staged, when `target` already holds exactly that text (compared once written: text
+    in pieces is never whole in memory)."""
+    staged = staged_path(target)
     try:
         _write_file(staged, pieces)
-        os.replace(staged, path)
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
+    if target.is_file() and filecmp.cmp(staged, target, shallow=False):
+        staged.unlink()
+        return False
+    return True
 
 
 def paths_file(path: Path) -> Iterator[str]:
@@ -156,7 +160,8 @@ class Writer:
 
     def __init__(self, docs_dir: Path):
         self.docs = docs_dir.resolve()
-        self._folders: dict[str, Path] = {}  # folder of a path → resolved, made: once each
+        self._folders: dict[str, Path | None] = {}  # folder of a path → resolved (None: outside docs/)
+        self._made: set[Path] = set()  # folders made, once each
         # What earlier runs wrote: the manifest, and the journal of a run killed before its own.
         self.owned_before = set(paths_file(self.docs / MANIFEST)) | set(paths_file(self.docs / JOURNAL))
 
@@ -183,17 +188,12 @@ class Writer:
                 raise HandWritten(rel)
             _write_file(staged, (content,))
             return True
-        try:  # compared once staged: it is never whole here
-            _write_file(staged, content)
-        except BaseException:
-            staged.unlink(missing_ok=True)
-            raise
-        same = exists and filecmp.cmp(staged, target, shallow=False)
-        if same or foreign:
+        if not _stage_unless_same(target, content):
+            return False
+        if foreign:
             staged.unlink()
-            if foreign and not same:
-                raise HandWritten(rel)
-        return not (same or foreign)
+            raise HandWritten(rel)
+        return True
 
     @staticmethod
     def _holds(target: Path, content: str) -> bool:
@@ -202,20 +202,26 @@ class Writer:
         except (OSError, UnicodeDecodeError):
             return False
 
+    def _path(self, rel: str) -> Path | None:
+        """docs/`rel`, its folder resolved (once per folder); None for a path that would
+        lie outside docs/ or names no file."""
+        folder, _, name = rel.rpartition("/")
+        if not name or name in (".", "..") or "\n" in rel:
+            return None
+        if folder not in self._folders:
+            self._folders[folder] = self._inside(self.docs / folder)
+        parent = self._folders[folder]
+        return None if parent is None else parent / name
+
     def _target(self, rel: str) -> Path:
         """docs/`rel`, its folder made; refuses a path outside docs/ (ValueError) and a
         symlink where the file should be (HandWritten: someone put it there)."""
-        folder, _, name = rel.rpartition("/")
-        parent = self._folders.get(folder)
-        if parent is None:
-            parent = self._inside(self.docs / folder)
-            if parent is None:
-                raise ValueError(f"refusing to write outside {self.docs}: {rel!r}")
-            parent.mkdir(parents=True, exist_ok=True)
-            self._folders[folder] = parent
-        target = parent / name
-        if not name or name in (".", "..") or "\n" in rel:
+        target = self._path(rel)
+        if target is None:
             raise ValueError(f"refusing to write outside {self.docs}: {rel!r}")
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
         if target.is_symlink():
             raise HandWritten(rel)
         return target
@@ -260,23 +266,18 @@ class Writer:
         for rel in sorted(self.owned_before):
             if rel in owned:
                 continue
-            folder, _, name = rel.rpartition("/")
-            parent = self._inside(self.docs / folder)
-            target = parent / name if parent is not None and name not in ("", ".", "..") else None
+            target = self._path(rel)
             # A link put at an owned path is not followed: what it points to is not ours.
             if target is not None and target.is_file() and not target.is_symlink():
                 target.unlink()
                 removed.append(rel)
-        pieces = chain_lines(owned)
         self.docs.mkdir(parents=True, exist_ok=True)
         manifest = self.docs / MANIFEST
-        staged = staged_path(manifest)
-        try:
-            _write_file(staged, pieces)
-            if not (manifest.is_file() and filecmp.cmp(staged, manifest, shallow=False)):
-                os.replace(staged, manifest)
-        finally:
-            staged.unlink(missing_ok=True)
+        if _stage_unless_same(manifest, chain_lines(owned)):
+            try:
+                os.replace(staged_path(manifest), manifest)
+            finally:
+                staged_path(manifest).unlink(missing_ok=True)
         (self.docs / JOURNAL).unlink(missing_ok=True)
         return removed
 
