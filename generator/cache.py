@@ -94,6 +94,7 @@ class DiskCache(MemoryCache):
         self._pid = 0  # the process that opened `_db`
         self._pending = 0
         self._memory = False  # the file cannot be used: entries kept in memory, for this run
+        self._restarted = False  # set aside and started again once this run already
         self.notices: list[str] = []  # what went wrong with the cache, for the run's output
         self._start()
 
@@ -117,12 +118,22 @@ class DiskCache(MemoryCache):
         try:
             self._open_fresh()
         except (sqlite3.DatabaseError, OSError) as exc:
-            self._set_aside(exc)
-            try:
-                self._open_fresh()
-            except (sqlite3.DatabaseError, OSError) as again:
-                self.notices.append(f"the extraction cache {self.path} cannot be used ({again}); running without it")
-                self._db, self._pid, self._memory = None, 0, True
+            self._start_again(exc)
+
+    def _start_again(self, exc: Exception) -> None:
+        """Set the damaged cache aside and open an empty one; or, if even that fails, go
+        on without a cache."""
+        self._set_aside(exc)
+        try:
+            self._open_fresh()
+        except (sqlite3.DatabaseError, OSError) as again:
+            self._without(f"cannot be used ({again})")
+
+    def _without(self, why: str) -> None:
+        """Keep the run's entries in memory from now on (the file is left as it is)."""
+        self.notices.append(f"the extraction cache {self.path} {why}; running without it")
+        self._close_quietly()
+        self._memory = True
 
     def _open_fresh(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -148,6 +159,7 @@ class DiskCache(MemoryCache):
         """Move a damaged cache out of the way (as `<name>.damaged`, for a post-mortem;
         the one before is dropped), whatever it is: a damaged file, a folder…"""
         self._close_quietly()
+        self._restarted = True
         aside = self.path.with_name(self.path.name + ".damaged")
         try:
             if aside.is_dir() and not aside.is_symlink():
@@ -167,16 +179,10 @@ class DiskCache(MemoryCache):
         """Damage found while writing (main process only): start again, empty, once; a
         file that cannot be written (disk full, read-only) is kept, and the run goes on
         without it."""
-        if isinstance(exc, sqlite3.OperationalError) or any("damaged" in n for n in self.notices):
-            self.notices.append(f"the extraction cache {self.path} cannot be written ({exc}); running without it")
-            self._close_quietly()
-            self._memory = True
-            return
-        self._set_aside(exc)
-        try:
-            self._open_fresh()
-        except (sqlite3.DatabaseError, OSError):
-            self._memory = True
+        if isinstance(exc, sqlite3.OperationalError) or self._restarted:
+            self._without(f"cannot be written ({exc})")
+        else:
+            self._start_again(exc)
 
     def _close_quietly(self) -> None:
         if self._db is not None and self._pid == os.getpid():
