@@ -40,13 +40,18 @@ def _load_yaml(path: Path, key: str) -> list:
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # a file name on every disk, an address to type
 
 
-def _check_slug(path: Path, what: str, slug) -> str:
+def _check_slug(path: Path, what: str, slug, taken: dict[str, str]) -> str:
+    """`slug`, checked: its form, not reserved, not in `taken` (slug → the entry that has
+    it), where it is then recorded for `what`."""
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         raise RegistryError(f"{path.name}: {what}: slug {shown(repr(slug))} must be lowercase ASCII letters, digits "
                             "and hyphens (it is part of the page's web address)")
     if slug in RESERVED_SLUGS:
         raise RegistryError(f"{path.name}: {what}: slug {slug!r} is reserved for a page the generator makes "
                             f"(reserved: {', '.join(sorted(RESERVED_SLUGS))})")
+    if slug in taken:
+        raise RegistryError(f"{path.name}: {what}: slug {slug!r} is already used by {taken[slug]}")
+    taken[slug] = what
     return slug
 
 
@@ -114,10 +119,7 @@ class AgencyRegistry:
         agencies, slugs, forms = [], {}, {}
         for number, entry in enumerate(_load_yaml(path, "agencies"), 1):
             name, where = _entry(path, "agency", number, entry)
-            slug = _check_slug(path, where, entry.get("slug"))
-            if slug in slugs:
-                raise RegistryError(f"{path.name}: {where}: slug {slug!r} is already used by {slugs[slug]}")
-            slugs[slug] = where
+            slug = _check_slug(path, where, entry.get("slug"), slugs)
             aliases = _texts(path, where, "aliases", entry.get("aliases"))
             for form in (name, *aliases):  # one written form, one agency: else which one is meant?
                 if forms.setdefault(form, slug) != slug:
@@ -232,10 +234,7 @@ def load_themes(path: Path) -> list[tuple[Theme, tuple[tuple[str, float], ...]]]
         if name in names:
             raise RegistryError(f"{path.name}: {where}: the name is already used by {names[name]}")
         names[name] = where
-        slug = _check_slug(path, where, entry.get("slug"))
-        if slug in slugs:
-            raise RegistryError(f"{path.name}: {where}: slug {slug!r} is already used by {slugs[slug]}")
-        slugs[slug] = where
+        slug = _check_slug(path, where, entry.get("slug"), slugs)
         description = entry.get("description")
         description = "" if description is None else _text(path, where, "description", description)
         items = entry.get("keywords")
