@@ -251,11 +251,10 @@ def _taken(reply: Reply, owner: Reply) -> Problem:
     """The problem of a reply whose id another took first; a withheld one is not named,
     since the problem is shown on the public 数据质量 page."""
     same = "" if owner.id == reply.id else f" (as {owner.id!r}: ids differing only in case are one)"
-    if owner.publish == "none":
-        return Problem(reply.source, f"id {reply.id!r} is already used by {owner.source}{same}; not written",
-                       zh="编号已被另一份复文使用，本件未生成")
-    return Problem(reply.source, f"id {reply.id!r} is already used by {owner.source}{same}; not written",
-                   zh=f"编号 {reply.id} 已被 {owner.source} 使用，本件未生成")
+    zh = (f"编号 {reply.id} 已被 {owner.source} 使用，本件未生成" if owner.publish != "none"
+          else "编号已被另一份复文使用，本件未生成")
+    return Problem(reply.source, f"id {reply.id!r} is already used by {owner.source}{same}; not written", zh=zh,
+                   public=reply.publish != "none")  # a withheld reply refused is named on no page either
 
 
 def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None,
@@ -279,17 +278,19 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
             cache.store(key, fresh)  # here, not in the workers: one process writes the cache
         if progress and (number % 1000 == 0 or number == len(names)):
             progress(f"read {number}/{len(names)} replies")
-        folded = reply.id.casefold() if reply is not None else ""
-        if reply is not None and (first := store.position(folded)) is None:
-            first = taken.get(folded)
-        if reply is not None and first is not None:
-            result.problems.append(replace(_taken(reply, store[first]), public=reply.publish != "none"))
-            reply = None
+        if reply is not None:
+            folded = reply.id.casefold()
+            first = store.position(folded)  # an id that is its own fold is found in the store
+            if first is None:
+                first = taken.get(folded)
+            if first is not None:
+                result.problems.append(_taken(reply, store[first]))
+                reply = None
         if reply is None:
             if key:
                 result.other_keys.append(key)  # kept in the cache all the same
             continue
-        if folded != reply.id:  # an id that is its own fold is found in the store
+        if folded != reply.id:
             taken[folded] = len(store)
         position = store.append(reply, key)  # the store keeps no body
         (result.withheld if reply.publish == "none" else result.replies).append(position)
