@@ -13,6 +13,8 @@ site_title: 某某省建议提案办理复文
 description: …         # one sentence for search engines and the home page
 contact: …             # where readers send corrections
 licence: …             # the open data's licence
+logo: logo.svg         # optional: the header's logo, a file in the data dir (svg, png, jpg, webp, gif)
+favicon: favicon.png   # optional: the browser tab's icon (svg, png, ico …); default the logo
 about: |               # optional Markdown, appended to the about page
   …
 ```
@@ -28,6 +30,7 @@ import yaml
 
 from .model import shown
 from .places import Place, parse_place
+from .read import ReadError, read_bytes
 from .registry import MAX_BYTES, RegistryError
 from .text import plain_characters, value_kind
 from .yamlfile import YamlFileError, load_file
@@ -35,6 +38,25 @@ from .yamlfile import YamlFileError, load_file
 DEFAULT_TITLE = "建议提案办理复文"
 FILE = "site.yml"
 _TEXT_KEYS = ("publisher", "site_title", "description", "contact", "licence", "about")
+_IMAGE_KEYS = ("logo", "favicon")
+IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico")
+MAX_IMAGE_BYTES = 1 << 20  # a logo, not a photograph: every page loads it
+# The project's own emblem and icon (docs/assets/), when site.yml names none: not the theme's.
+DEFAULT_LOGO = "assets/logo.svg"
+DEFAULT_FAVICON = "assets/favicon.svg"
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture named by site.yml, published as `assets/publisher/<key><suffix>`."""
+
+    key: str  # logo | favicon
+    suffix: str  # .svg, .png …
+    data: bytes = field(repr=False)
+
+    @property
+    def path(self) -> str:
+        return f"assets/publisher/{self.key}{self.suffix}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +70,8 @@ class SiteConfig:
     contact: str = ""
     licence: str = ""
     about: str = ""
+    logo: Image | None = None
+    favicon: Image | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -70,7 +94,12 @@ class SiteConfig:
             "description": self.description or self._default_description(),
             "contact": self.contact,
             "licence": self.licence,
+            "logo": self.logo.path if self.logo else DEFAULT_LOGO,
+            "favicon": (self.favicon or self.logo).path if (self.favicon or self.logo) else DEFAULT_FAVICON,
         }
+
+    def images(self) -> list[Image]:
+        return [image for image in (self.logo, self.favicon) if image is not None]
 
     def _default_description(self) -> str:
         where = self.place.name if self.place else ""
@@ -101,7 +130,7 @@ def load_site_config(data_dir: Path) -> SiteConfig:
         return SiteConfig()
     if not isinstance(data, dict):
         raise RegistryError(f"{path.name}: expected a mapping (place, within, publisher, site_title …)")
-    unknown = sorted(map(str, set(data) - {"place", "within", *_TEXT_KEYS}))
+    unknown = sorted(map(str, set(data) - {"place", "within", *_TEXT_KEYS, *_IMAGE_KEYS}))
     if unknown:
         raise RegistryError(f"{path.name}: unknown key(s): {shown(', '.join(unknown))}")
     names = []
@@ -126,14 +155,35 @@ def load_site_config(data_dir: Path) -> SiteConfig:
             texts[key] = _site_text(data.get(key))
         except ValueError as exc:
             raise RegistryError(f"{path.name}: {key}: {exc}") from None
-    return SiteConfig(places=tuple(places), **texts)
+    images = {key: _image(path, key, data.get(key)) for key in _IMAGE_KEYS}
+    return SiteConfig(places=tuple(places), **texts, **images)
+
+
+def _image(site_yml: Path, key: str, value) -> Image | None:
+    """The picture site.yml's `key` names: a file inside the data dir, of a type browsers
+    show, at most MAX_IMAGE_BYTES; raises RegistryError naming what is wrong."""
+    if value in (None, ""):
+        return None
+    where = f"{site_yml.name}: {key}"
+    if not isinstance(value, str):
+        raise RegistryError(f"{where}: expected a file name in the data dir, not {value_kind(value)}")
+    suffix = Path(value).suffix.lower()
+    if suffix not in IMAGE_TYPES:
+        raise RegistryError(f"{where}: {shown(value)} is not an image browsers show ({', '.join(IMAGE_TYPES)})")
+    try:
+        data = read_bytes(site_yml.parent / value, MAX_IMAGE_BYTES, root=site_yml.parent)
+    except ReadError as exc:
+        raise RegistryError(f"{where}: {exc}") from None
+    return Image(key, ".jpg" if suffix == ".jpeg" else suffix, data)
 
 
 _SITE_TEMPLATE = """\
 # The place this site publishes for (see the README, "A site for your place").
 {settings}# description: 本站公开{place}各承办单位对人大代表建议和政协委员提案的办理复文。  # search engines, home page
 # contact: 如发现文字或信息有误，请联系……                 # where readers send corrections (about page)
-# licence: 开放数据可自由使用，请注明来源。                 # the open data's licence (about page)
+# licence: 开放数据可自由使用，请注明来源。                 # the open data's licence (about page, footer)
+# logo: logo.svg                                          # the header's logo, a file in this folder
+# favicon: favicon.png                                    # the browser tab's icon (default: the logo)
 # about: |                                                # Markdown added to the about page
 #   ……
 """

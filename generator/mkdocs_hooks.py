@@ -40,7 +40,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
 from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
-from generator.render import SITE_SETTINGS, USER_DICT  # the package is installed (`make .venv`)
+from generator.model import reply_label, reply_summary
+from generator.render import SITE_SETTINGS, USER_DICT, reply_id_of_path  # the package is installed (`make .venv`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -138,8 +139,14 @@ def apply_site_settings(config) -> None:
         config["site_name"] = settings["site_name"]
     if settings.get("description"):
         config["site_description"] = settings["description"]
-    if settings.get("publisher"):
-        config["copyright"] = f"发布单位：{settings['publisher']}"
+    footer = [f"发布单位：{settings['publisher']}"] if settings.get("publisher") else []
+    if settings.get("licence"):
+        footer.append(f"开放数据许可：{settings['licence']}")
+    if footer:  # Material prints the copyright as HTML
+        config["copyright"] = html.escape("　".join(footer), quote=False)
+    for key in ("logo", "favicon"):  # the publisher's pictures, else the project's emblem
+        if settings.get(key):
+            config.theme[key] = settings[key]
 
 
 def _han(ch: str) -> bool:
@@ -182,11 +189,34 @@ def merge_lone_han(text: str, parts: re.Pattern = _PARTS) -> str:
     return "".join(out)
 
 
+def _is_reply(page) -> bool:
+    return reply_id_of_path(page.file.src_uri) not in (None, "index")
+
+
 def on_page_markdown(markdown, page, **kwargs):
-    title = page.meta.get("title")
-    if isinstance(title, str):
-        page.meta["title"] = html.escape(title)
+    meta = page.meta
+    if _is_reply(page) and isinstance(meta.get("title"), str):
+        # A reply is named by what it answers (see model.reply_label) in the browser's
+        # title, search results and link previews; its page still opens with its own title.
+        meta["title"] = reply_label(meta.get("title"), meta.get("proposal_title") or None, meta.get("id") or "")
+        meta.setdefault("description", reply_summary(meta))
+        if meta.get("agency"):
+            meta["head_title"] = html.escape(f"{meta['title']} - {meta['agency']}")
+    for key in ("title", "description"):
+        if isinstance(meta.get(key), str):
+            meta[key] = html.escape(meta[key])
     return markdown
+
+
+def on_page_context(context, page, config, **kwargs):
+    # Each page describes itself (search engines, link previews), not the site's one line.
+    if not page.meta.get("description") and not page.is_homepage and page.title:
+        page.meta["description"] = html.escape(f"{_plain(page.title)} - {config.site_name}")
+    return context
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", "", str(text)))
 
 
 def _pagefind(site_dir: Path, pages: list[str], shard_pages: int) -> None:
@@ -230,5 +260,29 @@ def on_post_page(output, page, config, **kwargs):
     return output.replace(_SEARCH_DIALOG, _SEARCH_DIALOG + ' aria-label="搜索"', 1)
 
 
+# The 404 page is served at any missing address, at any depth. MkDocs makes its links
+# absolute from site_url; without one, from the server's root, so a site served under a
+# sub-path (example.gov.cn/replies/) got a 404 page without styles or working links.
+# Without site_url its links are made relative, and a script finds the site's root — the
+# deepest folder of the address whose 404.html exists (a missing one answers 404) — and
+# sets it as the page's <base> before anything is loaded; Material's own base follows it.
+_FIND_ROOT = """<script>(function(){var p=location.pathname.split("/");p.pop();\
+for(var n=Math.min(p.length,12);n>0;n--){var r=p.slice(0,n).join("/")+"/";try{var x=new XMLHttpRequest();\
+x.open("HEAD",r+"404.html",false);x.send();if(x.status===200){document.write('<base href="'+encodeURI(r)+'">');return}}\
+catch(e){}}document.write('<base href="/">')})()</script>"""
+_FOLLOW_ROOT = """<script>(function(){var c=document.getElementById("__config"),o=JSON.parse(c.textContent);\
+o.base=document.baseURI;c.textContent=JSON.stringify(o)})()</script>"""
+
+
+def on_template_context(context, template_name, config, **kwargs):
+    if template_name == "404.html" and not config.site_url:
+        context["base_url"] = ""  # links relative to the <base> that _FIND_ROOT sets
+    return context
+
+
 def on_post_template(output_content, template_name, config, **kwargs):
-    return on_post_page(output_content, None, config)  # 404.html is a template, not a page
+    output = on_post_page(output_content, None, config)  # 404.html is a template, not a page
+    if template_name == "404.html" and not config.site_url:
+        output = output.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + _FIND_ROOT, 1)
+        output = re.sub(r'(<script src="[^"]*bundle\.[^"]*"></script>)', lambda m: _FOLLOW_ROOT + m[1], output, count=1)
+    return output

@@ -161,6 +161,11 @@ class Reply:
         "themes", "sections",
     )
 
+    @property
+    def label(self) -> str:
+        """What names this reply in lists and titles (see `reply_label`)."""
+        return reply_label(self.title, self.proposal_title, self.id)
+
     def record(self) -> dict:
         """The open-data record: plain JSON/YAML types, field order as `FIELDS`."""
         out = {}
@@ -172,6 +177,51 @@ class Reply:
                 value = value.isoformat()
             out[name] = value
         return out
+
+
+_NOT_WORDS = re.compile(r"[\s《》“”\"'「」『』〈〉（）()，,。、：:；;！!？?—-]+")
+
+
+def reply_label(title: str | None, proposal_title: str | None, reply_id: str = "") -> str:
+    """What names a reply in lists, page titles and search results. A reply's own title
+    is often the same words for every reply of a session (关于对市政协八届一次会议第016号
+    提案的答复), so it names the reply only when it holds the proposal's title; otherwise
+    the proposal's title does. Punctuation and spaces are ignored in that comparison."""
+    if proposal_title and (not title or _NOT_WORDS.sub("", proposal_title) not in _NOT_WORDS.sub("", title)):
+        return proposal_title
+    return title or proposal_title or f"答复 {reply_id}".strip()
+
+
+def proposal_ref(kind: str | None, number: str | None) -> str:
+    """`提案第D8号`, `建议第016号`, `第12号`, `提案` or empty: the proposal's kind and number."""
+    return f"{kind or ''}第{number}号" if number else (kind or "")
+
+
+def cn_date(value) -> str:
+    """`2024年5月20日` from a date or an ISO date text; other text as it is."""
+    if isinstance(value, str):
+        try:
+            value = Date.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def reply_summary(record: dict) -> str:
+    """One sentence saying what a reply is, from its open-data record: for a page's meta
+    description and link previews, so that each page describes itself.
+    `某厅2024年5月20日对某省政协十三届二次会议提案第D8号《…》（张三提出）的答复。`"""
+    subject = record.get("proposal_title") or ""
+    what = (record.get("session") or "") + proposal_ref(record.get("proposal_kind"), record.get("proposal_number"))
+    if subject:
+        what += f"《{subject}》"
+    if record.get("proposer"):
+        what += f"（{record['proposer']}提出）"
+    who = (record.get("agency") or "") + cn_date(record.get("date"))
+    if not what:
+        return f"{who}：{reply_label(record.get('title'), None, record.get('id') or '')}" if who else \
+            reply_label(record.get("title"), None, record.get("id") or "")
+    return f"{who}对{what}的答复。" if who else f"对{what}的答复。"
 
 
 # Characters that would act on a terminal or a log rather than show: control characters

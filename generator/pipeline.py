@@ -300,9 +300,10 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     return result
 
 
-def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | Iterator[str]]]:
+def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | bytes | Iterator[str]]]:
     """The generated files that are not pages of replies or keys: the quality report,
-    the search dictionary and the open data (in pieces: it grows with the archive)."""
+    the search dictionary, the about page, the site's settings and pictures, and the open
+    data (in pieces: it grows with the archive)."""
     # Withheld replies are not even named (nor are files whose problems say they were to
     # be withheld); so an entry's reply is published.
     hidden = {r.source for r in result.withheld} | {p.source for p in result.problems if not p.public}
@@ -317,6 +318,8 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     yield USER_DICT, jieba_user_dict(agencies + themes + [p.name for p in result.index.proposers])
     yield "about.md", renderer.about()
     yield SITE_SETTINGS, renderer.site_settings()
+    for image in ctx.site.images():  # the publisher's logo and icon, named by site.yml
+        yield image.path, image.data
     # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
     yield "data/replies.json", open_data_json_pieces(result.replies)
     yield "data/replies.csv", open_data_csv_pieces(result.replies)
@@ -427,7 +430,7 @@ def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str, str]:
     return "\n".join(staged), "\n".join(produced), "\n".join(refused)
 
 
-def _stage(writer: Writer, files: Iterable[tuple[str, str | Iterable[str]]], staged: list[str],
+def _stage(writer: Writer, files: Iterable[tuple[str, str | bytes | Iterable[str]]], staged: list[str],
            produced: list[str] | None, refused: list[str]) -> None:
     """Stage `files` (path, content), adding each path to the lists it belongs to."""
     for rel, content in files:

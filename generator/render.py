@@ -37,7 +37,7 @@ import yaml
 from .charts import bar_chart
 from .config import SiteConfig
 from .index import Index, proposer_names, session_key
-from .model import Block, BlockKind, Reply
+from .model import Block, BlockKind, Reply, cn_date, proposal_ref
 from .store import ReplyList
 from .text import int_to_cn
 
@@ -202,11 +202,12 @@ class Renderer:
             autoescape=False,  # Markdown output: values are escaped with `md` explicitly
         )
         self.env.filters["md"] = md_escape
-        self.env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if d else ""
+        self.env.filters["cn_date"] = cn_date
         self.env.globals["rel"] = rel
         self.env.filters["field_zh"] = lambda name: FIELD_ZH.get(name, name)
         self.env.globals["site"] = self.site.public()
         self.env.globals["outcome"] = OUTCOME
+        self.env.globals["ref"] = proposal_ref
 
     def _render(self, template: str, **context) -> str:
         text = self.env.get_template(template).render(**context)
@@ -355,7 +356,7 @@ class Renderer:
         """The about page: the publisher, what the site holds, the open data's fields."""
         first, last = self.index.date_range() if self.index else (None, None)
         return self._render("about.md.j2", here="about.md", fields=Reply.FIELDS, about=self.site.about,
-                            last=last)
+                            first=first, last=last, count=len(self.index.replies) if self.index else 0)
 
     def site_settings(self) -> str:
         """What the MkDocs hook sets from the data dir's site.yml (site name, description,

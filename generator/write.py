@@ -58,10 +58,14 @@ def staged_path(target: Path) -> Path:
     return target.with_name(f".{target.name}{STAGED}")
 
 
-def _write_file(path: Path, pieces: Iterable[str]) -> None:
+def _write_file(path: Path, pieces: Iterable[str] | bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)  # whatever mode a leftover had
+        if isinstance(pieces, bytes):  # an image (the publisher's logo)
+            with open(fd, "wb", closefd=False) as handle:
+                handle.write(pieces)
+            return
         with open(fd, "w", encoding="utf-8", newline="", closefd=False) as handle:
             handle.writelines(pieces)
     finally:
@@ -173,20 +177,20 @@ class Writer:
             if stale.is_file() and not stale.is_symlink():
                 stale.unlink()
 
-    def write(self, rel: str, content: str | Iterable[str]) -> bool:
+    def write(self, rel: str, content: str | bytes | Iterable[str]) -> bool:
         """Stage `content` for docs/`rel` unless it is there already; True if staged.
-        `content`: the text, or its pieces in order (for files too large to hold whole).
-        Raises HandWritten for a file at `rel` that no run of the generator wrote."""
+        `content`: the text, its pieces in order (for files too large to hold whole), or
+        bytes. Raises HandWritten for a file at `rel` that no run of the generator wrote."""
         target = self._target(rel)
         staged = staged_path(target)
         exists = target.exists()
         foreign = exists and rel not in self.owned_before
-        if isinstance(content, str):
+        if isinstance(content, (str, bytes)):
             if exists and self._holds(target, content):
                 return False
             if foreign:
                 raise HandWritten(rel)
-            _write_file(staged, (content,))
+            _write_file(staged, content if isinstance(content, bytes) else (content,))
             return True
         if not _stage_unless_same(target, content):
             return False
@@ -196,8 +200,10 @@ class Writer:
         return True
 
     @staticmethod
-    def _holds(target: Path, content: str) -> bool:
+    def _holds(target: Path, content: str | bytes) -> bool:
         try:
+            if isinstance(content, bytes):
+                return target.read_bytes() == content
             return target.read_text(encoding="utf-8") == content
         except (OSError, UnicodeDecodeError):
             return False

@@ -128,3 +128,49 @@ def test_registry_slug_must_be_url_safe(tmp_path, slug):
     path.write_text(f"agencies:\n- name: 某县住房和城乡建设局\n  slug: '{slug}'\n", encoding="utf-8")
     with pytest.raises(RegistryError, match="lowercase ASCII"):
         AgencyRegistry.load(path)
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360f8ffff3f0005fe02fea7d6a5c10000000049454e44ae426082")
+
+
+def test_site_logo_and_favicon_from_the_data_dir(tmp_path):
+    """site.yml's logo and favicon, files of the data dir, are the site's header logo and
+    browser icon; the favicon defaults to the logo."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "emblem.png").write_bytes(PNG)
+    with open(data / "site.yml", "a", encoding="utf-8") as f:
+        f.write("logo: emblem.png\n")
+    docs = tmp_path / "docs"
+    proc = subprocess.run([sys.executable, "-m", "generator", "build", "--strict", "-q", "--data", str(data),
+                           "--docs", str(docs), "--site", str(tmp_path / "site")], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<img src="assets/publisher/logo.png" alt="">' in home
+    assert '<link rel="icon" href="assets/publisher/logo.png">' in home
+    assert (tmp_path / "site" / "assets" / "publisher" / "logo.png").read_bytes() == PNG
+    # Dropped from site.yml, the picture is removed with the other generated files.
+    (data / "site.yml").write_text((DATA / "site.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "generator", "generate", "-q", "--data", str(data), "--docs", str(docs)],
+                   cwd=ROOT, check=True, capture_output=True)
+    assert not (docs / "assets" / "publisher" / "logo.png").exists()
+
+
+@pytest.mark.parametrize("line, setup, message", [
+    ("logo: emblem.bmp\n", {"emblem.bmp": PNG}, "not an image browsers show"),
+    ("logo: missing.png\n", {}, "logo:"),
+    ("favicon: [a]\n", {}, "favicon: expected a file name"),
+    ("logo: big.png\n", {"big.png": PNG + bytes(1 << 20)}, "logo:"),
+    ("logo: ../outside.png\n", {"../outside.png": PNG}, "outside the data dir"),
+])
+def test_site_logo_errors_name_the_key(tmp_path, line, setup, message):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, content in setup.items():
+        (data / name).write_bytes(content)
+    (data / "site.yml").write_text("place: 绿春县\n" + line, encoding="utf-8")
+    with pytest.raises(RegistryError, match=message) as info:
+        load_site_config(data)
+    assert "site.yml" in str(info.value)

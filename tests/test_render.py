@@ -185,3 +185,47 @@ def test_reserved_slugs_cover_generated_folders(run):
 def test_md_escape_control_characters_and_surrogates_not_written(text, shown):
     assert md_escape(text) == shown
     md_escape(text).encode("utf-8")  # a page can be written with it
+
+
+@pytest.mark.parametrize("title, proposal_title, label", [
+    # A title that names only the session and number: the proposal's title names the reply.
+    ("关于对市政协八届一次会议第016号提案的答复", "关于加强农村饮水安全的提案", "关于加强农村饮水安全的提案"),
+    ("关于省十四届人大二次会议第0356号建议的答复", "关于“加快冰雪产业”的建议", "关于“加快冰雪产业”的建议"),
+    # A title holding the proposal's title (its punctuation and spaces aside) names it.
+    ("关于《关于加快冰雪产业发展的建议》的答复", "关于加快冰雪产业发展的建议", "关于《关于加快冰雪产业发展的建议》的答复"),
+    ("关于加快冰雪产业 发展的建议的答复", "关于加快冰雪产业发展的建议", "关于加快冰雪产业 发展的建议的答复"),
+    ("关于对某某提案的答复", None, "关于对某某提案的答复"),
+    (None, "关于加快冰雪产业发展的建议", "关于加快冰雪产业发展的建议"),
+    (None, None, "答复 x"),
+])
+def test_reply_label_names_reply_by_what_it_answers(title, proposal_title, label):
+    assert make_reply(title=title, proposal_title=proposal_title).label == label
+
+
+def test_reply_summary_says_who_answered_what_when():
+    from datetime import date
+
+    from generator.model import reply_summary
+
+    reply = make_reply(title="关于对市政协八届一次会议第016号提案的答复", proposal_title="关于加强农村饮水安全的提案",
+                       proposal_kind="提案", proposal_number="016", session="某市政协八届一次会议", proposer="张三",
+                       agency="某市水务局", date=date(2022, 9, 5))
+    assert reply_summary(reply.record()) == \
+        "某市水务局2022年9月5日对某市政协八届一次会议提案第016号《关于加强农村饮水安全的提案》（张三提出）的答复。"
+    assert reply_summary(make_reply(title="关于某事的答复").record()) == "关于某事的答复"
+
+
+def test_render_lists_name_replies_by_label_with_number(ctx):
+    """A list of one session's replies, whose titles are all alike, shows each proposal's
+    title and number."""
+    from generator.index import build_index
+
+    replies = [make_reply(id=f"r{n}", title=f"关于对市政协八届一次会议第{n:03d}号提案的答复",
+                          proposal_title=f"关于第{n}件事的提案", proposal_kind="提案", proposal_number=f"{n:03d}",
+                          agency="某市水务局") for n in range(1, 4)]
+    renderer = Renderer(ROOT / "templates", build_index(replies, ctx.registry, ctx.classifier.themes))
+    pages = renderer.site_pages()
+    listing = pages["replies/index.md"]
+    for n in range(1, 4):
+        assert f"[关于第{n}件事的提案](r{n}.md) <span class=\"reply-ref\">提案第{n:03d}号</span>" in listing
+    assert "市政协八届一次会议第001号" not in listing

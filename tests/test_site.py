@@ -232,6 +232,102 @@ def test_site_404_page_in_chinese_links_home_under_a_sub_path(built, tmp_path, m
     build_site(work / "docs", tmp_path / "site", strict=True)
     page = (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
     assert "找不到此页面" in page and "Not found" not in page
-    assert '<a href="https://example.gov.cn/replies/">首页</a>' in page
+    assert '<a href="/replies/">首页</a>' in page
     targets = re.findall(r'(?:href|src)="(/[^"]*)"', page)
     assert targets and all(t.startswith("/replies/") for t in targets), targets
+
+
+def _serve_like_a_static_host(root: Path):
+    """Serve `root` on 127.0.0.1 as GitHub Pages or nginx with `error_page 404` do: a
+    missing address answers the site's 404.html with status 404. Returns (base, stop)."""
+    import functools
+    import http.server
+    import threading
+
+    class Host(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def send_error(self, code, message=None, explain=None):
+            page = root / "sub" / "404.html"
+            if code != 404 or not page.is_file():
+                return super().send_error(code, message, explain)
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Host, directory=str(root)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}", httpd.shutdown
+
+
+@pytest.mark.parametrize("missing", ["sub/no-such-page/", "sub/replies/no/such/reply/", "sub/x.html"])
+def test_site_404_page_under_a_sub_path_without_site_url(built, browser, tmp_path, missing):
+    """Served under a sub-path with no SITE_URL set, the 404 page shown at a missing
+    address of any depth has its styles, and its links lead into the site."""
+    work, _ = built
+    shutil.copytree(work / "site", tmp_path / "root" / "sub")
+    base, stop = _serve_like_a_static_host(tmp_path / "root")
+    page = browser.new_page()
+    failed = []  # the browser may ask for assets below the missing address before the
+    # page has found its root (its preload scanner): wasted, but not what the page uses
+    folder = missing.rpartition("/")[0]
+    wasted = f"{base}/{folder}/" if folder != "sub" else "(none)"
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 and r.url != f"{base}/{missing}"
+            and not r.url.endswith("/404.html") and not r.url.startswith(wasted) else None)
+    try:
+        response = page.goto(f"{base}/{missing}")
+        assert response.status == 404 and "找不到此页面" in page.inner_text("article")
+        assert page.evaluate("typeof window.component$") == "object"  # the theme's script ran
+        header = page.eval_on_selector(".md-header", "e => getComputedStyle(e).backgroundColor")
+        assert header == "rgb(155, 27, 31)"  # site.css loaded: the official red
+        home = page.get_by_role("link", name="首页", exact=True).first
+        assert home.evaluate("a => a.href") == f"{base}/sub/"
+        tab = page.eval_on_selector("a.md-tabs__link[href*='agencies']", "a => a.href")
+        assert tab == f"{base}/sub/agencies/"
+        home.click()
+        page.wait_for_load_state()
+        assert page.url == f"{base}/sub/" and "最新答复" in page.inner_text("article")
+        assert failed == []
+    finally:
+        page.close()
+        stop()
+
+
+def _head(path: Path) -> str:
+    raw = path.read_text(encoding="utf-8")
+    return raw[:raw.index("</head>")]
+
+
+def test_site_reply_page_title_description_and_open_graph(built):
+    """A reply's <title> names what it answers and its agency; its description and link
+    preview say who answered what, when; every page describes itself."""
+    from generator.model import reply_summary
+
+    work, result = built
+    for reply in result.replies:
+        head = _head(work / "site" / "replies" / reply.id / "index.html")
+        title = html.unescape(re.search(r"<title>(.*?)</title>", head)[1])
+        assert title.startswith(f"{reply.label} - {reply.agency} - ")
+        description = html.unescape(re.search(r'<meta name="description" content="([^"]*)"', head)[1])
+        assert description == reply_summary(reply.record())
+        assert reply.proposal_title in description and reply.agency in description
+        assert f'<meta property="og:title" content="{html.escape(reply.label)}">' in head
+        assert '<meta property="og:type" content="article">' in head
+    descriptions = [re.search(r'<meta name="description" content="([^"]*)"', _head(p))[1]
+                    for p in (work / "site").rglob("index.html") if p.parent != work / "site"]
+    assert len(descriptions) > len(result.replies) and len(set(descriptions)) == len(descriptions)
+
+
+def test_site_identity_from_site_yml(built):
+    """Footer: publisher and licence; header and tab: the project's emblem, not the theme's."""
+    work, _ = built
+    home = (work / "site" / "index.html").read_text(encoding="utf-8")
+    footer = home.split("<footer", 1)[1]
+    assert "发布单位：吉林省人民政府办公厅" in footer and "开放数据许可：" in footer
+    assert '<link rel="icon" href="assets/favicon.svg">' in home and '<img src="assets/logo.svg" alt="">' in home
+    assert (work / "site" / "assets" / "favicon.svg").is_file()
