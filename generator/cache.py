@@ -33,10 +33,10 @@ def fingerprint(data_dir: Path, keep_contacts: bool) -> str:
     """Everything an extraction result depends on besides its own file."""
     digest = hashlib.sha256()
     digest.update(f"{sys.version_info[:2]} {keep_contacts}".encode())
-    for path in sorted(PACKAGE.glob("*.py")):  # a change of the extraction code invalidates the cache
-        if path.name in NOT_EXTRACTION:
+    for path in sorted(PACKAGE.rglob("*.py")):  # a change of the extraction code (readers too) invalidates the cache
+        if path.name in NOT_EXTRACTION and path.parent == PACKAGE:
             continue
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     for name in ("agencies.yml", "themes.yml", "site.yml"):
         path = data_dir / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))

@@ -427,6 +427,25 @@ def _breaks(prev: _Line, nxt: _Line, start: str, count: int, layout: _Layout) ->
     return score >= 2
 
 
+def clean_paragraphs(paragraphs) -> list[str]:
+    """The paragraphs a format knows (a Word file's, a web page's, a PDF's joined by its
+    geometry), cleaned as `clean` cleans each of its own: invisible characters and
+    extraction spaces removed, page-number lines dropped; no paragraph joined or cut."""
+    out = []
+    for paragraph in paragraphs:
+        content = paragraph.translate(_INVISIBLE).replace("\n", " ").strip(SPACES)
+        if not content or (content[0] in _FURNITURE_START and is_page_furniture(content)):
+            continue
+        out.append(_line(content, 0.0, False, 0).squashed)
+    return out
+
+
+def clean_document(document) -> list[str]:
+    """A reader's `Document` → paragraphs: its text by `clean`, else its paragraphs by
+    `clean_paragraphs`."""
+    return clean(document.text) if document.text is not None else clean_paragraphs(document.paragraphs)
+
+
 def clean(text: str) -> list[str]:
     """Turn PDF-extracted reply text into its paragraphs (see the module docstring)."""
     lines = _lines(text)

@@ -26,13 +26,14 @@ from pathlib import Path
 from .cache import DiskCache, MemoryCache, dumps, fingerprint
 from .check import report
 from .classify import Classifier
-from .clean import clean
+from .clean import clean_document
 from .config import SiteConfig, load_site_config
 from .extract import extract
 from .index import Index, build_index
 from .model import Problem, Reply
 from .privacy import public_name, redact, redact_fields
-from .read import ReadError, decode, read_bytes
+from .read import ReadError, read_bytes
+from .readers import is_reply_file, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
 from .render import (SITE_SETTINGS, USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
                      reply_id_of_path, reply_page_path)
@@ -119,9 +120,9 @@ def _unreadable(source: str, exc: ReadError) -> Problem:
 
 
 def _stages(data: bytes, source: str, ctx: Context) -> tuple[Reply | None, list[Problem]]:
-    """decode → clean → extract → classify: what the cache keeps of one file."""
+    """read → clean → extract → classify: what the cache keeps of one file."""
     try:
-        paragraphs = clean(decode(data))
+        paragraphs = clean_document(read_document(data, source))
     except ReadError as exc:
         return None, [_unreadable(source, exc)]
     if not paragraphs:
@@ -236,15 +237,15 @@ def _processed(names: list[str], data_dir: Path, ctx: Context, cache: MemoryCach
 
 
 def source_names(data_dir: Path) -> list[str]:
-    """The names of the source files, `replies/*.txt`, sorted (names, not paths: a run
-    holds one per reply)."""
+    """The names of the source files, `replies/*.txt` and the other formats read
+    (`readers.SUFFIXES`), sorted (names, not paths: a run holds one per reply)."""
     try:
         entries = list(os.scandir(data_dir / "replies"))
     except FileNotFoundError:
         return []
     except OSError as exc:  # a file, a pipe, a loop of links: nothing can be read
         raise RegistryError(f"{data_dir / 'replies'}: not a folder of replies ({exc.strerror or exc})") from None
-    return sorted(e.name for e in entries if e.name.endswith(".txt"))
+    return sorted(e.name for e in entries if is_reply_file(e.name))
 
 
 def _taken(reply: Reply, owner: Reply) -> Problem:

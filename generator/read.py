@@ -1,9 +1,15 @@
-"""Stage 1, read: bytes → text.
+"""Stage 1, read: a file → bytes → a `Document`; the text format's reader.
 
-In: the raw bytes of one reply file. Out: a str with LF line ends and no BOM.
+`read_bytes` reads one file safely (a regular file inside the data dir, of bounded
+size). The readers, one per format (`generator/readers/`: text here, PDF, Word, web
+page), turn its bytes into a `Document`: plain text for the cleaner to find paragraphs
+in, or the paragraphs the format already knows. Every reader raises `ReadError` with a
+one-line reason for a file it cannot read.
+
+The text reader (`decode`): in, the raw bytes; out, a str with LF line ends and no BOM.
 Accepts UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when the NUL
-pattern makes it unmistakable) and GB18030/GBK; raises `ReadError` with a one-line
-reason for anything else (empty, binary, undecodable).
+pattern makes it unmistakable) and GB18030/GBK; anything else (empty, binary,
+undecodable) is a `ReadError`.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import os
 import re
 import stat
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -21,6 +28,17 @@ MAX_BYTES = 2 * 1024 * 1024  # a reply is tens of KB; a file this large is not o
 
 class ReadError(ValueError):
     """The file cannot be turned into reply text; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a reader makes of one file, for the cleaner: either `text`, whose paragraphs
+    the cleaner finds (text files: PDF extractions or copies of web pages), or
+    `paragraphs` as the format knows them (a Word file's, a web page's, a PDF's laid-out
+    lines joined by their geometry), from which only page furniture is dropped."""
+
+    text: str | None = None
+    paragraphs: tuple[str, ...] = ()
 
 
 # Control characters (Unicode category Cc) other than the white-space ones.

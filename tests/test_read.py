@@ -1,5 +1,6 @@
 import codecs
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -153,3 +154,151 @@ def test_cli_registry_link_out_or_loop_exit_2(tmp_path, name, link):
     proc = subprocess.run([sys.executable, "-m", "generator", "check", "--data", str(data)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.startswith(f"error: {name}")
+
+
+# --- Other formats: the five samples as PDF, Word and CMS web page (tests/formats.py) ---
+
+from generator.clean import clean_document  # noqa: E402
+from generator.readers import read_document  # noqa: E402
+
+FORMATS = ("pdf", "docx", "html")
+
+
+@pytest.fixture(scope="session")
+def sample_forms(browser, ctx, tmp_path_factory):
+    """Each sample reply as PDF, Word file and web page, made from its text, in a data
+    dir of their own (`<stem>.pdf` …). Returns (folder, {stem: (txt Reply, paragraphs)})."""
+    from formats import make_docx, make_html, make_pdf
+
+    from generator.pipeline import process
+    from conftest import SEEDS
+
+    data = tmp_path_factory.mktemp("forms")
+    for registry in ("agencies.yml", "themes.yml", "site.yml"):
+        shutil.copy(DATA / registry, data / registry)
+    folder = data / "replies"
+    folder.mkdir()
+    expected = {}
+    for number, path in enumerate(SEEDS):
+        paragraphs = clean_document(read_document(path.read_bytes(), path.name))
+        reply, _ = process(path, ctx)
+        expected[path.stem] = (reply, paragraphs)
+        (folder / f"{path.stem}.pdf").write_bytes(make_pdf(browser, paragraphs, letterhead=f"{reply.agency}文件"))
+        (folder / f"{path.stem}.docx").write_bytes(make_docx(paragraphs, letterhead=reply.agency))
+        (folder / f"{path.stem}.html").write_bytes(make_html(  # some pages in GBK, as older CMSs serve them
+            paragraphs, agency=reply.agency, date=reply.date.isoformat(), doc_number=reply.doc_number or "",
+            encoding="gbk" if number % 2 else "utf-8"))
+    return folder, expected
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_readers_samples_give_the_paragraphs_of_their_text(sample_forms, kind):
+    """Read back, each form gives the paragraphs of the text it was made from: PDF
+    letterhead and page numbers dropped, lines joined by their geometry, Word's header
+    and footer unread, the web page's chrome dropped (its metadata fields come first)."""
+    folder, expected = sample_forms
+    for stem, (_, paragraphs) in expected.items():
+        got = clean_document(read_document((folder / f"{stem}.{kind}").read_bytes(), f"{stem}.{kind}"))
+        if kind == "html":
+            meta = [p for p in got if re.match(r"^(?:索引号|主题分类|发布机构|成文日期|文号|发布日期|发布时间|来源)：", p)]
+            assert got[:len(meta)] == meta and len(meta) >= 4
+            got = got[len(meta):]
+        assert got == paragraphs, (stem, kind)
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_readers_samples_give_the_fields_and_body_of_their_text(sample_forms, kind):
+    from generator.pipeline import load_context, process
+
+    folder, expected = sample_forms
+    ctx = load_context(folder.parent)
+    for stem, (reply, _) in expected.items():
+        got, problems = process(folder / f"{stem}.{kind}", ctx)
+        assert got is not None, problems
+        record, want = got.record(), reply.record()
+        assert {k: v for k, v in record.items() if k != "source"} == {k: v for k, v in want.items() if k != "source"}
+        assert got.blocks == reply.blocks, (stem, kind)
+        assert record["source"] == f"{stem}.{kind}"
+
+
+def _scanned_pdf(browser) -> bytes:
+    """A PDF of one page holding only an image, as a scanner makes."""
+    import base64
+    import zlib
+    import struct
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    raw = b"".join(b"\x00" + bytes([(x * y) % 256 for x in range(64)]) for y in range(64))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 64, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    page = browser.new_page()
+    page.set_content(f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" style="width:500px">')
+    data = page.pdf(format="A4")
+    page.close()
+    return data
+
+
+def _encrypted_pdf() -> bytes:
+    import io
+
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0))
+    pdf.drawString(100, 700, "reply")
+    pdf.save()
+    return out.getvalue()
+
+
+def test_readers_bad_files_one_clear_error_each_others_built(browser, tmp_path):
+    """A scanned PDF, an encrypted PDF, a damaged PDF, a damaged .docx, an old .doc and a
+    password-protected .docx: one error each, naming the file and the reason; the sample
+    replies beside them are built."""
+    from generator.pipeline import generate
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    bad = {
+        "scan.pdf": (_scanned_pdf(browser), "no text layer: scanned images; OCR it first"),
+        "locked.pdf": (_encrypted_pdf(), "encrypted PDF"),
+        "broken.pdf": (b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF", "damaged PDF"),
+        "cut.docx": (b"PK\x03\x04" + os.urandom(200), "damaged .docx"),
+        "old.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "save it as .docx or PDF"),
+        "locked.docx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "password-protected"),
+        "empty.html": (b"<html><body><nav>\xe9\xa6\x96\xe9\xa1\xb5</nav></body></html>", "no running text"),
+    }
+    for name, (content, _) in bad.items():
+        (data / "replies" / name).write_bytes(content)
+    (data / "replies" / "~$open.docx").write_bytes(b"lock")  # Word's lock file: not a reply
+    result = generate(data, tmp_path / "docs")
+    errors = {p.source: p.message for p in result.problems if p.severity == "error"}
+    assert set(errors) == set(bad)
+    for name, (_, reason) in bad.items():
+        assert reason in errors[name], (name, errors[name])
+    assert len(result.replies) == len(list((DATA / "replies").glob("*.txt")))
+
+
+def test_readers_mixed_formats_build_one_site(sample_forms, tmp_path):
+    """A data dir holding text, PDF, Word and web page replies builds one strict site."""
+    from generator.site import build_site
+    from generator.pipeline import generate
+    from conftest import copy_hand_written_docs
+
+    folder, expected = sample_forms
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    stems = sorted(expected)
+    for path in (data / "replies").glob("*.txt"):
+        path.unlink()
+    for n, stem in enumerate(stems):  # each reply in one format, the first as text
+        kind = ("txt", *FORMATS, "pdf")[n]
+        source = DATA / "replies" / f"{stem}.txt" if kind == "txt" else folder / f"{stem}.{kind}"
+        shutil.copy(source, data / "replies" / f"{stem}.{kind}")
+    docs = copy_hand_written_docs(tmp_path / "docs")
+    result = generate(data, docs)
+    assert not result.errors and len(result.replies) == len(stems)
+    build_site(docs, tmp_path / "site", strict=True)
+    for stem in stems:
+        assert (tmp_path / "site" / "replies" / stem / "index.html").is_file()

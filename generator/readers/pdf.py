@@ -1,0 +1,222 @@
+"""The PDF reader: a PDF with a text layer → its paragraphs, from where each line sits.
+
+pypdfium2 (PDFium, Apache-2.0/BSD: fast, no AGPL) gives each character with its box and
+font size. From them:
+
+- lines: characters of one baseline, left to right; a space only where a visible gap
+  parts two Latin letters or digits (`Windows 10`), never between Chinese characters;
+- page furniture dropped: page-number lines (`— 1 —`, `第 1 页`, `1/3`) and any line
+  that repeats in the top or bottom band of most pages (a running header or footer);
+- paragraphs: the body's left and right edges are the most common line start and the
+  usual line end; a paragraph ends at a line that stops short of the right edge, before
+  an indented line, a centred or right-aligned one (title, signature, date), or a wider
+  gap than the usual line spacing. A paragraph running on over a page break stays one.
+  Two lines of one centred title, the first nearly full, stay one paragraph.
+
+Two-column or table layouts come out as lines in reading order, never lost. A PDF with
+no text layer (scanned images) is refused, naming the reason; a password-protected or
+damaged one too.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from ..clean import is_page_furniture
+from ..read import Document, ReadError
+
+SUFFIXES = (".pdf",)
+MAX_PAGES = 200  # a reply is a few pages; a larger PDF is a bound volume, not one reply
+_LATIN = re.compile(r"[0-9A-Za-z.,:;%/@_\-+()]")
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass
+class _Line:
+    page: int
+    left: float
+    right: float
+    top: float
+    bottom: float
+    size: float
+    chars: list = field(default_factory=list)  # (char, left, right)
+    text: str = ""
+    red: int = 0  # characters printed in red (a letterhead's)
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+def _open(data: bytes):
+    import pypdfium2 as pdfium  # imported here, so that text-only runs never load it
+
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise ReadError("damaged PDF: no %PDF header")
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ReadError("encrypted PDF (password-protected): publish it without a password") from None
+        raise ReadError(f"damaged PDF: {exc}") from None
+
+
+def _page_lines(page, number: int) -> list[_Line]:
+    import pypdfium2.raw as raw
+
+    text = page.get_textpage()
+    try:
+        count = text.count_chars()
+        chars = []
+        for index in range(count):
+            ch = chr(raw.FPDFText_GetUnicode(text.raw, index))
+            if ch.isspace() or ch in "\ufffe\uffff\x00" or raw.FPDFText_IsGenerated(text.raw, index) == 1:
+                continue
+            # The loose box: the character's advance, ascent to descent, in page units.
+            # A glyph's ink (the tight box) starts mid-box for `“` and `（` and ends
+            # mid-box for `，`, which would move a line's edges by half a character; and
+            # the reported font size ignores the page's scaling.
+            left, bottom, right, top = text.get_charbox(index, loose=True)
+            size = top - bottom
+            r, g, b = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+            a = ctypes.c_uint()
+            red = bool(raw.FPDFText_GetFillColor(text.raw, index, r, g, b, a)) and r.value > 150 \
+                and g.value < 100 and b.value < 100
+            chars.append((ch, left, bottom, right, top, size, index, red))
+    finally:
+        text.close()
+    lines: list[_Line] = []
+    last_index = -2
+    for ch, left, bottom, right, top, size, index, red in chars:
+        middle = (top + bottom) / 2
+        line = lines[-1] if lines else None
+        # A character drawn again at the same place, later in the page (text printed
+        # twice to look bold), is read once; `——` is one glyph for two characters, in a row.
+        double = index != last_index + 1 and any(
+            c == ch and abs(l - left) < 0.1 * size for line_ in lines[-2:] if abs(line_.middle - middle) < 0.2 * size
+            for c, l, _ in line_.chars[-4:])
+        last_index = index
+        if double:
+            continue
+        if line is None or abs(middle - line.middle) > 0.5 * max(size, line.size) or left < line.chars[-1][1] - size:
+            line = _Line(number, left, right, top, bottom, size)
+            lines.append(line)
+        line.red += red
+        line.chars.append((ch, left, right))
+        line.left, line.right = min(line.left, left), max(line.right, right)
+        line.top, line.bottom = max(line.top, top), min(line.bottom, bottom)
+        line.size = max(line.size, size)
+    # Reading order: lines top to bottom (PDF y grows upwards), each left to right.
+    lines.sort(key=lambda l: (-round(l.middle / 2), l.left))  # 2-point bands: one baseline
+    for line in lines:
+        line.chars.sort(key=lambda c: c[1])
+        parts = []
+        for n, (ch, left, _right) in enumerate(line.chars):
+            if n and _LATIN.match(ch) and _LATIN.match(line.chars[n - 1][0]) \
+                    and left - line.chars[n - 1][2] > 0.2 * line.size:
+                parts.append(" ")
+            parts.append(ch)
+        line.text = "".join(parts)
+    return lines
+
+
+def _furniture(lines: list[_Line], heights: dict[int, float], pages: int) -> set[int]:
+    """Indices of page-number lines, of lines repeated in the margin bands of most pages,
+    and of the red letterhead: large red lines at the head of the first page."""
+    drop = {n for n, line in enumerate(lines) if is_page_furniture(line.text)}
+    size = statistics.median(line.size for line in lines)
+    for n, line in enumerate(lines):
+        if line.page or line.red < len(line.chars) / 2 or line.size < 1.4 * size:
+            break
+        drop.add(n)
+    if pages < 2:
+        return drop
+    seen: dict[str, set[int]] = {}
+    for n, line in enumerate(lines):
+        height = heights[line.page]
+        if line.top > 0.9 * height or line.bottom < 0.1 * height:
+            seen.setdefault(_DIGITS.sub("#", line.text), set()).add(line.page)
+    repeated = {text for text, on in seen.items() if len(on) >= max(2, (2 * pages + 2) // 3)}
+    for n, line in enumerate(lines):
+        height = heights[line.page]
+        if (line.top > 0.9 * height or line.bottom < 0.1 * height) and _DIGITS.sub("#", line.text) in repeated:
+            drop.add(n)
+    return drop
+
+
+def _paragraphs(lines: list[_Line]) -> list[str]:
+    if not lines:
+        return []
+    size = statistics.median(l.size for l in lines)
+    lefts = [round(l.left / (size / 2)) for l in lines]
+    left_edge = statistics.mode(lefts) * (size / 2)
+    rights = sorted(l.right for l in lines)
+    right_edge = rights[int(0.9 * (len(rights) - 1))]
+    width = max(right_edge - left_edge, size)
+    pitches = [a.bottom - b.top for a, b in zip(lines, lines[1:]) if a.page == b.page and a.bottom > b.top]
+    pitch = statistics.median(pitches) if pitches else size
+
+    def full(line: _Line) -> bool:
+        return line.right >= right_edge - 1.2 * line.size
+
+    def indented(line: _Line) -> bool:
+        return line.left > left_edge + 0.8 * line.size
+
+    def symmetric(line: _Line) -> bool:
+        """A centred line (a title's): margins on both sides, alike. A body line reaches
+        the right edge; its first line's indent is a margin on the left only."""
+        before, after = line.left - left_edge, right_edge - line.right
+        return min(before, after) > 0.3 * size and abs(before - after) < 0.6 * size
+
+    def right_aligned(line: _Line) -> bool:  # 文号, signature, date: always a paragraph of its own
+        return full(line) and line.left > left_edge + 3 * line.size and not symmetric(line)
+
+    out, current = [], [lines[0].text]
+    for prev, line in zip(lines, lines[1:]):
+        gap = prev.bottom - line.top if prev.page == line.page else 0.0
+        joined_title = symmetric(prev) and symmetric(line) and prev.right - prev.left >= 0.6 * width \
+            and abs(prev.size - line.size) < 0.5 and gap < 1.8 * pitch
+        breaks = not joined_title and (
+            not full(prev) or right_aligned(prev) or symmetric(prev) or indented(line) or gap > 1.8 * pitch
+            or abs(prev.size - line.size) > 1.5)
+        if breaks:
+            out.append("".join(current))
+            current = [line.text]
+        else:
+            if _LATIN.match(prev.text[-1]) and _LATIN.match(line.text[0]) and prev.text[-1].isalnum() \
+                    and line.text[0].isalnum() and prev.text[-1].isascii() and line.text[0].isascii() \
+                    and not prev.text[-1].isdigit():
+                current.append(" ")
+            current.append(line.text)
+    out.append("".join(current))
+    return out
+
+
+def read(data: bytes) -> Document:
+    pdf = _open(data)
+    try:
+        pages = len(pdf)
+        if pages > MAX_PAGES:
+            raise ReadError(f"too many pages: {pages} (a reply is at most {MAX_PAGES})")
+        lines, heights, images = [], {}, 0
+        for number in range(pages):
+            page = pdf[number]
+            try:
+                heights[number] = page.get_height()
+                page_lines = _page_lines(page, number)
+                if not page_lines:
+                    images += sum(1 for obj in page.get_objects() if obj.type == 3)  # FPDF_PAGEOBJ_IMAGE
+                lines += page_lines
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    if not lines:
+        if images:
+            raise ReadError("no text layer: scanned images; OCR it first")
+        raise ReadError("no text in the PDF")
+    drop = _furniture(lines, heights, pages)
+    return Document(paragraphs=tuple(_paragraphs([l for n, l in enumerate(lines) if n not in drop])))
