@@ -6,10 +6,17 @@ reply is read → cleaned → extracted as found, and as a PDF-like copy (`pdf_l
 hard-wrapped at 36 characters, a blank line after every line, a page number every 40
 lines, stray spaces where PDF extraction puts them), with the site's place the case gives
 and the project's registries. The samples and fixtures of `tests/expected/*.yml` are PDF
-text already: their PDF-like copy is the text itself. Prints the share of replies whose value is exactly right,
-per field and per variant, and with `-v` every wrong value.
+text already: their PDF-like copy is the text itself.
 
-    .venv/bin/python bench/accuracy.py [-v] [--only STEM …]
+The other columns read each reply as its publisher could have published it, made from
+the paragraphs of its text (`tests/formats.py`): a PDF printed by Chromium (letterhead,
+indents, centred title, right-aligned signature, page numbers), a Word file, and a CMS
+web page (navigation, an empty metadata table, widgets, footer: the page gives no field
+the text does not). They need Debian's Chromium (`/usr/bin/chromium`); `--formats text`
+leaves them out. Prints the share of replies whose value is exactly right, per field and
+per variant, and with `-v` every wrong value.
+
+    .venv/bin/python bench/accuracy.py [-v] [--only STEM …] [--formats text|all]
 """
 
 from __future__ import annotations
@@ -25,18 +32,21 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.clean import clean, text_width  # noqa: E402
+from generator.clean import clean, clean_document, text_width  # noqa: E402
 from generator.config import SiteConfig, load_site_config  # noqa: E402
 from generator.extract import extract  # noqa: E402
 from generator.places import parse_place  # noqa: E402
 from generator.read import read_text  # noqa: E402
+from generator.readers import read_document  # noqa: E402
 from generator.registry import AgencyRegistry  # noqa: E402
 
 EXPECTED = ROOT / "tests" / "expected"
 FIELDS = ("title", "proposal_kind", "proposal_number", "proposal_title", "session", "session_body",
           "session_term", "session_meeting", "proposer", "proposer_type", "doc_number", "agency",
           "co_agencies", "date", "year", "classification", "sections")
-VARIANTS = ("plain", "pdf-like")
+VARIANTS = ("plain", "pdf-like", "pdf", "word", "web")
+TEXT_VARIANTS = VARIANTS[:2]  # no browser needed
+HEADS = {"plain": "plain", "pdf-like": "PDF-like", "pdf": "PDF", "word": "Word", "web": "web page"}
 WIDTH = 36  # characters per line of the PDF-like copy (an A4 line of 16-point type)
 PAGE_LINES = 40
 
@@ -112,12 +122,29 @@ def _cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def extract_case(case: Case, variant: str) -> dict:
+def published_as(variant: str, paragraphs: list[str], browser) -> list[str]:
+    """The paragraphs read back from the reply published as `variant` (pdf, word, web)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from formats import make_docx, make_html, make_pdf
+
+    if variant == "pdf":
+        data, name = make_pdf(browser, paragraphs, letterhead="某某单位文件"), "x.pdf"
+    elif variant == "word":
+        data, name = make_docx(paragraphs, letterhead="某某单位"), "x.docx"
+    else:
+        data, name = make_html(paragraphs, agency="", date=""), "x.html"
+    return clean_document(read_document(data, name))
+
+
+def extract_case(case: Case, variant: str, browser=None) -> dict:
     registry = AgencyRegistry.load(ROOT / "data" / "agencies.yml", case.site.places)
     text = read_text(case.source)
     if variant == "pdf-like" and not case.pdf_text:
         text = pdf_like(text, case.source.name)
-    reply, problems = extract(clean(text), case.source.name, "case", registry, False, case.site.places)
+    paragraphs = clean(text)
+    if variant in ("pdf", "word", "web"):
+        paragraphs = published_as(variant, paragraphs, browser)
+    reply, problems = extract(paragraphs, case.source.name, "case", registry, False, case.site.places)
     if reply is None:
         return {"error": "; ".join(map(str, problems))}
     return reply.record()
@@ -139,13 +166,15 @@ def compare(case: Case, record: dict) -> dict[str, tuple[object, object]]:
     return wrong
 
 
-def measure(cases: list[Case]) -> dict:
+def measure(cases: list[Case], variants=VARIANTS, browser=None) -> dict:
     """{variant: {field: (right, total)}, 'wrong': [(stem, variant, field, expected, got)]}."""
-    result: dict = {v: {f: [0, 0] for f in FIELDS} for v in VARIANTS}
+    result: dict = {v: {f: [0, 0] for f in FIELDS} for v in variants}
     result["wrong"] = []
-    for case in cases:
-        for variant in VARIANTS:
-            record = extract_case(case, variant)
+    for number, case in enumerate(cases, 1):
+        if browser is not None and number % 20 == 0:
+            print(f"… {number}/{len(cases)} replies", file=sys.stderr)
+        for variant in variants:
+            record = extract_case(case, variant, browser)
             wrong = compare(case, record)
             for name in FIELDS:
                 if name in case.fields:
@@ -156,12 +185,12 @@ def measure(cases: list[Case]) -> dict:
     return result
 
 
-def table(result: dict, cases: list[Case]) -> str:
+def table(result: dict, cases: list[Case], variants=VARIANTS) -> str:
     lines = [f"Field accuracy on {len(cases)} annotated replies (share exactly right)", "",
-             "| field | plain | PDF-like |", "|---|---|---|"]
+             "| field | " + " | ".join(HEADS[v] for v in variants) + " |", "|---" * (len(variants) + 1) + "|"]
     for name in FIELDS:
         cells = []
-        for variant in VARIANTS:
+        for variant in variants:
             right, total = result[variant][name]
             cells.append(f"{100 * right / total:.1f}% ({right}/{total})" if total else "—")
         lines.append(f"| {name} | {' | '.join(cells)} |")
@@ -172,10 +201,21 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="print every wrong value")
     parser.add_argument("--only", nargs="*", help="the stems of the cases to run")
+    parser.add_argument("--formats", choices=("text", "all"), default="all",
+                        help="text: the plain and PDF-like columns only (no browser needed)")
     args = parser.parse_args(argv)
     cases = load_cases(args.only)
-    result = measure(cases)
-    print(table(result, cases))
+    if args.formats == "text":
+        result = measure(cases, TEXT_VARIANTS)
+        print(table(result, cases, TEXT_VARIANTS))
+    else:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            result = measure(cases, VARIANTS, browser)
+            browser.close()
+        print(table(result, cases))
     if args.verbose:
         print()
         for stem, variant, name, expected, got in result["wrong"]:

@@ -15,6 +15,8 @@ contact: …             # where readers send corrections
 licence: …             # the open data's licence
 logo: logo.svg         # optional: the header's logo, a file in the data dir (svg, png, jpg, webp, gif)
 favicon: favicon.png   # optional: the browser tab's icon (svg, png, ico …); default the logo
+originals: false       # true: publish each PDF and Word original beside its page (原件下载);
+                       # they carry the contact details the pages withhold
 about: |               # optional Markdown, appended to the about page
   …
 ```
@@ -72,6 +74,7 @@ class SiteConfig:
     about: str = ""
     logo: Image | None = None
     favicon: Image | None = None
+    originals: bool = False  # publish PDF and Word originals beside their pages
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -130,7 +133,7 @@ def load_site_config(data_dir: Path) -> SiteConfig:
         return SiteConfig()
     if not isinstance(data, dict):
         raise RegistryError(f"{path.name}: expected a mapping (place, within, publisher, site_title …)")
-    unknown = sorted(map(str, set(data) - {"place", "within", *_TEXT_KEYS, *_IMAGE_KEYS}))
+    unknown = sorted(map(str, set(data) - {"place", "within", "originals", *_TEXT_KEYS, *_IMAGE_KEYS}))
     if unknown:
         raise RegistryError(f"{path.name}: unknown key(s): {shown(', '.join(unknown))}")
     names = []
@@ -156,7 +159,10 @@ def load_site_config(data_dir: Path) -> SiteConfig:
         except ValueError as exc:
             raise RegistryError(f"{path.name}: {key}: {exc}") from None
     images = {key: _image(path, key, data.get(key)) for key in _IMAGE_KEYS}
-    return SiteConfig(places=tuple(places), **texts, **images)
+    originals = data.get("originals", False)
+    if not isinstance(originals, bool):
+        raise RegistryError(f"{path.name}: originals: expected true or false")
+    return SiteConfig(places=tuple(places), **texts, **images, originals=originals)
 
 
 def _image(site_yml: Path, key: str, value) -> Image | None:
@@ -184,6 +190,7 @@ _SITE_TEMPLATE = """\
 # licence: 开放数据可自由使用，请注明来源。                 # the open data's licence (about page, footer)
 # logo: logo.svg                                          # the header's logo, a file in this folder
 # favicon: favicon.png                                    # the browser tab's icon (default: the logo)
+# originals: true                                         # publish PDF/Word originals: they hold contact details
 # about: |                                                # Markdown added to the about page
 #   ……
 """

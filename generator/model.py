@@ -150,6 +150,7 @@ class Reply:
     classification: str | None = None  # the outcome class 办理结果: A solved, B in hand, C explained
     # Not part of the open data:
     publish: str = "full"  # full | summary | none (sidecar `publish`)
+    source_url: str | None = None  # the publisher's copy (sidecar `source_url`), linked from the card
     redactions: int = 0  # contact blocks and personal numbers withheld from the page
     blocks: tuple[Block, ...] = field(default=(), repr=False)
 

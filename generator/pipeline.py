@@ -35,7 +35,7 @@ from .privacy import public_name, redact, redact_fields
 from .read import ReadError, read_bytes
 from .readers import is_reply_file, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
-from .render import (SITE_SETTINGS, USER_DICT, Renderer, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
+from .render import (SITE_SETTINGS, USER_DICT, Renderer, original_path, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
                      reply_id_of_path, reply_page_path)
 from .store import ReplyList, ReplyStore
 from .sidecar import load_sidecar
@@ -161,9 +161,10 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
         return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=False)], key, fresh
     if not ctx.keep_contacts:  # an editor's value as much as an extracted one
         redact_fields(overrides)
-        if redact(overrides.get("id") or "")[1]:  # an id is a web address: never redacted, refused
-            message = f"sidecar {sidecar.name}: id: holds contact data; choose another id"
-            return None, [Problem(source, message, zh="附属设置文件有误（编号含联系方式）")], key, fresh
+        for name in ("id", "source_url"):  # web addresses: never redacted (a link would break), refused
+            if redact(overrides.get(name) or "")[1]:
+                message = f"sidecar {sidecar.name}: {name}: holds contact data; choose another"
+                return None, [Problem(source, message, zh="附属设置文件有误（编号或网址含联系方式）")], key, fresh
     if overrides.get("publish") == "none":  # nothing about it on a page, its problems included
         problems = [replace(p, public=False) for p in problems]
     if reply is None:
@@ -321,9 +322,25 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     yield SITE_SETTINGS, renderer.site_settings()
     for image in ctx.site.images():  # the publisher's logo and icon, named by site.yml
         yield image.path, image.data
+    yield from _originals(result, ctx)
     # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
     yield "data/replies.json", open_data_json_pieces(result.replies)
     yield "data/replies.csv", open_data_csv_pieces(result.replies)
+
+
+def _originals(result: RunResult, ctx: Context) -> Iterator[tuple[str, bytes]]:
+    """The original files published beside their pages (site.yml `originals`), read one at
+    a time. A reply's `source` is its file's name as pages show it: mapped back."""
+    if not ctx.site.originals:
+        return
+    names = {(name if ctx.keep_contacts else public_name(name)): name for name in source_names(ctx.data_dir)}
+    for reply in result.replies:
+        path = original_path(reply, ctx.site)
+        if path is not None and reply.source in names:
+            try:
+                yield path, read_bytes(ctx.data_dir / "replies" / names[reply.source], root=ctx.data_dir)
+            except ReadError:
+                continue  # read a moment ago; gone or changed since: its page links nothing new
 
 
 def _reply_files(result: RunResult, renderer: Renderer, replies: Iterable[Reply]) -> Iterator[tuple[str, str]]:

@@ -383,11 +383,11 @@ def _known_pattern(keys: tuple[str, ...]) -> re.Pattern:
 def redact_fields(values: dict, known: Iterable[str] = ()) -> int:
     """Redact every text field of `values` (field → value: a text or a tuple of texts) in
     place, and there anything withheld elsewhere in the reply too (`known`); how many
-    pieces were withheld. `id` and `source` are left: a file name holding contact data is
-    renamed before (`public_name`)."""
+    pieces were withheld. `id`, `source` and `source_url` are left: a file name holding
+    contact data is renamed before (`public_name`), an address holding any is refused."""
     count = 0
     for name, value in values.items():
-        if name in ("id", "source"):
+        if name in ("id", "source", "source_url"):
             continue
         if isinstance(value, str):
             values[name], n = redact(value, known)

@@ -157,6 +157,18 @@ def paginate(rows: Sequence, first: str, folder: str) -> Iterator[Page]:
         yield page
 
 
+ORIGINAL_SUFFIXES = (".pdf", ".docx")  # a web page is linked (sidecar source_url), never copied: it runs scripts
+
+
+def original_path(reply: Reply, site: SiteConfig) -> str | None:
+    """Where a reply's original file is published (docs-relative), when the site
+    publishes originals (site.yml `originals`) and the reply is published in full."""
+    suffix = "." + reply.source.rpartition(".")[2].lower()
+    if not site.originals or reply.publish != "full" or suffix not in ORIGINAL_SUFFIXES:
+        return None
+    return f"originals/{reply.id}{suffix}"
+
+
 def reply_page_path(reply_id: str) -> str:
     """The docs-relative path of the page of the reply with this id."""
     return f"replies/{reply_id}.md"
@@ -208,6 +220,8 @@ class Renderer:
         self.env.globals["site"] = self.site.public()
         self.env.globals["outcome"] = OUTCOME
         self.env.globals["ref"] = proposal_ref
+        # A link's address in Markdown: its parentheses would end the link.
+        self.env.filters["md_url"] = lambda url: url.replace("(", "%28").replace(")", "%29")
 
     def _render(self, template: str, **context) -> str:
         text = self.env.get_template(template).render(**context)
@@ -260,6 +274,7 @@ class Renderer:
             commitments=[blocks[n] for n in sorted(promised)],
             related=related,
             redacted=reply.redactions > 0 and reply.publish == "full",
+            original=original_path(reply, self.site),
             key_path=self.key_path,
             reply_path=self.reply_path,
         )

@@ -258,6 +258,18 @@ def clean_publish(value) -> str:
 
 
 # One place where every field's value is normalised: field → function.
+def clean_url(value) -> str | None:
+    """Sidecar `source_url`: an http(s) address, as written."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected an address, not {value_kind(value)}")
+    value = value.strip()
+    if not re.fullmatch(r"https?://[^\s<>\"']{1,2000}", value):
+        raise ValueError("expected an http:// or https:// address")
+    return value
+
+
 FIELD_CLEANERS = {
     "id": clean_id,
     "source": str,
@@ -280,4 +292,5 @@ FIELD_CLEANERS = {
     "sections": clean_text_list,
     "classification": _one_of("A", "B", "C"),
     "publish": clean_publish,
+    "source_url": clean_url,
 }

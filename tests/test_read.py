@@ -302,3 +302,54 @@ def test_readers_mixed_formats_build_one_site(sample_forms, tmp_path):
     build_site(docs, tmp_path / "site", strict=True)
     for stem in stems:
         assert (tmp_path / "site" / "replies" / stem / "index.html").is_file()
+
+
+def test_originals_published_only_when_set_and_only_for_full_replies(sample_forms, tmp_path):
+    """site.yml `originals: true` publishes PDF and Word originals beside their pages,
+    linked from the card (原件下载); never by default, never for a withheld or summary-only
+    reply; a web page is linked to the publisher's copy (sidecar source_url), not copied."""
+    from generator.pipeline import generate
+
+    folder, expected = sample_forms
+    data = tmp_path / "data"
+    shutil.copytree(folder.parent, data)
+    for path in (data / "replies").glob("*.html"):
+        path.unlink()
+    stems = sorted(expected)
+    for stem in stems[2:]:
+        (data / "replies" / f"{stem}.docx").unlink()
+    for stem in stems[:2]:
+        (data / "replies" / f"{stem}.pdf").unlink()
+    (data / "replies" / f"{stems[2]}.yml").write_text("publish: false\n", encoding="utf-8")
+    (data / "replies" / f"{stems[3]}.yml").write_text("publish: summary\n", encoding="utf-8")
+    (data / "replies" / f"{stems[4]}.yml").write_text(
+        "source_url: https://example.gov.cn/art/2024/5/20/art_1(2).html\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    generate(data, docs)
+    assert not (docs / "originals").exists() and "原件下载" not in (docs / "replies" / f"{stems[0]}.md").read_text()
+    with open(data / "site.yml", "a", encoding="utf-8") as f:
+        f.write("originals: true\n")
+    result = generate(data, docs)
+    assert not result.errors
+    published = sorted(p.name for p in (docs / "originals").iterdir())
+    assert published == sorted([f"{stems[0]}.docx", f"{stems[1]}.docx", f"{stems[4]}.pdf"])
+    assert (docs / "originals" / f"{stems[4]}.pdf").read_bytes() == (data / "replies" / f"{stems[4]}.pdf").read_bytes()
+    page = (docs / "replies" / f"{stems[0]}.md").read_text(encoding="utf-8")
+    assert f"[原件下载（DOCX）](../originals/{stems[0]}.docx)" in page
+    page = (docs / "replies" / f"{stems[4]}.md").read_text(encoding="utf-8")
+    assert "(https://example.gov.cn/art/2024/5/20/art_1%282%29.html)" in page
+    everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in docs.rglob("*") if p.is_file())
+    assert stems[2] not in everything  # the withheld reply: no page, no original, no link
+
+
+@pytest.mark.parametrize("url", ["ftp://x.cn/a", "javascript:alert(1)", "https://x.cn/a b", ["https://x.cn"],
+                                 "https://x.cn/?tel=13912345678"])
+def test_sidecar_source_url_checked(data_dir, url):
+    import yaml
+
+    from generator.pipeline import load_context, process
+
+    path = sorted((data_dir / "replies").glob("*.txt"))[0]
+    path.with_suffix(".yml").write_text(yaml.safe_dump({"source_url": url}), encoding="utf-8")
+    reply, problems = process(path, load_context(data_dir))
+    assert reply is None and "source_url" in problems[0].message
