@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STRICT ?= --strict
 
-.PHONY: test site generate serve archive check bench accuracy clean
+.PHONY: test site generate serve archive check bench bench-formats accuracy clean
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ archive: $(VENV)
 # Benchmarks on synthetic corpora (bench/run.py): prints a table, writes bench/results.json.
 bench: $(VENV)
 	$(BIN)/python bench/run.py
+
+# Reading speed per input format (bench/formats.py): text, PDF, Word, web page.
+bench-formats: $(VENV)
+	$(BIN)/python bench/formats.py
 
 # Field accuracy of extraction on the annotated real replies (bench/accuracy.py): prints the table.
 accuracy: $(VENV)

@@ -32,7 +32,7 @@ def roles(paragraphs: list[str]) -> list[str]:
             out.append("title")
         elif DATE_LINE.match(text.replace(" ", "")):
             out.append("date")
-        elif tail and len(text) <= 30 and _AGENCY_END.search(text):
+        elif tail and len(text) <= 20 and _AGENCY_END.search(text):
             out.append("signature")
         elif len(text) <= 40 and _SALUTATION.search(text):
             out.append("salutation")

@@ -25,12 +25,13 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from ..clean import is_page_furniture
+from ..clean import ADDRESSEE_LINE, CLASSIFICATION_LINE, DATE_LINE, DOC_NUMBER_LINE, is_page_furniture
 from ..read import Document, ReadError
 
 SUFFIXES = (".pdf",)
 MAX_PAGES = 200  # a reply is a few pages; a larger PDF is a bound volume, not one reply
-_LATIN = re.compile(r"[0-9A-Za-z.,:;%/@_\-+()]")
+_LATIN = re.compile(r"[0-9A-Za-z.,:;%/@_\-+()|]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -45,6 +46,7 @@ class _Line:
     chars: list = field(default_factory=list)  # (char, left, right)
     text: str = ""
     red: int = 0  # characters printed in red (a letterhead's)
+    sizes: list = field(default_factory=list)  # (box height, is Chinese) per character
 
     @property
     def middle(self) -> float:
@@ -106,17 +108,21 @@ def _page_lines(page, number: int) -> list[_Line]:
             lines.append(line)
         line.red += red
         line.chars.append((ch, left, right))
+        line.sizes.append((size, bool(_HAN.match(ch))))
         line.left, line.right = min(line.left, left), max(line.right, right)
         line.top, line.bottom = max(line.top, top), min(line.bottom, bottom)
-        line.size = max(line.size, size)
     # Reading order: lines top to bottom (PDF y grows upwards), each left to right.
     lines.sort(key=lambda l: (-round(l.middle / 2), l.left))  # 2-point bands: one baseline
     for line in lines:
+        # The line's type size: its Chinese characters' (Latin letters and digits often
+        # come from another font, whose box is taller), else all of its characters'.
+        han = [size for size, is_han in line.sizes if is_han]
+        line.size = statistics.median(han or [size for size, _ in line.sizes])
         line.chars.sort(key=lambda c: c[1])
         parts = []
         for n, (ch, left, _right) in enumerate(line.chars):
             if n and _LATIN.match(ch) and _LATIN.match(line.chars[n - 1][0]) \
-                    and left - line.chars[n - 1][2] > 0.2 * line.size:
+                    and left - line.chars[n - 1][2] > 0.15 * line.size:
                 parts.append(" ")
             parts.append(ch)
         line.text = "".join(parts)
@@ -174,14 +180,25 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
     def right_aligned(line: _Line) -> bool:  # 文号, signature, date: always a paragraph of its own
         return full(line) and line.left > left_edge + 3 * line.size and not symmetric(line)
 
+    def balanced(line: _Line) -> bool:  # a title's first line may fill the width, its margins alike
+        return abs((line.left - left_edge) - (right_edge - line.right)) < 0.6 * size
+
+    def alone(line: _Line) -> bool:
+        """A line that is a paragraph by what it says, as the cleaner knows them: a 文号,
+        the outcome class, a date, a salutation (`张三代表：`) — when it does not fill the line."""
+        return not full(line) and any(p.match(line.text) for p in (DOC_NUMBER_LINE, CLASSIFICATION_LINE, DATE_LINE,
+                                                                    ADDRESSEE_LINE))
+
     out, current = [], [lines[0].text]
     for prev, line in zip(lines, lines[1:]):
         gap = prev.bottom - line.top if prev.page == line.page else 0.0
-        joined_title = symmetric(prev) and symmetric(line) and prev.right - prev.left >= 0.6 * width \
-            and abs(prev.size - line.size) < 0.5 and gap < 1.8 * pitch
+        joined_title = symmetric(line) and prev.right - prev.left >= 0.6 * width and gap < 1.8 * pitch \
+            and abs(prev.size - line.size) < 0.05 * line.size \
+            and (symmetric(prev) or (balanced(prev) and line.size > 1.1 * size))
         breaks = not joined_title and (
-            not full(prev) or right_aligned(prev) or symmetric(prev) or indented(line) or gap > 1.8 * pitch
-            or abs(prev.size - line.size) > 1.5)
+            not full(prev) or right_aligned(prev) or symmetric(prev) or indented(line) or alone(line)
+            or gap > 1.8 * pitch
+            or abs(prev.size - line.size) > 0.12 * min(prev.size, line.size))
         if breaks:
             out.append("".join(current))
             current = [line.text]

@@ -48,6 +48,8 @@ _META_LABEL = re.compile(r"^\s*(" + "|".join(_META_LABELS) + r")\s*[：:]?\s*$")
 # `发布时间：2024-06-30 10:21 来源：本网 浏览次数：1024`: each label's value runs to the next label.
 _META_PAIR = re.compile(r"(" + "|".join(_META_LABELS) + r")\s*[：:]\s*(.*?)\s*(?=(?:" + "|".join(_META_LABELS)
                         + r"|浏览次数|点击数|访问量|阅读次数|【|字体|字号)\s*[：:【]|【|$)")
+# `来源：本网`: the site itself, which says nothing of the reply's agency.
+_NO_VALUE = {"本网", "本站", "本网站", "原创", "网站", "-", "—", "无"}
 _SPACE = re.compile(r"[ \t\r\n\f\u00a0]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -121,7 +123,7 @@ def _metadata(root) -> list[str]:
             for pair in _META_PAIR.finditer(text):
                 if pair.group(2):
                     found.setdefault(pair.group(1), pair.group(2))
-    return [f"{label}：{value}" for label, value in found.items() if value]
+    return [f"{label}：{value}" for label, value in found.items() if value and value not in _NO_VALUE]
 
 
 def _content(root):
