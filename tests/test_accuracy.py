@@ -75,3 +75,24 @@ def test_pdf_like_copy_adds_or_loses_nothing_but_spaces_and_page_numbers(case):
     assert re.sub(r"\s+", "", copy) == re.sub(r"\s+", "", text)
     lines = [line for line in copy.split("\n") if line.strip()]
     assert max(accuracy.text_width(line.strip()) for line in lines) <= accuracy.WIDTH + 1.5
+
+
+def test_accuracy_published_forms_agree_with_their_text(browser):
+    """Every fifth corpus reply, made into a PDF, a Word file and a web page: the fields
+    read from each form are those read from its text, for at least 98% of the fields of
+    each format (`make accuracy` measures all of them against the annotations)."""
+    subset = CORPUS[::5]
+    agree = {variant: [0, 0] for variant in ("pdf", "word", "web")}
+    misses = []
+    for case in subset:
+        plain = accuracy.extract_case(case, "plain")
+        for variant in agree:
+            record = accuracy.extract_case(case, variant, browser)
+            for name in accuracy.FIELDS:
+                agree[variant][1] += 1
+                if record.get(name) == plain.get(name):
+                    agree[variant][0] += 1
+                else:
+                    misses.append((case.path.stem, variant, name, plain.get(name), record.get(name)))
+    low = {v: f"{right}/{total}" for v, (right, total) in agree.items() if right / total < THRESHOLD}
+    assert not low, f"{low}: {misses[:8]}"
