@@ -27,9 +27,9 @@ archive: $(VENV)
 bench: $(VENV)
 	$(BIN)/python bench/run.py
 
-# Reading speed per input format (bench/formats.py): text, PDF, Word, web page.
+# Reading speed per input format (bench/read_speed.py): text, PDF, Word, web page.
 bench-formats: $(VENV)
-	$(BIN)/python bench/formats.py
+	$(BIN)/python bench/read_speed.py
 
 # Field accuracy of extraction on the annotated real replies (bench/accuracy.py): prints the table.
 accuracy: $(VENV)

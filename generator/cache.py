@@ -29,10 +29,10 @@ NOT_EXTRACTION = frozenset({"__main__.py", "archive.py", "charts.py", "check.py"
                             "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "site.py", "store.py"})
 
 
-def fingerprint(data_dir: Path, keep_contacts: bool) -> str:
+def fingerprint(data_dir: Path, keep_contacts: bool, ocr: bool = False) -> str:
     """Everything an extraction result depends on besides its own file."""
     digest = hashlib.sha256()
-    digest.update(f"{sys.version_info[:2]} {keep_contacts}".encode())
+    digest.update(f"{sys.version_info[:2]} {keep_contacts}{' ocr' if ocr else ''}".encode())
     for path in sorted(PACKAGE.rglob("*.py")):  # a change of the extraction code (readers too) invalidates the cache
         if path.name in NOT_EXTRACTION and path.parent == PACKAGE:
             continue

@@ -22,6 +22,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems and the summary")
     parser.add_argument("-j", "--jobs", type=int, default=None,
                         help="processes reading and rendering replies (default: one per core; 1 = no extra process)")
+    parser.add_argument("--ocr", action="store_true",
+                        help="read scanned PDFs (no text layer) with Tesseract and its chi_sim language, if installed")
     parser.add_argument("--cache", type=Path, default=None,
                         help="extraction cache dir (default: .cache/generator beside the docs dir)")
 
@@ -31,7 +33,7 @@ def _run_generate(args):
     try:
         result = generate(args.data, args.docs, keep_contacts=args.keep_contacts,
                           progress=None if args.quiet else default_progress, jobs=args.jobs,
-                          cache_dir=args.cache)
+                          cache_dir=args.cache, ocr=args.ocr)
     except (RegistryError, WriteError) as exc:  # nothing to build from: the run stops
         print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 2, None
@@ -98,7 +100,7 @@ def _check(args) -> int:
     from .pipeline import collect, load_context
 
     try:
-        result = collect(args.data, load_context(args.data, args.keep_contacts), jobs=args.jobs)
+        result = collect(args.data, load_context(args.data, args.keep_contacts, args.ocr), jobs=args.jobs)
     except RegistryError as exc:
         print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 2

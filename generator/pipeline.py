@@ -32,7 +32,7 @@ from .extract import extract
 from .index import Index, build_index
 from .model import Problem, Reply
 from .privacy import public_name, redact, redact_fields
-from .read import ReadError, read_bytes
+from .read import ReadError, ReadOptions, read_bytes
 from .readers import is_reply_file, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
 from .render import (SITE_SETTINGS, USER_DICT, Renderer, original_path, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
@@ -106,13 +106,14 @@ class Context:
     keep_contacts: bool = False
     site: SiteConfig = field(default_factory=SiteConfig)
     data_dir: Path | None = None  # files are read only from inside it
+    ocr: bool = False  # scanned PDFs read by Tesseract (`--ocr`)
 
 
-def load_context(data_dir: Path, keep_contacts: bool = False) -> Context:
+def load_context(data_dir: Path, keep_contacts: bool = False, ocr: bool = False) -> Context:
     site = load_site_config(data_dir)
     registry = AgencyRegistry.load(data_dir / "agencies.yml", site.places)
     classifier = Classifier(load_themes(data_dir / "themes.yml"))
-    return Context(registry, classifier, keep_contacts, site, data_dir)
+    return Context(registry, classifier, keep_contacts, site, data_dir, ocr)
 
 
 def _unreadable(source: str, exc: ReadError) -> Problem:
@@ -122,7 +123,7 @@ def _unreadable(source: str, exc: ReadError) -> Problem:
 def _stages(data: bytes, source: str, ctx: Context) -> tuple[Reply | None, list[Problem]]:
     """read → clean → extract → classify: what the cache keeps of one file."""
     try:
-        paragraphs = clean_document(read_document(data, source))
+        paragraphs = clean_document(read_document(data, source, ReadOptions(ocr=ctx.ocr)))
     except ReadError as exc:
         return None, [_unreadable(source, exc)]
     if not paragraphs:
@@ -212,9 +213,9 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def _init_worker(data_dir: Path, keep_contacts: bool, cache: MemoryCache) -> None:
+def _init_worker(data_dir: Path, keep_contacts: bool, ocr: bool, cache: MemoryCache) -> None:
     die_with_parent()
-    _WORKER.ctx = load_context(data_dir, keep_contacts)  # once per worker, not per reply
+    _WORKER.ctx = load_context(data_dir, keep_contacts, ocr)  # once per worker, not per reply
     _WORKER.cache = cache
     _WORKER.folder = data_dir / "replies"
 
@@ -233,7 +234,7 @@ def _processed(names: list[str], data_dir: Path, ctx: Context, cache: MemoryCach
         yield from (_process(data_dir / "replies" / name, ctx, cache) for name in names)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(data_dir, ctx.keep_contacts, cache)) as pool:
+                             initargs=(data_dir, ctx.keep_contacts, ctx.ocr, cache)) as pool:
         yield from pool.map(_process_in_worker, names, chunksize=CHUNK)
 
 
@@ -514,7 +515,7 @@ def default_cache_dir(docs_dir: Path) -> Path:
 
 
 def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progress=None,
-             jobs: int | None = None, cache_dir: Path | None = None) -> RunResult:
+             jobs: int | None = None, cache_dir: Path | None = None, ocr: bool = False) -> RunResult:
     """Read and index every reply, then write docs/ (see `write`). A registry that cannot
     be used raises RegistryError; a docs dir that cannot be written, WriteError.
 
@@ -522,8 +523,8 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     regenerate redoes only the replies whose file changed."""
     started = time.perf_counter()
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    ctx = load_context(data_dir, keep_contacts)
-    cache = DiskCache(cache_dir or default_cache_dir(docs_dir), fingerprint(data_dir, keep_contacts))
+    ctx = load_context(data_dir, keep_contacts, ocr)
+    cache = DiskCache(cache_dir or default_cache_dir(docs_dir), fingerprint(data_dir, keep_contacts, ocr))
     result = collect(data_dir, ctx, progress, jobs, cache)
     renderer = _renderer(result, ctx, TEMPLATES)
     with DocsLock(docs_dir, say=progress):

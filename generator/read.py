@@ -41,6 +41,13 @@ class Document:
     paragraphs: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How readers read, from the command line."""
+
+    ocr: bool = False  # a PDF without a text layer is read by Tesseract (chi_sim)
+
+
 # Control characters (Unicode category Cc) other than the white-space ones.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 

@@ -353,3 +353,37 @@ def test_sidecar_source_url_checked(data_dir, url):
     path.with_suffix(".yml").write_text(yaml.safe_dump({"source_url": url}), encoding="utf-8")
     reply, problems = process(path, load_context(data_dir))
     assert reply is None and "source_url" in problems[0].message
+
+
+def test_readers_ocr_reads_a_scanned_pdf_with_tesseract(browser, tmp_path, monkeypatch):
+    """--ocr: each page of a PDF without a text layer is rendered to a grey image and read
+    by `tesseract <image> stdout -l chi_sim`. Tesseract is stood in for by a script that
+    checks its arguments and image, and prints a sample reply's text."""
+    from generator.pipeline import generate
+
+    sample = sorted((DATA / "replies").glob("*.txt"))[0]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "tesseract"
+    fake.write_text(f"""#!{sys.executable}
+import sys
+image, out, flag, lang = sys.argv[1:5]
+assert out == "stdout" and flag == "-l" and lang == "chi_sim", sys.argv
+assert open(image, "rb").read(2) == b"P5"
+sys.stdout.write(open({str(sample)!r}, encoding="utf-8").read())
+""", encoding="utf-8")
+    fake.chmod(0o755)
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    for path in (data / "replies").glob("*.txt"):
+        path.unlink()
+    (data / "replies" / "scan.pdf").write_bytes(_scanned_pdf(browser))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    without = generate(data, tmp_path / "docs1")
+    assert "OCR it first" in without.errors[0].message
+    result = generate(data, tmp_path / "docs2", ocr=True)
+    assert not result.errors and len(result.replies) == 1
+    assert result.replies[0].proposer == "徐川"
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    missing = generate(data, tmp_path / "docs3", ocr=True, cache_dir=tmp_path / "cache3")  # not the result kept
+    assert "apt-get install tesseract-ocr" in missing.errors[0].message

@@ -1,8 +1,8 @@
 """The readers: one module per input format, one interface (as Pelican's readers).
 
 In: the bytes of one reply file and its name. Out: a `read.Document`. Each format's
-module has `SUFFIXES` (the file name endings it reads) and `read(data: bytes) ->
-Document`, raising `read.ReadError` with a one-line reason when it cannot. A new format
+module has `SUFFIXES` (the file name endings it reads) and `read(data: bytes, options:
+ReadOptions) -> Document`, raising `read.ReadError` with a one-line reason when it cannot. A new format
 is a new module listed in `_MODULES`. The rest of the pipeline does not know where a
 reply came from: every Document goes through the same clean, extract, classify, render.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..read import Document, ReadError, decode
+from ..read import Document, ReadError, ReadOptions, decode
 from . import pdf, web, word
 
 
@@ -21,7 +21,7 @@ class _Text:
     SUFFIXES = (".txt",)
 
     @staticmethod
-    def read(data: bytes) -> Document:
+    def read(data: bytes, options: ReadOptions) -> Document:
         return Document(text=decode(data))
 
 
@@ -47,7 +47,7 @@ def is_reply_file(name: str) -> bool:
     return not name.startswith("~$") and suffix_of(name) in SUFFIXES
 
 
-def read_document(data: bytes, name: str) -> Document:
+def read_document(data: bytes, name: str, options: ReadOptions = ReadOptions()) -> Document:
     """The Document of the reply file `name` holding `data`; raises ReadError."""
     suffix = suffix_of(name)
     if suffix in REFUSED:
@@ -55,4 +55,4 @@ def read_document(data: bytes, name: str) -> Document:
     reader = READERS.get(suffix)
     if reader is None:
         raise ReadError(f"not a format read here ({', '.join(sorted(READERS))})")
-    return reader.read(data)
+    return reader.read(data, options)

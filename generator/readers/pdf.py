@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import ctypes
 import re
+import shutil
 import statistics
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..clean import ADDRESSEE_LINE, CLASSIFICATION_LINE, DATE_LINE, DOC_NUMBER_LINE, is_page_furniture
-from ..read import Document, ReadError
+from ..read import Document, ReadError, ReadOptions
 
 SUFFIXES = (".pdf",)
 MAX_PAGES = 200  # a reply is a few pages; a larger PDF is a bound volume, not one reply
@@ -82,7 +86,9 @@ def _page_lines(page, number: int) -> list[_Line]:
             # mid-box for `，`, which would move a line's edges by half a character; and
             # the reported font size ignores the page's scaling.
             left, bottom, right, top = text.get_charbox(index, loose=True)
-            size = top - bottom
+            # Some glyphs (`一`, `—`) get a box only as tall as their ink: their advance
+            # tells their size then.
+            size = max(top - bottom, right - left)
             r, g, b = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
             a = ctypes.c_uint()
             red = bool(raw.FPDFText_GetFillColor(text.raw, index, r, g, b, a)) and r.value > 150 \
@@ -109,10 +115,25 @@ def _page_lines(page, number: int) -> list[_Line]:
         line.red += red
         line.chars.append((ch, left, right))
         line.sizes.append((size, bool(_HAN.match(ch))))
+        line.size = max(line.size, size)  # for grouping; the line's own size is set below
         line.left, line.right = min(line.left, left), max(line.right, right)
         line.top, line.bottom = max(line.top, top), min(line.bottom, bottom)
     # Reading order: lines top to bottom (PDF y grows upwards), each left to right.
     lines.sort(key=lambda l: (-round(l.middle / 2), l.left))  # 2-point bands: one baseline
+    # Runs of one line that came apart (a glyph of another font between them) are one
+    # line again; runs a column's gutter apart stay two (columns are read one by one).
+    merged: list[_Line] = []
+    for line in lines:
+        last = merged[-1] if merged else None
+        if last is not None and abs(line.middle - last.middle) < 0.3 * max(line.size, last.size, 1) \
+                and 0 <= line.left - last.right < max(line.size, last.size):
+            last.chars += line.chars
+            last.sizes += line.sizes
+            last.red += line.red
+            last.right, last.top, last.bottom = line.right, max(last.top, line.top), min(last.bottom, line.bottom)
+            continue
+        merged.append(line)
+    lines = merged
     for line in lines:
         # The line's type size: its Chinese characters' (Latin letters and digits often
         # come from another font, whose box is taller), else all of its characters'.
@@ -212,7 +233,48 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
     return out
 
 
-def read(data: bytes) -> Document:
+OCR_DPI = 300
+OCR_TIMEOUT = 300  # seconds per page
+
+
+def _ocr(data: bytes) -> str:
+    """The text of a scanned PDF, page by page, as Tesseract reads it in Chinese
+    (`tesseract … -l chi_sim`): text like an extraction's, for the cleaner."""
+    import pypdfium2 as pdfium
+
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise ReadError("no text layer, and --ocr needs Tesseract: apt-get install tesseract-ocr tesseract-ocr-chi-sim")
+    pdf = pdfium.PdfDocument(data)
+    pages = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="generator-ocr-") as tmp:
+            for number in range(len(pdf)):
+                bitmap = pdf[number].render(scale=OCR_DPI / 72, grayscale=True)
+                rows = bytes(bitmap.buffer)
+                image = Path(tmp) / f"page-{number}.pgm"  # grey levels: a format Tesseract reads, no imaging library
+                with open(image, "wb") as out:
+                    out.write(f"P5 {bitmap.width} {bitmap.height} 255\n".encode())
+                    for row in range(bitmap.height):
+                        out.write(rows[row * bitmap.stride: row * bitmap.stride + bitmap.width])
+                try:
+                    proc = subprocess.run([exe, str(image), "stdout", "-l", "chi_sim"], capture_output=True,
+                                          timeout=OCR_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    raise ReadError(f"OCR of page {number + 1} took more than {OCR_TIMEOUT} s") from None
+                if proc.returncode != 0:
+                    detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
+                    raise ReadError(f"OCR failed on page {number + 1}: {detail[0][:200]}")
+                pages.append(proc.stdout.decode("utf-8", "replace"))
+    finally:
+        pdf.close()
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ReadError("no text layer, and OCR found no text")
+    return text
+
+
+def read(data: bytes, options: ReadOptions) -> Document:
     pdf = _open(data)
     try:
         pages = len(pdf)
@@ -232,8 +294,10 @@ def read(data: bytes) -> Document:
     finally:
         pdf.close()
     if not lines:
+        if images and options.ocr:
+            return Document(text=_ocr(data))
         if images:
-            raise ReadError("no text layer: scanned images; OCR it first")
+            raise ReadError("no text layer: scanned images; OCR it first (or --ocr, with Tesseract installed)")
         raise ReadError("no text in the PDF")
     drop = _furniture(lines, heights, pages)
     return Document(paragraphs=tuple(_paragraphs([l for n, l in enumerate(lines) if n not in drop])))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from ..read import Document, ReadError
+from ..read import Document, ReadError, ReadOptions
 
 SUFFIXES = (".html", ".htm")
 
@@ -149,7 +149,7 @@ def _content(root):
     return max(scores, key=lambda element: scores[element])
 
 
-def read(data: bytes) -> Document:
+def read(data: bytes, options: ReadOptions) -> Document:
     import lxml.html  # imported here, so that text-only runs never load it
 
     text = _decode(data)

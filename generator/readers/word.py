@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from ..read import Document, ReadError
+from ..read import Document, ReadError, ReadOptions
 
 SUFFIXES = (".docx",)
 MAX_UNPACKED = 64 * 1024 * 1024  # a reply's XML is a few hundred KB; more is a zip bomb
@@ -40,7 +40,7 @@ def _lines(text: str) -> list[str]:
     return [line for line in text.replace("\r", "\n").split("\n") if line.strip()]
 
 
-def read(data: bytes) -> Document:
+def read(data: bytes, options: ReadOptions) -> Document:
     _check_zip(data)
     import docx  # python-docx: imported here, so that text-only runs never load it
     from docx.table import Table

@@ -1,6 +1,6 @@
 """Reading speed per input format: `make bench-formats`.
 
-    .venv/bin/python bench/formats.py [--copies 40] [--out bench/formats.json]
+    .venv/bin/python bench/read_speed.py [--copies 40] [--out bench/read_speed.json]
 
 Makes each sample reply (`data/replies/`) into a PDF (printed by Chromium: letterhead,
 page numbers), a Word file and a CMS web page (`tests/formats.py`), then measures, in
