@@ -88,3 +88,17 @@ def test_archive_opens_from_disk_offline(archive, tmp_path, browser):
     assert "002_1b3f1d40111f6f91" in first
     context.close()
     assert outside == [], outside
+
+
+def test_archive_one_search_index_no_source_maps(archive):
+    """The index once, as the script pages opened from disk load; no source maps, and no
+    comment asking for one."""
+    out, _ = archive
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        assert any(n.endswith("/search/search_index.js") for n in names)
+        assert not [n for n in names if n.endswith(("search_index.json", ".map"))]
+        scripts = [n for n in names if n.endswith((".js", ".css"))]
+        assert any("/bundle." in n for n in scripts)
+        assert [n for n in scripts if b"sourceMappingURL" in z.read(n)] == []
+
