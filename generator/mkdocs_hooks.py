@@ -12,14 +12,15 @@
   HTML (header, <title>, search index), but a reply's title is text and may hold
   anything, `<script>` included.
 - Search engine (`extra.search_engine` in mkdocs.yml: auto | material | pagefind): a
-  site of PAGEFIND_FROM replies or more, not built for offline use, gets Pagefind under
-  Material's own search box and result list (see `generator/assets/pagefind-worker.js`):
+  hosted build gets Pagefind under Material's own search box and result list (see
+  `generator/assets/pagefind-worker.js`), an offline archive Material's search (Pagefind
+  fetches its chunks, which a page opened from disk may not do). With Pagefind,
   on_page_content marks the searchable pages for Pagefind and takes them out of
   Material's index, on_post_build puts the Pagefind worker in place of Material's and
   runs Pagefind on the marked pages, `extra.pagefind_shard_pages` at a time (see
-  `generator/pagefind_shards.py`). Material's index would hold every word of every reply and be downloaded
-  whole before the first result (tens of MB at 10,000 replies); Pagefind's is split in
-  chunks, and a query downloads only those it needs.
+  `generator/pagefind_shards.py`). Material's index holds every word of every reply and
+  is downloaded whole on every page view (about 32 KB a reply); Pagefind's is split in
+  chunks, and only a query downloads the ones it needs.
 - on_post_build: in the search index, merge one-character Han tokens into the word
   before them. Material splits a Chinese query against the index vocabulary, never
   testing the query's full length, so with `省` in the vocabulary the query `省发改委`
@@ -51,7 +52,6 @@ def plugin(config, name: str):
 
 
 ENGINES = ("auto", "material", "pagefind")
-PAGEFIND_FROM = 2000  # replies; below this Material's index is a few MB at most
 PAGEFIND_WORKER = Path(__file__).resolve().parent / "assets" / "pagefind-worker.js"
 # The site's own style sheet and scripts: a docs dir of another place's data gets them too.
 PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -59,9 +59,9 @@ _engine = {"name": "material", "pages": []}  # decided per build, in on_files; p
 log = logging.getLogger("mkdocs.hooks.search")
 
 
-def search_engine(config, replies: int) -> str:
-    """The engine a build uses: the setting, or by corpus size when it is `auto`.
-    Offline archives keep Material's search: Pagefind fetches its chunks, which a page
+def search_engine(config) -> str:
+    """The engine a build uses: the setting; `auto` is Pagefind. Offline archives keep
+    Material's search whatever the setting: Pagefind fetches its chunks, which a page
     opened from disk may not do."""
     setting = str((config.extra or {}).get("search_engine") or "auto")
     if setting not in ENGINES:
@@ -69,9 +69,7 @@ def search_engine(config, replies: int) -> str:
     offline = plugin(config, "offline")
     if offline is not None and offline.config.get("enabled"):
         return "material"
-    if setting == "auto":
-        return "pagefind" if replies >= PAGEFIND_FROM else "material"
-    return setting
+    return "pagefind" if setting == "auto" else setting
 
 
 def on_files(files, config, **kwargs):
@@ -81,9 +79,7 @@ def on_files(files, config, **kwargs):
         uri = path.relative_to(PROJECT_DOCS).as_posix()
         if path.is_file() and files.get_file_from_path(uri) is None:
             files.append(File(uri, str(PROJECT_DOCS), config["site_dir"], config["use_directory_urls"]))
-    replies = sum(1 for f in files.documentation_pages()
-                  if f.src_uri.startswith("replies/") and f.src_uri.count("/") == 1 and f.src_uri != "replies/index.md")
-    _engine["name"] = search_engine(config, replies)
+    _engine["name"] = search_engine(config)
     _engine["pages"] = []
     if _engine["name"] == "pagefind":
         try:
