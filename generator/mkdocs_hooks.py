@@ -21,6 +21,12 @@
   `generator/pagefind_shards.py`). Material's index holds every word of every reply and
   is downloaded whole on every page view (about 32 KB a reply); Pagefind's is split in
   chunks, and only a query downloads the ones it needs.
+- on_post_page: put `generator/assets/search-page.js` in front of Material's bundle. It
+  makes Material search text that lands in the box without a key (an IME commit, a paste,
+  text typed while the archive's in-page worker was still building its index); and, with
+  Pagefind, it answers Material's page-load request for `search/search_index.json`, which
+  is then there only for its configuration, from the script itself: a page view
+  downloads nothing of the search until a query.
 - on_post_build: in the search index, merge one-character Han tokens into the word
   before them. Material splits a Chinese query against the index vocabulary, never
   testing the query's full length, so with `省` in the vocabulary the query `省发改委`
@@ -52,7 +58,9 @@ def plugin(config, name: str):
 
 
 ENGINES = ("auto", "material", "pagefind")
-PAGEFIND_WORKER = Path(__file__).resolve().parent / "assets" / "pagefind-worker.js"
+ASSETS = Path(__file__).resolve().parent / "assets"
+PAGEFIND_WORKER = ASSETS / "pagefind-worker.js"
+SEARCH_PAGE_JS = "assets/javascripts/search-page.js"  # site-relative; see on_post_page
 # The site's own style sheet and scripts: a docs dir of another place's data gets them too.
 PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
 _engine = {"name": "material", "pages": []}  # decided per build, in on_files; pages to index
@@ -200,13 +208,16 @@ def _pagefind(site_dir: Path, pages: list[str], shard_pages: int) -> None:
 
 
 def on_post_build(config, **kwargs):
+    site = Path(config.site_dir)
     if _engine["name"] == "pagefind":
         shard_pages = int((config.extra or {}).get("pagefind_shard_pages") or SHARD_PAGES)
-        _pagefind(Path(config.site_dir), _engine["pages"], shard_pages)
-    path = Path(config.site_dir) / "search" / "search_index.json"
-    if not path.is_file():
+        _pagefind(site, _engine["pages"], shard_pages)
+    path = site / "search" / "search_index.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    _write_search_page(site, {"config": data["config"], "docs": []}
+                       if data is not None and _engine["name"] == "pagefind" else None)
+    if data is None:
         return
-    data = json.loads(path.read_text(encoding="utf-8"))
     # Tokens are what the search splits on: its configured separator.
     separator = (data.get("config") or {}).get("separator")
     parts = re.compile(f"({separator})") if separator else _PARTS
@@ -217,12 +228,32 @@ def on_post_build(config, **kwargs):
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
+_INDEX_SLOT = "__SEARCH_INDEX__"
+
+
+def _write_search_page(site: Path, index: dict | None) -> None:
+    """generator/assets/search-page.js into the site, with the index Material's bundle
+    is to be given without a request (None: it requests its own)."""
+    script = (ASSETS / "search-page.js").read_text(encoding="utf-8")
+    if _INDEX_SLOT not in script:
+        raise PluginError(f"{ASSETS / 'search-page.js'} has no {_INDEX_SLOT}")
+    target = site / SEARCH_PAGE_JS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(script.replace(_INDEX_SLOT, json.dumps(index)), encoding="utf-8")
+
+
+# Material's bundle, whose page-relative prefix the search page script shares.
+_BUNDLE = re.compile(r'<script src="([^"]*)assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>')
+
+
 # Material's search panel is a dialog without a name; a screen reader announces it as
 # "dialog" only (axe: aria-dialog-name).
 _SEARCH_DIALOG = 'data-md-component="search" role="dialog"'
 
 
 def on_post_page(output, page, config, **kwargs):
+    output = _BUNDLE.sub(lambda bundle: f'<script src="{bundle.group(1)}{SEARCH_PAGE_JS}"></script>{bundle.group(0)}',
+                         output, count=1)
     return output.replace(_SEARCH_DIALOG, _SEARCH_DIALOG + ' aria-label="搜索"', 1)
 
 

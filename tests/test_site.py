@@ -206,7 +206,11 @@ def test_site_pagefind_indexes_replies_only_behind_materials_search_box(pagefind
     assert worker.read_bytes() == (ROOT / "generator" / "assets" / "pagefind-worker.js").read_bytes()
     assert json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"] == []
     for reply in result.replies:
-        assert "data-pagefind-body" in (site / "replies" / reply.id / "index.html").read_text(encoding="utf-8")
+        page = (site / "replies" / reply.id / "index.html").read_text(encoding="utf-8")
+        assert "data-pagefind-body" in page
+        # Material's page-load request for its index is answered by a script before its bundle.
+        assert re.search(r'<script src="../../assets/javascripts/search-page.js"></script>'
+                         r'<script src="../../assets/javascripts/bundle\.', page)
     for listing in ("replies/index.html", "index.html", "agencies/index.html"):
         assert "data-pagefind-body" not in (site / listing).read_text(encoding="utf-8")
 

@@ -1,10 +1,13 @@
 /*
  * Material for MkDocs' search worker, answered by Pagefind.
  *
- * A large hosted site publishes this file in place of Material's own search worker
+ * A hosted site publishes this file in place of Material's own search worker
  * (assets/javascripts/workers/search.*.min.js), so the search box, the result list and
  * the highlighting stay Material's; only the index changes. Material's worker loads the
  * whole index (tens of MB for 10,000 replies); Pagefind loads the chunks a query needs.
+ *
+ * Nothing of Pagefind is fetched before the first query that is not empty: a page view
+ * that does not search downloads no index.
  *
  * Material's messages: {type: 0 SETUP, data: {config, docs, options}} → {type: 1 READY};
  * {type: 2 QUERY, data: query} → {type: 3 RESULT, data: {items: [[document, ...], ...]}},
@@ -104,7 +107,8 @@ async function search(query) {
 addEventListener("message", async event => {
   const message = event.data
   if (message.type === 0) {
-    load().catch(() => {})  // start fetching Pagefind's entry file while the user types
+    // Ready at once: Pagefind is loaded by the first query (Material sends an empty one
+    // on READY), so that a page view without a search costs no download.
     postMessage({ type: 1 })
   } else if (message.type === 2) {
     try {
