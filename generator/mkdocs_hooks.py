@@ -27,6 +27,9 @@
   Pagefind, it answers Material's page-load request for `search/search_index.json`, which
   is then there only for its configuration, from the script itself: a page view
   downloads nothing of the search until a query.
+- Search results name the reply's agency and date: Pagefind metadata on each reply page
+  (the worker shows it above the excerpt), the same line at the head of the reply's
+  document in Material's index.
 - on_post_build: in the search index, merge one-character Han tokens into the word
   before them. Material splits a Chinese query against the index vocabulary, never
   testing the query's full length, so with `省` in the vocabulary the query `省发改委`
@@ -41,6 +44,7 @@ import json
 import logging
 import re
 import shutil
+from datetime import date as Date
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -50,6 +54,7 @@ from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
 from generator.render import SITE_SETTINGS, USER_DICT  # the package is installed (`make .venv`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
 def plugin(config, name: str):
@@ -63,7 +68,9 @@ PAGEFIND_WORKER = ASSETS / "pagefind-worker.js"
 SEARCH_PAGE_JS = "assets/javascripts/search-page.js"  # site-relative; see on_post_page
 # The site's own style sheet and scripts: a docs dir of another place's data gets them too.
 PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
-_engine = {"name": "material", "pages": []}  # decided per build, in on_files; pages to index
+# Decided per build, in on_files: the engine, the pages Pagefind indexes, and each reply
+# page's result line (agency · date) by its URL.
+_engine = {"name": "material", "pages": [], "lines": {}}
 log = logging.getLogger("mkdocs.hooks.search")
 
 
@@ -89,6 +96,7 @@ def on_files(files, config, **kwargs):
             files.append(File(uri, str(PROJECT_DOCS), config["site_dir"], config["use_directory_urls"]))
     _engine["name"] = search_engine(config)
     _engine["pages"] = []
+    _engine["lines"] = {}
     if _engine["name"] == "pagefind":
         try:
             import pagefind  # noqa: F401  (the package that ships the binary)
@@ -97,7 +105,34 @@ def on_files(files, config, **kwargs):
     return files
 
 
+def is_reply(page) -> bool:
+    uri = page.file.src_uri
+    return uri.startswith("replies/") and uri.count("/") == 1 and uri != "replies/index.md"
+
+
+def result_meta(meta: dict) -> dict[str, str]:
+    """What a search result shows of a reply above its text: its agency and date
+    (`2024年5月20日`), those it has, as plain text."""
+    date = meta.get("date")
+    if isinstance(date, str):
+        try:
+            date = Date.fromisoformat(date)
+        except ValueError:
+            date = None
+    found = {"agency": str(meta["agency"]) if meta.get("agency") else "",
+             "date": f"{date.year}年{date.month}月{date.day}日" if isinstance(date, Date) else ""}
+    return {key: value for key, value in found.items() if value}
+
+
+def result_line(meta: dict) -> str:
+    """`承办单位 · 2024年5月20日`, 承办单位 being the lead agency's name (the worker joins
+    Pagefind's metadata alike)."""
+    return " · ".join(result_meta(meta).values())
+
+
 def on_page_content(html_text, page, **kwargs):
+    if is_reply(page) and (line := result_line(page.meta)):
+        _engine["lines"][page.url] = line
     if _engine["name"] != "pagefind":
         return html_text
     search = page.meta.get("search") or {}
@@ -106,7 +141,12 @@ def on_page_content(html_text, page, **kwargs):
     if search.get("exclude"):
         return html_text
     _engine["pages"].append(page.file.dest_uri)
-    return f"<div data-pagefind-body>\n{html_text}\n</div>"
+    meta = ""
+    if is_reply(page):
+        # Metadata for the result list, not indexed: the card above already holds both.
+        meta = "".join(f'<span data-pagefind-meta="{key}" data-pagefind-ignore hidden>{html.escape(value)}</span>\n'
+                       for key, value in result_meta(page.meta).items())
+    return f"<div data-pagefind-body>\n{meta}{html_text}\n</div>"
 
 
 @event_priority(100)  # before the search plugin reads its configuration
@@ -207,6 +247,14 @@ def _pagefind(site_dir: Path, pages: list[str], shard_pages: int) -> None:
     log.info(f"Pagefind indexed {len(pages)} pages in {shards} shard(s)")
 
 
+def _segmented(text: str) -> str:
+    """Han runs cut into words with zero-width spaces, as Material's search plugin does
+    (with the same jieba, already given the user dictionary)."""
+    import jieba
+
+    return _HAN_RUN.sub(lambda run: "\u200b" + "\u200b".join(jieba.cut(run.group(0))) + "\u200b", text).strip("\u200b")
+
+
 def on_post_build(config, **kwargs):
     site = Path(config.site_dir)
     if _engine["name"] == "pagefind":
@@ -218,6 +266,12 @@ def on_post_build(config, **kwargs):
                        if data is not None and _engine["name"] == "pagefind" else None)
     if data is None:
         return
+    for doc in data.get("docs", []):
+        # A reply's own document (not its sections') opens with its agency and date. In
+        # the same block as the card's text (a line break, no paragraph of its own):
+        # Material's result shows the blocks holding a match, and a line alone never would.
+        if (line := _engine["lines"].get(doc.get("location"))) and isinstance(doc.get("text"), str):
+            doc["text"] = f"{html.escape(_segmented(line))}<br/>{doc['text']}"
     # Tokens are what the search splits on: its configured separator.
     separator = (data.get("config") or {}).get("separator")
     parts = re.compile(f"({separator})") if separator else _PARTS

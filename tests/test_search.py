@@ -1,5 +1,6 @@
 """Search that costs nothing until used, in Chromium, on the 300-reply site: a hosted page
-view downloads no byte of search index, a query downloads Pagefind's; in the offline archive a query typed while the index is still
+view downloads no byte of search index, a query downloads Pagefind's; results name the
+reply's agency and date; in the offline archive a query typed while the index is still
 being loaded is searched once it is ready, with no further key."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from conftest import serve_directory
 
@@ -75,6 +77,42 @@ def test_search_page_view_downloads_no_index_until_a_query(browser, hosted):
     assert any(n.startswith("wasm.") for n in names), names
     assert sum(sizes.get(id(r), 0) for r in fetched) > 0
     assert page.locator(".md-search-result__item").count() >= 1
+    context.close()
+
+
+def _front_matter(docs: Path, reply_id: str) -> dict:
+    text = (docs / "replies" / f"{reply_id}.md").read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("---", 2)[1])
+
+
+def _line(meta: dict) -> str:
+    year, month, day = (int(part) for part in str(meta["date"]).split("-"))
+    return f"{meta['agency']} · {year}年{month}月{day}日"
+
+
+def test_search_pagefind_results_show_agency_and_date(browser, hosted):
+    base, site = hosted
+    docs = site.parent / "docs"
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base + "/")
+    _search(page, QUERY)
+    items = page.locator(".md-search-result__item")
+    checked = 0
+    for n in range(min(items.count(), 5)):
+        item = items.nth(n)
+        href = item.locator(".md-search-result__link").first.get_attribute("href")
+        reply = re.search(r"/replies/([^/]+)/", urlsplit(href).path)
+        if not reply:
+            continue
+        paragraphs = item.locator("article > p").all_inner_texts()
+        assert paragraphs[0] == _line(_front_matter(docs, reply.group(1))), paragraphs
+        assert item.locator("article > p mark").count() >= 1  # the excerpt, marked, follows
+        checked += 1
+    assert checked >= 3
+    assert not errors, errors
     context.close()
 
 

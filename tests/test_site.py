@@ -208,6 +208,11 @@ def test_site_pagefind_indexes_replies_only_behind_materials_search_box(pagefind
     for reply in result.replies:
         page = (site / "replies" / reply.id / "index.html").read_text(encoding="utf-8")
         assert "data-pagefind-body" in page
+        # The result list's agency and date: metadata, kept out of the indexed text.
+        assert (f'<span data-pagefind-meta="agency" data-pagefind-ignore hidden>{html.escape(reply.agency)}</span>'
+                in page)
+        date = f"{reply.date.year}年{reply.date.month}月{reply.date.day}日"
+        assert f'<span data-pagefind-meta="date" data-pagefind-ignore hidden>{date}</span>' in page
         # Material's page-load request for its index is answered by a script before its bundle.
         assert re.search(r'<script src="../../assets/javascripts/search-page.js"></script>'
                          r'<script src="../../assets/javascripts/bundle\.', page)
