@@ -159,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     _common(build)
     build.add_argument("--site", type=Path, default=Path("site"), help="output dir (default: site)")
     build.add_argument("--search", choices=("auto", "material", "pagefind"), default=None,
-                       help="search engine (default: mkdocs.yml's extra.search_engine, auto: Pagefind "
-                            "from 2,000 replies, else Material's)")
+                       help="search engine (default: mkdocs.yml's extra.search_engine; auto: Pagefind, "
+                            "Material's in offline archives)")
     build.set_defaults(run=_build)
     check = commands.add_parser("check", help="report data quality per reply; writes nothing")
     _common(check)

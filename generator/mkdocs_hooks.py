@@ -12,14 +12,24 @@
   HTML (header, <title>, search index), but a reply's title is text and may hold
   anything, `<script>` included.
 - Search engine (`extra.search_engine` in mkdocs.yml: auto | material | pagefind): a
-  site of PAGEFIND_FROM replies or more, not built for offline use, gets Pagefind under
-  Material's own search box and result list (see `generator/assets/pagefind-worker.js`):
+  hosted build gets Pagefind under Material's own search box and result list (see
+  `generator/assets/pagefind-worker.js`), an offline archive Material's search (Pagefind
+  fetches its chunks, which a page opened from disk may not do). With Pagefind,
   on_page_content marks the searchable pages for Pagefind and takes them out of
   Material's index, on_post_build puts the Pagefind worker in place of Material's and
   runs Pagefind on the marked pages, `extra.pagefind_shard_pages` at a time (see
-  `generator/pagefind_shards.py`). Material's index would hold every word of every reply and be downloaded
-  whole before the first result (tens of MB at 10,000 replies); Pagefind's is split in
-  chunks, and a query downloads only those it needs.
+  `generator/pagefind_shards.py`). Material's index holds every word of every reply and
+  is downloaded whole on every page view (about 32 KB a reply); Pagefind's is split in
+  chunks, and only a query downloads the ones it needs.
+- on_post_page: put `generator/assets/search-page.js` in front of Material's bundle. It
+  makes Material search text that lands in the box without a key (an IME commit, a paste,
+  text typed while the archive's in-page worker was still building its index); and, with
+  Pagefind, it answers Material's page-load request for `search/search_index.json`, which
+  is then there only for its configuration, from the script itself: a page view
+  downloads nothing of the search until a query.
+- Search results name the reply's agency and date: Pagefind metadata on each reply page
+  (the worker shows it above the excerpt), the same line at the head of the reply's
+  document in Material's index.
 - on_post_build: in the search index, merge one-character Han tokens into the word
   before them. Material splits a Chinese query against the index vocabulary, never
   testing the query's full length, so with `省` in the vocabulary the query `省发改委`
@@ -34,6 +44,7 @@ import json
 import logging
 import re
 import shutil
+from datetime import date as Date
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -44,6 +55,7 @@ from generator.model import reply_label, reply_summary
 from generator.render import SITE_SETTINGS, USER_DICT, reply_id_of_path  # the package is installed (`make .venv`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
 def plugin(config, name: str):
@@ -52,17 +64,20 @@ def plugin(config, name: str):
 
 
 ENGINES = ("auto", "material", "pagefind")
-PAGEFIND_FROM = 2000  # replies; below this Material's index is a few MB at most
-PAGEFIND_WORKER = Path(__file__).resolve().parent / "assets" / "pagefind-worker.js"
+ASSETS = Path(__file__).resolve().parent / "assets"
+PAGEFIND_WORKER = ASSETS / "pagefind-worker.js"
+SEARCH_PAGE_JS = "assets/javascripts/search-page.js"  # site-relative; see on_post_page
 # The site's own style sheet and scripts: a docs dir of another place's data gets them too.
 PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
-_engine = {"name": "material", "pages": []}  # decided per build, in on_files; pages to index
+# Decided per build, in on_files: the engine, the pages Pagefind indexes, and each reply
+# page's result line (agency · date) by its URL.
+_engine = {"name": "material", "pages": [], "lines": {}}
 log = logging.getLogger("mkdocs.hooks.search")
 
 
-def search_engine(config, replies: int) -> str:
-    """The engine a build uses: the setting, or by corpus size when it is `auto`.
-    Offline archives keep Material's search: Pagefind fetches its chunks, which a page
+def search_engine(config) -> str:
+    """The engine a build uses: the setting; `auto` is Pagefind. Offline archives keep
+    Material's search whatever the setting: Pagefind fetches its chunks, which a page
     opened from disk may not do."""
     setting = str((config.extra or {}).get("search_engine") or "auto")
     if setting not in ENGINES:
@@ -70,9 +85,7 @@ def search_engine(config, replies: int) -> str:
     offline = plugin(config, "offline")
     if offline is not None and offline.config.get("enabled"):
         return "material"
-    if setting == "auto":
-        return "pagefind" if replies >= PAGEFIND_FROM else "material"
-    return setting
+    return "pagefind" if setting == "auto" else setting
 
 
 def on_files(files, config, **kwargs):
@@ -82,10 +95,9 @@ def on_files(files, config, **kwargs):
         uri = path.relative_to(PROJECT_DOCS).as_posix()
         if path.is_file() and files.get_file_from_path(uri) is None:
             files.append(File(uri, str(PROJECT_DOCS), config["site_dir"], config["use_directory_urls"]))
-    replies = sum(1 for f in files.documentation_pages()
-                  if f.src_uri.startswith("replies/") and f.src_uri.count("/") == 1 and f.src_uri != "replies/index.md")
-    _engine["name"] = search_engine(config, replies)
+    _engine["name"] = search_engine(config)
     _engine["pages"] = []
+    _engine["lines"] = {}
     if _engine["name"] == "pagefind":
         try:
             import pagefind  # noqa: F401  (the package that ships the binary)
@@ -94,7 +106,34 @@ def on_files(files, config, **kwargs):
     return files
 
 
+def is_reply(page) -> bool:
+    uri = page.file.src_uri
+    return uri.startswith("replies/") and uri.count("/") == 1 and uri != "replies/index.md"
+
+
+def result_meta(meta: dict) -> dict[str, str]:
+    """What a search result shows of a reply above its text: its agency and date
+    (`2024年5月20日`), those it has, as plain text."""
+    date = meta.get("date")
+    if isinstance(date, str):
+        try:
+            date = Date.fromisoformat(date)
+        except ValueError:
+            date = None
+    found = {"agency": str(meta["agency"]) if meta.get("agency") else "",
+             "date": f"{date.year}年{date.month}月{date.day}日" if isinstance(date, Date) else ""}
+    return {key: value for key, value in found.items() if value}
+
+
+def result_line(meta: dict) -> str:
+    """`承办单位 · 2024年5月20日`, 承办单位 being the lead agency's name (the worker joins
+    Pagefind's metadata alike)."""
+    return " · ".join(result_meta(meta).values())
+
+
 def on_page_content(html_text, page, **kwargs):
+    if is_reply(page) and (line := result_line(page.meta)):
+        _engine["lines"][page.url] = line
     if _engine["name"] != "pagefind":
         return html_text
     search = page.meta.get("search") or {}
@@ -103,7 +142,12 @@ def on_page_content(html_text, page, **kwargs):
     if search.get("exclude"):
         return html_text
     _engine["pages"].append(page.file.dest_uri)
-    return f"<div data-pagefind-body>\n{html_text}\n</div>"
+    meta = ""
+    if is_reply(page):
+        # Metadata for the result list, not indexed: the card above already holds both.
+        meta = "".join(f'<span data-pagefind-meta="{key}" data-pagefind-ignore hidden>{html.escape(value)}</span>\n'
+                       for key, value in result_meta(page.meta).items())
+    return f"<div data-pagefind-body>\n{meta}{html_text}\n</div>"
 
 
 @event_priority(100)  # before the search plugin reads its configuration
@@ -233,14 +277,31 @@ def _pagefind(site_dir: Path, pages: list[str], shard_pages: int) -> None:
     log.info(f"Pagefind indexed {len(pages)} pages in {shards} shard(s)")
 
 
+def _segmented(text: str) -> str:
+    """Han runs cut into words with zero-width spaces, as Material's search plugin does
+    (with the same jieba, already given the user dictionary)."""
+    import jieba
+
+    return _HAN_RUN.sub(lambda run: "\u200b" + "\u200b".join(jieba.cut(run.group(0))) + "\u200b", text).strip("\u200b")
+
+
 def on_post_build(config, **kwargs):
+    site = Path(config.site_dir)
     if _engine["name"] == "pagefind":
         shard_pages = int((config.extra or {}).get("pagefind_shard_pages") or SHARD_PAGES)
-        _pagefind(Path(config.site_dir), _engine["pages"], shard_pages)
-    path = Path(config.site_dir) / "search" / "search_index.json"
-    if not path.is_file():
+        _pagefind(site, _engine["pages"], shard_pages)
+    path = site / "search" / "search_index.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    _write_search_page(site, {"config": data["config"], "docs": []}
+                       if data is not None and _engine["name"] == "pagefind" else None)
+    if data is None:
         return
-    data = json.loads(path.read_text(encoding="utf-8"))
+    for doc in data.get("docs", []):
+        # A reply's own document (not its sections') opens with its agency and date. In
+        # the same block as the card's text (a line break, no paragraph of its own):
+        # Material's result shows the blocks holding a match, and a line alone never would.
+        if (line := _engine["lines"].get(doc.get("location"))) and isinstance(doc.get("text"), str):
+            doc["text"] = f"{html.escape(_segmented(line))}<br/>{doc['text']}"
     # Tokens are what the search splits on: its configured separator.
     separator = (data.get("config") or {}).get("separator")
     parts = re.compile(f"({separator})") if separator else _PARTS
@@ -251,12 +312,32 @@ def on_post_build(config, **kwargs):
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
+_INDEX_SLOT = "__SEARCH_INDEX__"
+
+
+def _write_search_page(site: Path, index: dict | None) -> None:
+    """generator/assets/search-page.js into the site, with the index Material's bundle
+    is to be given without a request (None: it requests its own)."""
+    script = (ASSETS / "search-page.js").read_text(encoding="utf-8")
+    if _INDEX_SLOT not in script:
+        raise PluginError(f"{ASSETS / 'search-page.js'} has no {_INDEX_SLOT}")
+    target = site / SEARCH_PAGE_JS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(script.replace(_INDEX_SLOT, json.dumps(index)), encoding="utf-8")
+
+
+# Material's bundle, whose page-relative prefix the search page script shares.
+_BUNDLE = re.compile(r'<script src="([^"]*)assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>')
+
+
 # Material's search panel is a dialog without a name; a screen reader announces it as
 # "dialog" only (axe: aria-dialog-name).
 _SEARCH_DIALOG = 'data-md-component="search" role="dialog"'
 
 
 def on_post_page(output, page, config, **kwargs):
+    output = _BUNDLE.sub(lambda bundle: f'<script src="{bundle.group(1)}{SEARCH_PAGE_JS}"></script>{bundle.group(0)}',
+                         output, count=1)
     return output.replace(_SEARCH_DIALOG, _SEARCH_DIALOG + ' aria-label="搜索"', 1)
 
 

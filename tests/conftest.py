@@ -62,7 +62,8 @@ def data_dir(tmp_path):
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """The sample corpus generated and built with the real `mkdocs build --strict`, in a
-    temporary copy of the site sources. Returns (work dir, generate result)."""
+    temporary copy of the site sources (hosted: Pagefind's search). Returns (work dir,
+    generate result)."""
     import subprocess
     import sys
 
@@ -73,6 +74,7 @@ def built_site(tmp_path_factory):
     shutil.copytree(ROOT / "overrides", work / "overrides")
     (work / "generator").mkdir()
     shutil.copy(ROOT / "generator" / "mkdocs_hooks.py", work / "generator" / "mkdocs_hooks.py")
+    shutil.copytree(ROOT / "generator" / "assets", work / "generator" / "assets")  # the hook's scripts
     copy_hand_written_docs(work / "docs")
     result = generate(DATA, work / "docs")
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=work,
@@ -108,10 +110,22 @@ def site_300(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def material_site(built_site, tmp_path_factory):
+    """The sample corpus built as hosted with Material's own search (jieba-segmented
+    index), as `extra.search_engine: material` gives. Returns (site dir, generate result)."""
+    from generator.site import build_site
+
+    work, result = built_site
+    site = tmp_path_factory.mktemp("material") / "site"
+    build_site(work / "docs", site, strict=True, search="material")
+    return site, result
+
+
+@pytest.fixture(scope="session")
 def pagefind_site(tmp_path_factory):
-    """The sample corpus built with the Pagefind search engine forced (a corpus this small
-    gets Material's search by default), indexed two pages at a time so that the index is
-    a merged one, as on a large site. Returns (site dir, generate result)."""
+    """The sample corpus built with the Pagefind search engine, indexed two pages at a
+    time so that the index is a merged one, as on a large site. Returns (site dir,
+    generate result)."""
     from generator.pipeline import generate
     from generator.site import build_site
 

@@ -88,3 +88,34 @@ def test_archive_opens_from_disk_offline(archive, tmp_path, browser):
     assert "002_1b3f1d40111f6f91" in first
     context.close()
     assert outside == [], outside
+
+
+def test_archive_one_search_index_no_source_maps(archive):
+    """The index once, as the script pages opened from disk load; no source maps, and no
+    comment asking for one."""
+    out, _ = archive
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        assert any(n.endswith("/search/search_index.js") for n in names)
+        assert not [n for n in names if n.endswith(("search_index.json", ".map"))]
+        scripts = [n for n in names if n.endswith((".js", ".css"))]
+        assert any("/bundle." in n for n in scripts)
+        assert [n for n in scripts if b"sourceMappingURL" in z.read(n)] == []
+
+
+def test_archive_search_index_opens_each_reply_with_agency_and_date(archive):
+    """Material's result list shows a reply's agency and date: the first line of the
+    reply's own document in the index (its sections' documents are left alone)."""
+    import html
+    import json
+
+    out, result = archive
+    with zipfile.ZipFile(out) as z:
+        script = z.read(next(n for n in z.namelist() if n.endswith("/search/search_index.js"))).decode("utf-8")
+    docs = {d["location"]: d["text"].replace("\u200b", "") for d in json.loads(script[script.index("{"):])["docs"]}
+    for reply in result.replies:
+        line = html.escape(f"{reply.agency} · {reply.date.year}年{reply.date.month}月{reply.date.day}日")
+        assert docs[f"replies/{reply.id}.html"].startswith(f"{line}<br/>"), reply.id
+        sections = [text for location, text in docs.items() if location.startswith(f"replies/{reply.id}.html#")]
+        assert sections and not any(line in text for text in sections)
+    assert not any("<br/>" in text[:200] for location, text in docs.items() if not location.startswith("replies/"))

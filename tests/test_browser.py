@@ -23,6 +23,14 @@ def server(built_site):
     stop()
 
 
+@pytest.fixture(scope="module")
+def material_server(material_site):
+    site, result = material_site
+    base, stop = serve_directory(site)
+    yield base, result
+    stop()
+
+
 @pytest.fixture
 def page(browser, server):
     base, _ = server
@@ -128,10 +136,18 @@ def search(page, base, query):
         ("黑土地", "001_efe964a827ed06ef"),
     ],
 )
-def test_search_chinese_query_finds_reply_first(page, server, query, expected):
-    base, _ = server
+def test_search_chinese_query_finds_reply_first(browser, material_server, query, expected):
+    """Material's own search (jieba-segmented index, as `extra.search_engine: material`
+    builds it): agency short forms and names are found."""
+    base, _ = material_server
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     hrefs = search(page, base, query)
     assert expected in hrefs[0], hrefs[:3]
+    assert not errors, errors
+    context.close()
 
 
 def test_search_screenshot(page, server):

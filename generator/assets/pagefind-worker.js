@@ -1,10 +1,14 @@
 /*
  * Material for MkDocs' search worker, answered by Pagefind.
  *
- * A large hosted site publishes this file in place of Material's own search worker
+ * A hosted site publishes this file in place of Material's own search worker
  * (assets/javascripts/workers/search.*.min.js), so the search box, the result list and
  * the highlighting stay Material's; only the index changes. Material's worker loads the
  * whole index (tens of MB for 10,000 replies); Pagefind loads the chunks a query needs.
+ *
+ * Nothing of Pagefind is fetched before the first query that is not empty: a page view
+ * that does not search downloads no index. Each result shows the reply's agency and date
+ * (Pagefind metadata written by the build) above its excerpt.
  *
  * Material's messages: {type: 0 SETUP, data: {config, docs, options}} → {type: 1 READY};
  * {type: 2 QUERY, data: query} → {type: 3 RESULT, data: {items: [[document, ...], ...]}},
@@ -69,6 +73,13 @@ function highlight(excerpt) {
     .join("")
 }
 
+// `承办单位 · 2024年5月20日`, 承办单位 being the lead agency's name, as a paragraph before
+// the excerpt: the metadata the build gave a reply page (none on other pages).
+function resultLine(meta) {
+  const line = [meta && meta.agency, meta && meta.date].filter(Boolean).join(" · ")
+  return line ? `<p>${escapeHtml(line)}</p>` : ""
+}
+
 // Pagefind's URLs are absolute paths; Material resolves locations against the site root.
 function siteRelative(url) {
   const path = new URL(url, SITE).pathname
@@ -93,7 +104,7 @@ async function search(query) {
     items: pages.map((page, n) => [{
       location: siteRelative(page.url),
       title: escapeHtml((page.meta && page.meta.title) || page.url),
-      text: highlight(page.excerpt || ""),
+      text: resultLine(page.meta) + `<p>${highlight(page.excerpt || "")}</p>`,
       score: found.results[n].score,
       terms
     }]),
@@ -104,7 +115,8 @@ async function search(query) {
 addEventListener("message", async event => {
   const message = event.data
   if (message.type === 0) {
-    load().catch(() => {})  // start fetching Pagefind's entry file while the user types
+    // Ready at once: Pagefind is loaded by the first query (Material sends an empty one
+    // on READY), so that a page view without a search costs no download.
     postMessage({ type: 1 })
   } else if (message.type === 2) {
     try {
