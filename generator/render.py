@@ -65,6 +65,10 @@ FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题
 OUTCOME = {"A": "所提问题已经解决或采纳", "B": "正在解决或已列入计划解决", "C": "因条件限制留作参考"}
 COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
 COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
+EXCERPT_CHARS = 30  # a commitment's link text at most, so that the page does not say it twice
+_COMMITMENT_LEAD = re.compile(r"^(?:下一步|下步|今后|下一阶段)(?:工作中|工作)?[，,：:\s]*")
+EXCERPT_MIN = 10
+_CLAUSE = re.compile(r"[^，,；;。：:！!？?]*[，,；;。：:！!？?]?")
 
 
 @lru_cache(maxsize=1 << 16)  # a reply's title is escaped once for all its listings
@@ -91,6 +95,23 @@ def commitments(blocks: tuple[Block, ...]) -> list[int]:
         elif block.kind is BlockKind.PARAGRAPH and (inside or COMMITMENT_START.match(block.text)):
             found.append(number)
     return found
+
+
+def commitment_excerpt(text: str) -> str:
+    """The link text for a commitment in the list atop a reply page: its opening clauses
+    (at least EXCERPT_MIN characters, so that "我们将：" is not all), without the 下一步
+    that every one opens with (the list's title says it), cut at EXCERPT_CHARS. The full
+    text is read once, in the body, where the link leads."""
+    rest = _COMMITMENT_LEAD.sub("", text.strip()).rstrip("。；;！!？? ") or text.strip()
+    excerpt = ""
+    for piece in _CLAUSE.findall(rest):
+        excerpt += piece
+        if len(excerpt) >= EXCERPT_MIN:
+            break
+    excerpt = excerpt.rstrip("，,；;。：:！!？? ")
+    if len(excerpt) > EXCERPT_CHARS:
+        return excerpt[:EXCERPT_CHARS - 1] + "…"
+    return excerpt if len(excerpt) >= len(rest) else excerpt + "…"
 
 
 def yaml_block(data: dict) -> str:
@@ -247,7 +268,8 @@ class Renderer:
         blocks = [b for b in reply.blocks if b.kind is not BlockKind.TITLE]
         if reply.publish == "summary":
             blocks = [b for b in blocks if b.kind is BlockKind.SECTION]
-        promised = set(commitments(tuple(blocks)))
+        # Each commitment's number (from 1) is its paragraph's anchor, linked from the list atop.
+        promised = {n: number for number, n in enumerate(commitments(tuple(blocks)), 1)}
         related = self.index.related(reply) if self.index else []
         body = self._render(
             "reply.md.j2",
@@ -255,8 +277,8 @@ class Renderer:
             here=self.reply_path(reply),
             heading=reply.title or f"答复 {reply.id}",
             links=self._links(reply),
-            blocks=[(b.kind.value, b.text, n in promised) for n, b in enumerate(blocks)],
-            commitments=[blocks[n] for n in sorted(promised)],
+            blocks=[(b.kind.value, b.text, promised.get(n, 0)) for n, b in enumerate(blocks)],
+            commitments=[(number, commitment_excerpt(blocks[n].text)) for n, number in promised.items()],
             related=related,
             redacted=reply.redactions > 0 and reply.publish == "full",
             key_path=self.key_path,
