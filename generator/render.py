@@ -388,9 +388,12 @@ class Renderer:
         index = self.index
         by_session = sorted(sessions, key=lambda kv: (kv[0].body, kv[0].term, kv[0].meeting))[-CHART_ROWS:]
         charts = {
-            "sessions": bar_chart("各次会议的答复件数", [(s.name, len(r)) for s, r in by_session], "chart-sessions"),
-            "agencies": bar_chart("各单位主办答复件数", [(a.name, len(r.lead)) for a, r in agencies if r.lead][:CHART_ROWS], "chart-agencies"),
-            "themes": bar_chart("各主题答复件数", [(t.name, len(r)) for t, r in themes][:CHART_ROWS], "chart-themes"),
+            "sessions": bar_chart("各次会议的答复件数", [(s.name, len(r)) for s, r in by_session], "chart-sessions",
+                                  ("会议", "答复件数")),
+            "agencies": bar_chart("各单位主办答复件数", [(a.name, len(r.lead)) for a, r in agencies if r.lead][:CHART_ROWS],
+                                  "chart-agencies", ("承办单位", "主办答复件数")),
+            "themes": bar_chart("各主题答复件数", [(t.name, len(r)) for t, r in themes][:CHART_ROWS], "chart-themes",
+                                ("主题", "答复件数")),
         }
         first, last = index.date_range()
         return yaml_block({"hide": ["navigation", "toc"], **NOT_SEARCHED}) + self._render(
