@@ -335,6 +335,38 @@ def test_keyboard_skip_link_first_then_search_tabs_list_with_visible_focus(brows
         assert unringed == []
 
 
+ON_SCREEN = """() => { const r = document.activeElement.getBoundingClientRect();
+  return r.right > 0 && r.left < innerWidth && r.width > 0; }"""
+
+
+def test_keyboard_phone_drawer_opens_by_keyboard_closed_takes_no_focus(browser, small):
+    """On a phone the nav drawer, closed, sat off screen in the Tab order, and its menu
+    button (a label) took no focus."""
+    base, _, _ = small
+    with open_page(browser, base, PHONE) as page:
+        page.goto(f"{base}/replies/")
+        off_screen = []
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            if "md-search__" not in page.evaluate(FOCUSED)["cls"] and not page.evaluate(ON_SCREEN):
+                off_screen.append(page.evaluate(FOCUSED))  # the search opens on focus; it is on screen then
+        assert off_screen == []
+        page.goto(f"{base}/replies/")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        button = page.evaluate(FOCUSED)
+        assert button["tag"] == "LABEL" and "md-header__button" in button["cls"] and button["ring"]
+        page.keyboard.press("Enter")
+        # Once the drawer has slid in, focus is on a link in it that is seen (not covered).
+        page.wait_for_function("document.activeElement.closest('.md-sidebar--primary') !== null", timeout=2_000)
+        assert page.evaluate(ON_SCREEN)
+        assert page.evaluate("""() => { const e = document.activeElement, r = e.getBoundingClientRect();
+            return e.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)); }""")
+        page.keyboard.press("Escape")
+        assert page.evaluate(FOCUSED)["cls"] == button["cls"]
+        assert page.evaluate("document.getElementById('__drawer').checked") is False
+
+
 # --- Screenshots ----------------------------------------------------------------------
 
 def test_screenshots_desktop_and_phone_every_page_type(browser, small):
