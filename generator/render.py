@@ -67,6 +67,8 @@ COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
 COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
 EXCERPT_CHARS = 30  # a commitment's link text at most, so that the page does not say it twice
 _COMMITMENT_LEAD = re.compile(r"^(?:下一步|下步|今后|下一阶段)(?:工作中|工作)?[，,：:\s]*")
+# A paragraph's own number ("1.", "（一）", "一、"): the list numbers the excerpts already.
+_OWN_NUMBER = re.compile(r"^(?:\d+\s*[.、．)）]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、)\s*")
 EXCERPT_MIN = 10
 _CLAUSE = re.compile(r"[^，,；;。：:！!？?]*[，,；;。：:！!？?]?")
 
@@ -102,7 +104,7 @@ def commitment_excerpt(text: str) -> str:
     (at least EXCERPT_MIN characters, so that "我们将：" is not all), without the 下一步
     that every one opens with (the list's title says it), cut at EXCERPT_CHARS. The full
     text is read once, in the body, where the link leads."""
-    rest = _COMMITMENT_LEAD.sub("", text.strip()).rstrip("。；;！!？? ") or text.strip()
+    rest = _OWN_NUMBER.sub("", _COMMITMENT_LEAD.sub("", text.strip())).rstrip("。；;！!？? ") or text.strip()
     excerpt = ""
     for piece in _CLAUSE.findall(rest):
         excerpt += piece

@@ -201,12 +201,15 @@ def test_print_reply_hides_chrome_shows_source_and_commitments_once(browser, sma
         assert page.pdf()[:4] == b"%PDF"
 
 
-def test_print_line_kept_out_of_search_index(small):
+def test_print_line_and_commitments_block_kept_out_of_search_index(small):
+    """Both repeat what the page says elsewhere; in the index they opened every result."""
     _, site, _ = small
     texts = [d["text"] for d in json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]]
-    page = next((site / "replies").glob("*/index.html")).read_text(encoding="utf-8")
+    page = (site / _commitment_pages(site)[0] / "index.html").read_text(encoding="utf-8")
     line = re.search(r'<p class="print-only reply-source"[^>]*>([^<]+)<', page)[1]
-    assert line and not any(line in text for text in texts)
+    intro = re.search(r'class="[^"]*reply-commitments"[^>]*>\s*<p class="admonition-title">[^<]*</p>\s*<p>([^<]+)</p>', page)[1]
+    assert line and intro
+    assert not any(line in text or intro in text for text in texts)
 
 
 def test_print_address_is_canonical_url_when_known(browser, small):
