@@ -147,6 +147,8 @@ def test_commitment_excerpt_drops_lead_and_stays_short():
     assert excerpt == "甲单位将继续推进某项工作…"
     assert len(commitment_excerpt("下一步，" + "丙" * 200)) == EXCERPT_CHARS
     assert commitment_excerpt("一是加强领导。") == "一是加强领导"  # whole: no "…"
+    assert commitment_excerpt("1.持续优化学科建设相关工作，推进另一项") == "持续优化学科建设相关工作…"  # the list numbers it
+    assert commitment_excerpt("（二）完善某某机制建设工作体系，推进另一项") == "完善某某机制建设工作体系…"
 
 
 def _commitment_pages(site: Path) -> list[str]:
