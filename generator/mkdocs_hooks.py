@@ -335,9 +335,27 @@ _BUNDLE = re.compile(r'<script src="([^"]*)assets/javascripts/bundle\.[0-9a-f]+\
 _SEARCH_DIALOG = 'data-md-component="search" role="dialog"'
 
 
+# A section of the nav with an index page (navigation.indexes) is a <nav> labelled by its
+# toggle, which holds only an icon: a landmark without a name, the same as the pager's
+# on a listing (axe: landmark-unique). It is named by its title instead.
+_SECTION_NAV = re.compile(
+    r'(<nav class="md-nav" data-md-level="\d+") aria-labelledby="([\w-]+)_label"'
+    r'([^>]*>\s*<label class="md-nav__title" for="\2">)(.*?)(</label>)', re.S)
+
+
+def name_section_navs(output: str) -> str:
+    def named(m: re.Match) -> str:
+        title = html.unescape(re.sub(r"<[^>]*>", "", m[4])).strip()
+        if not title:
+            return m[0]
+        return f'{m[1]} aria-label="{html.escape(title)}"{m[3]}{m[4]}{m[5]}'
+    return _SECTION_NAV.sub(named, output)
+
+
 def on_post_page(output, page, config, **kwargs):
     output = _BUNDLE.sub(lambda bundle: f'<script src="{bundle.group(1)}{SEARCH_PAGE_JS}"></script>{bundle.group(0)}',
                          output, count=1)
+    output = name_section_navs(output)
     return output.replace(_SEARCH_DIALOG, _SEARCH_DIALOG + ' aria-label="搜索"', 1)
 
 

@@ -65,6 +65,12 @@ FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题
 OUTCOME = {"A": "所提问题已经解决或采纳", "B": "正在解决或已列入计划解决", "C": "因条件限制留作参考"}
 COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
 COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
+EXCERPT_CHARS = 30  # a commitment's link text at most, so that the page does not say it twice
+_COMMITMENT_LEAD = re.compile(r"^(?:下一步|下步|今后|下一阶段)(?:工作中|工作)?[，,：:\s]*")
+# A paragraph's own number ("1.", "（一）", "一、"): the list numbers the excerpts already.
+_OWN_NUMBER = re.compile(r"^(?:\d+\s*[.、．)）]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、)\s*")
+EXCERPT_MIN = 10
+_CLAUSE = re.compile(r"[^，,；;。：:！!？?]*[，,；;。：:！!？?]?")
 
 
 @lru_cache(maxsize=1 << 16)  # a reply's title is escaped once for all its listings
@@ -91,6 +97,23 @@ def commitments(blocks: tuple[Block, ...]) -> list[int]:
         elif block.kind is BlockKind.PARAGRAPH and (inside or COMMITMENT_START.match(block.text)):
             found.append(number)
     return found
+
+
+def commitment_excerpt(text: str) -> str:
+    """The link text for a commitment in the list atop a reply page: its opening clauses
+    (at least EXCERPT_MIN characters, so that "我们将：" is not all), without the 下一步
+    that every one opens with (the list's title says it), cut at EXCERPT_CHARS. The full
+    text is read once, in the body, where the link leads."""
+    rest = _OWN_NUMBER.sub("", _COMMITMENT_LEAD.sub("", text.strip())).rstrip("。；;！!？? ") or text.strip()
+    excerpt = ""
+    for piece in _CLAUSE.findall(rest):
+        excerpt += piece
+        if len(excerpt) >= EXCERPT_MIN:
+            break
+    excerpt = excerpt.rstrip("，,；;。：:！!？? ")
+    if len(excerpt) > EXCERPT_CHARS:
+        return excerpt[:EXCERPT_CHARS - 1] + "…"
+    return excerpt if len(excerpt) >= len(rest) else excerpt + "…"
 
 
 def yaml_block(data: dict) -> str:
@@ -262,7 +285,8 @@ class Renderer:
         blocks = [b for b in reply.blocks if b.kind is not BlockKind.TITLE]
         if reply.publish == "summary":
             blocks = [b for b in blocks if b.kind is BlockKind.SECTION]
-        promised = set(commitments(tuple(blocks)))
+        # Each commitment's number (from 1) is its paragraph's anchor, linked from the list atop.
+        promised = {n: number for number, n in enumerate(commitments(tuple(blocks)), 1)}
         related = self.index.related(reply) if self.index else []
         body = self._render(
             "reply.md.j2",
@@ -270,8 +294,8 @@ class Renderer:
             here=self.reply_path(reply),
             heading=reply.title or f"答复 {reply.id}",
             links=self._links(reply),
-            blocks=[(b.kind.value, b.text, n in promised) for n, b in enumerate(blocks)],
-            commitments=[blocks[n] for n in sorted(promised)],
+            blocks=[(b.kind.value, b.text, promised.get(n, 0)) for n, b in enumerate(blocks)],
+            commitments=[(number, commitment_excerpt(blocks[n].text)) for n, number in promised.items()],
             related=related,
             redacted=reply.redactions > 0 and reply.publish == "full",
             original=original_path(reply, self.site),
@@ -382,9 +406,12 @@ class Renderer:
         index = self.index
         by_session = sorted(sessions, key=lambda kv: (kv[0].body, kv[0].term, kv[0].meeting))[-CHART_ROWS:]
         charts = {
-            "sessions": bar_chart("各次会议的答复件数", [(s.name, len(r)) for s, r in by_session], "chart-sessions"),
-            "agencies": bar_chart("各单位主办答复件数", [(a.name, len(r.lead)) for a, r in agencies if r.lead][:CHART_ROWS], "chart-agencies"),
-            "themes": bar_chart("各主题答复件数", [(t.name, len(r)) for t, r in themes][:CHART_ROWS], "chart-themes"),
+            "sessions": bar_chart("各次会议的答复件数", [(s.name, len(r)) for s, r in by_session], "chart-sessions",
+                                  ("会议", "答复件数")),
+            "agencies": bar_chart("各单位主办答复件数", [(a.name, len(r.lead)) for a, r in agencies if r.lead][:CHART_ROWS],
+                                  "chart-agencies", ("承办单位", "主办答复件数")),
+            "themes": bar_chart("各主题答复件数", [(t.name, len(r)) for t, r in themes][:CHART_ROWS], "chart-themes",
+                                ("主题", "答复件数")),
         }
         first, last = index.date_range()
         return yaml_block({"hide": ["navigation", "toc"], **NOT_SEARCHED}) + self._render(

@@ -98,8 +98,9 @@ def test_reply_page_card_sections_commitments_related(page, server):
     assert page.locator("article h2").all_inner_texts()[:3] == [
         "一、关于“坚持政策引领，促进融合发展”的建议", "二、关于“优化产业集群，加快成果转化”的建议",
         "三、关于“强化人才培养，提高创新能力”的建议"]
-    promised = page.locator(".admonition.abstract li")
-    assert promised.count() >= 5 and promised.first.inner_text().startswith("下一步")
+    promised = page.locator(".reply-commitments li a")  # links to the marked paragraphs
+    assert promised.count() >= 5
+    assert page.locator("p.reply-commitment").first.inner_text().startswith("下一步")
     assert page.locator("p.reply-commitment").count() == promised.count()
     related = page.locator("#related + ul li a")
     assert 3 <= related.count() <= 5
