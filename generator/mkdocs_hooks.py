@@ -52,7 +52,7 @@ from mkdocs.plugins import event_priority
 
 from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
 from generator.model import reply_label, reply_summary
-from generator.render import SITE_SETTINGS, USER_DICT, reply_id_of_path  # the package is installed (`make .venv`)
+from generator.render import SITE_SETTINGS, USER_DICT  # the package is installed (`make .venv`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -145,8 +145,11 @@ def on_page_content(html_text, page, **kwargs):
     meta = ""
     if is_reply(page):
         # Metadata for the result list, not indexed: the card above already holds both.
+        # Its title: what names the reply (model.reply_label, set in on_page_markdown,
+        # escaped there), not the page's heading, which Pagefind would take.
+        shown = {"title": html.unescape(str(page.meta.get("title") or "")), **result_meta(page.meta)}
         meta = "".join(f'<span data-pagefind-meta="{key}" data-pagefind-ignore hidden>{html.escape(value)}</span>\n'
-                       for key, value in result_meta(page.meta).items())
+                       for key, value in shown.items() if value)
     return f"<div data-pagefind-body>\n{meta}{html_text}\n</div>"
 
 
@@ -233,13 +236,9 @@ def merge_lone_han(text: str, parts: re.Pattern = _PARTS) -> str:
     return "".join(out)
 
 
-def _is_reply(page) -> bool:
-    return reply_id_of_path(page.file.src_uri) not in (None, "index")
-
-
 def on_page_markdown(markdown, page, **kwargs):
     meta = page.meta
-    if _is_reply(page) and isinstance(meta.get("title"), str):
+    if is_reply(page) and isinstance(meta.get("title"), str):
         # A reply is named by what it answers (see model.reply_label) in the browser's
         # title, search results and link previews; its page still opens with its own title.
         meta["title"] = reply_label(meta.get("title"), meta.get("proposal_title") or None, meta.get("id") or "")

@@ -120,10 +120,11 @@ def _unreadable(source: str, exc: ReadError) -> Problem:
     return Problem(source, str(exc), zh=f"文件无法读取（{exc}）")
 
 
-def _stages(data: bytes, source: str, ctx: Context) -> tuple[Reply | None, list[Problem]]:
-    """read → clean → extract → classify: what the cache keeps of one file."""
+def _stages(data: bytes, source: str, ctx: Context, name: str | None = None) -> tuple[Reply | None, list[Problem]]:
+    """read → clean → extract → classify: what the cache keeps of one file. `name`: the
+    file's own name, whose ending says its format (`source` may have contact data withheld)."""
     try:
-        paragraphs = clean_document(read_document(data, source, ReadOptions(ocr=ctx.ocr)))
+        paragraphs = clean_document(read_document(data, name or source, ReadOptions(ocr=ctx.ocr)))
     except ReadError as exc:
         return None, [_unreadable(source, exc)]
     if not paragraphs:
@@ -148,7 +149,7 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
         key = cache.key(source, data)
         cached = cache.load(key)
         if cached is None:
-            cached = _stages(data, source, ctx)
+            cached = _stages(data, source, ctx, path.name)
             fresh = dumps(cached)
         reply, problems = cached
     sidecar = path.with_suffix(".yml")

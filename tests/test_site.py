@@ -339,3 +339,13 @@ def test_site_identity_from_site_yml(built):
     assert "发布单位：吉林省人民政府办公厅" in footer and "开放数据许可：" in footer
     assert '<link rel="icon" href="assets/favicon.svg">' in home and '<img src="assets/logo.svg" alt="">' in home
     assert (work / "site" / "assets" / "favicon.svg").is_file()
+
+
+def test_site_search_result_title_names_the_reply(built):
+    """Pagefind's result title is what names the reply (its proposal's title when its own
+    title is generic), not the page heading it would take by default."""
+    work, result = built
+    for reply in result.replies:
+        page = (work / "site" / "replies" / reply.id / "index.html").read_text(encoding="utf-8")
+        assert f'data-pagefind-meta="title" data-pagefind-ignore hidden>{html.escape(reply.label)}</span>' in page
+    assert any(reply.label != reply.title for reply in result.replies)  # the case this is about
