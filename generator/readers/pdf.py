@@ -74,24 +74,27 @@ def _page_lines(page, number: int) -> list[_Line]:
     import pypdfium2.raw as raw
 
     text = page.get_textpage()
+    handle = text.raw
+    box = raw.FS_RECTF()
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
     try:
         count = text.count_chars()
         chars = []
         for index in range(count):
-            ch = chr(raw.FPDFText_GetUnicode(text.raw, index))
-            if ch.isspace() or ch in "\ufffe\uffff\x00" or raw.FPDFText_IsGenerated(text.raw, index) == 1:
+            ch = chr(raw.FPDFText_GetUnicode(handle, index))
+            if ch.isspace() or ch in "\ufffe\uffff\x00" or raw.FPDFText_IsGenerated(handle, index) == 1:
                 continue
             # The loose box: the character's advance, ascent to descent, in page units.
             # A glyph's ink (the tight box) starts mid-box for `“` and `（` and ends
             # mid-box for `，`, which would move a line's edges by half a character; and
             # the reported font size ignores the page's scaling.
-            left, bottom, right, top = text.get_charbox(index, loose=True)
+            raw.FPDFText_GetLooseCharBox(handle, index, box)
+            left, bottom, right, top = box.left, box.bottom, box.right, box.top
             # Some glyphs (`一`, `—`) get a box only as tall as their ink: their advance
             # tells their size then.
             size = max(top - bottom, right - left)
-            r, g, b = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
-            a = ctypes.c_uint()
-            red = bool(raw.FPDFText_GetFillColor(text.raw, index, r, g, b, a)) and r.value > 150 \
+            # Colour matters only for the letterhead, at the head of the first page.
+            red = number == 0 and bool(raw.FPDFText_GetFillColor(handle, index, r, g, b, a)) and r.value > 150 \
                 and g.value < 100 and b.value < 100
             chars.append((ch, left, bottom, right, top, size, index, red))
     finally:
