@@ -158,7 +158,10 @@ def test_cli_registry_link_out_or_loop_exit_2(tmp_path, name, link):
 
 # --- Other formats: the five samples as PDF, Word and CMS web page (tests/formats.py) ---
 
-from generator.clean import clean_document  # noqa: E402
+from html import escape as html_escape  # noqa: E402
+
+from generator.clean import clean, clean_document  # noqa: E402
+from generator.read import read_text  # noqa: E402
 from generator.readers import read_document  # noqa: E402
 
 FORMATS = ("pdf", "docx", "html")
@@ -387,3 +390,27 @@ sys.stdout.write(open({str(sample)!r}, encoding="utf-8").read())
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     missing = generate(data, tmp_path / "docs3", ocr=True, cache_dir=tmp_path / "cache3")  # not the result kept
     assert "apt-get install tesseract-ocr" in missing.errors[0].message
+
+
+@pytest.mark.parametrize("layout", ["columns", "table"])
+def test_readers_pdf_two_columns_or_a_table_lose_no_character(browser, layout):
+    """A layout the reader does not model comes out as lines in reading order: every
+    character is there."""
+    from collections import Counter
+
+    paragraphs = clean(read_text(sorted((DATA / "replies").glob("*.txt"))[1]))[:12]
+    if layout == "columns":
+        body = f'<div style="columns:2;column-gap:2em">{"".join(f"<p>{html_escape(p)}</p>" for p in paragraphs)}</div>'
+    else:
+        cells = [paragraphs[n:n + 3] for n in range(0, len(paragraphs), 3)]
+        body = "<table border=1>" + "".join(
+            "<tr>" + "".join(f"<td>{html_escape(c)}</td>" for c in row) + "</tr>" for row in cells) + "</table>"
+    page = browser.new_page()
+    page.set_content(f'<html lang="zh-CN"><body style="font:12pt \'Noto Sans CJK SC\'">{body}</body></html>')
+    data = page.pdf(format="A4")
+    page.close()
+    got = clean_document(read_document(data, "x.pdf"))
+
+    def chars(texts):
+        return Counter(ch for text in texts for ch in text if not ch.isspace())
+    assert chars(got) == chars(paragraphs)
