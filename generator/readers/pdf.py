@@ -34,7 +34,7 @@ from ..read import Document, ReadError, ReadOptions
 
 SUFFIXES = (".pdf",)
 MAX_PAGES = 200  # a reply is a few pages; a larger PDF is a bound volume, not one reply
-_LATIN = re.compile(r"[0-9A-Za-z.,:;%/@_\-+()|]")
+_LATIN = re.compile(r"[0-9A-Za-z.,:;%/@_\-+()|\[\]]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _DIGITS = re.compile(r"\d+")
 
@@ -210,8 +210,12 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
     def alone(line: _Line) -> bool:
         """A line that is a paragraph by what it says, as the cleaner knows them: a 文号,
         the outcome class, a date, a salutation (`张三代表：`) — when it does not fill the line."""
-        return not full(line) and any(p.match(line.text) for p in (DOC_NUMBER_LINE, CLASSIFICATION_LINE, DATE_LINE,
-                                                                    ADDRESSEE_LINE))
+        if full(line):
+            return False
+        if any(p.match(line.text) for p in (DOC_NUMBER_LINE, CLASSIFICATION_LINE, DATE_LINE)):
+            return True
+        # Not the end of a list of names (`…、朱永珍代表：`) running on from the line before.
+        return bool(ADDRESSEE_LINE.match(line.text)) and "、" not in line.text and not line.text.startswith("等")
 
     out, current = [], [lines[0].text]
     for prev, line in zip(lines, lines[1:]):
