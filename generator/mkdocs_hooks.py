@@ -70,8 +70,8 @@ SEARCH_PAGE_JS = "assets/javascripts/search-page.js"  # site-relative; see on_po
 # The site's own style sheet and scripts: a docs dir of another place's data gets them too.
 PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
 # Decided per build, in on_files: the engine, the pages Pagefind indexes, and each reply
-# page's result line (agency · date) by its URL.
-_engine = {"name": "material", "pages": [], "lines": {}}
+# page's result line (agency · date) and the title it is named by, by its URL.
+_engine = {"name": "material", "pages": [], "lines": {}, "titles": {}}
 log = logging.getLogger("mkdocs.hooks.search")
 
 
@@ -98,6 +98,7 @@ def on_files(files, config, **kwargs):
     _engine["name"] = search_engine(config)
     _engine["pages"] = []
     _engine["lines"] = {}
+    _engine["titles"] = {}
     if _engine["name"] == "pagefind":
         try:
             import pagefind  # noqa: F401  (the package that ships the binary)
@@ -134,6 +135,8 @@ def result_line(meta: dict) -> str:
 def on_page_content(html_text, page, **kwargs):
     if is_reply(page) and (line := result_line(page.meta)):
         _engine["lines"][page.url] = line
+    if is_reply(page) and page.meta.get("title"):
+        _engine["titles"][page.url] = html.unescape(str(page.meta["title"]))
     if _engine["name"] != "pagefind":
         return html_text
     search = page.meta.get("search") or {}
@@ -301,6 +304,9 @@ def on_post_build(config, **kwargs):
         # Material's result shows the blocks holding a match, and a line alone never would.
         if (line := _engine["lines"].get(doc.get("location"))) and isinstance(doc.get("text"), str):
             doc["text"] = f"{html.escape(_segmented(line))}<br/>{doc['text']}"
+        # Named as everywhere else (model.reply_label), not by the page's heading.
+        if title := _engine["titles"].get(doc.get("location")):
+            doc["title"] = html.escape(_segmented(title))
     # Tokens are what the search splits on: its configured separator.
     separator = (data.get("config") or {}).get("separator")
     parts = re.compile(f"({separator})") if separator else _PARTS

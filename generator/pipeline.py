@@ -154,7 +154,7 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
         reply, problems = cached
     sidecar = path.with_suffix(".yml")
     if not os.path.lexists(sidecar):
-        return reply, problems, key, fresh
+        return reply, _original_warning(reply, problems, ctx), key, fresh
     themes = {theme.name for theme in ctx.classifier.themes}
     try:
         overrides = load_sidecar(sidecar, themes, ctx.data_dir)  # read every run: cheap, and not in the cache key
@@ -172,7 +172,19 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
     if reply is None:
         return None, problems, key, fresh
     settled = [p for p in problems if not (p.field and p.field in overrides)]  # the sidecar gives the value
-    return replace(reply, **overrides), settled, key, fresh
+    reply = replace(reply, **overrides)
+    return reply, _original_warning(reply, settled, ctx), key, fresh
+
+
+def _original_warning(reply: Reply | None, problems: list[Problem], ctx: Context) -> list[Problem]:
+    """With originals published, one whose page withholds contact details publishes them
+    all the same: said, so that an editor decides (withhold the original, or the reply)."""
+    if reply is None or not reply.redactions or original_path(reply, ctx.site) is None:
+        return problems
+    return [*problems, Problem(
+        reply.source, f"its original is published (site.yml originals: true) with the {reply.redactions} "
+        "contact detail(s) its page withholds", severity="warning",
+        zh=f"原件随页面公开（originals: true），其中含有页面已隐去的 {reply.redactions} 处联系方式")]
 
 
 def process(path: Path, ctx: Context, cache: MemoryCache | None = None) -> tuple[Reply | None, list[Problem]]:

@@ -65,6 +65,8 @@ FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题
 OUTCOME = {"A": "所提问题已经解决或采纳", "B": "正在解决或已列入计划解决", "C": "因条件限制留作参考"}
 COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
 COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
+# The letter's closing courtesies, often the last paragraphs of a 下步打算 section: no promise.
+COURTESY = re.compile(r"^(?:(?:衷心|再次|非常)?感谢|谢谢|以上答复|如有不妥|欢迎(?:您|继续|再)|希望(?:您|继续)|恳请)")
 EXCERPT_CHARS = 30  # a commitment's link text at most, so that the page does not say it twice
 _COMMITMENT_LEAD = re.compile(r"^(?:下一步|下步|今后|下一阶段)(?:工作中|工作)?[，,：:\s]*")
 # A paragraph's own number ("1.", "（一）", "一、"): the list numbers the excerpts already.
@@ -94,7 +96,8 @@ def commitments(blocks: tuple[Block, ...]) -> list[int]:
     for number, block in enumerate(blocks):
         if block.kind in (BlockKind.SECTION, BlockKind.SUBSECTION):
             inside = bool(COMMITMENT_HEADING.search(block.text))
-        elif block.kind is BlockKind.PARAGRAPH and (inside or COMMITMENT_START.match(block.text)):
+        elif block.kind is BlockKind.PARAGRAPH and (inside or COMMITMENT_START.match(block.text)) \
+                and not COURTESY.match(block.text):
             found.append(number)
     return found
 

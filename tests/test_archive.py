@@ -119,3 +119,20 @@ def test_archive_search_index_opens_each_reply_with_agency_and_date(archive):
         sections = [text for location, text in docs.items() if location.startswith(f"replies/{reply.id}.html#")]
         assert sections and not any(line in text for text in sections)
     assert not any("<br/>" in text[:200] for location, text in docs.items() if not location.startswith("replies/"))
+
+
+def test_archive_search_results_named_by_label_related_not_indexed(archive):
+    """In the archive's index a reply is named as everywhere else (its proposal's title
+    when its own is generic), and its 相关答复 list is not indexed: a reply is found by
+    its own words."""
+    import json
+
+    out, result = archive
+    with zipfile.ZipFile(out) as z:
+        script = z.read(next(n for n in z.namelist() if n.endswith("/search/search_index.js"))).decode("utf-8")
+    docs = json.loads(script[script.index("{"):])["docs"]
+    titles = {d["location"]: d["title"].replace("\u200b", "") for d in docs}
+    for reply in result.replies:
+        assert titles[f"replies/{reply.id}.html"] == reply.label
+    assert any(reply.label != reply.title for reply in result.replies)
+    assert not [d["location"] for d in docs if "related" in d["location"] or "相关答复" in d["title"]]

@@ -310,7 +310,8 @@ def test_readers_mixed_formats_build_one_site(sample_forms, tmp_path):
 def test_originals_published_only_when_set_and_only_for_full_replies(sample_forms, tmp_path):
     """site.yml `originals: true` publishes PDF and Word originals beside their pages,
     linked from the card (原件下载); never by default, never for a withheld or summary-only
-    reply; a web page is linked to the publisher's copy (sidecar source_url), not copied."""
+    reply; a web page is linked to the publisher's copy (sidecar source_url), not copied.
+    An original whose page withholds contact details is warned of."""
     from generator.pipeline import generate
 
     folder, expected = sample_forms
@@ -323,8 +324,8 @@ def test_originals_published_only_when_set_and_only_for_full_replies(sample_form
         (data / "replies" / f"{stem}.docx").unlink()
     for stem in stems[:2]:
         (data / "replies" / f"{stem}.pdf").unlink()
-    (data / "replies" / f"{stems[2]}.yml").write_text("publish: false\n", encoding="utf-8")
-    (data / "replies" / f"{stems[3]}.yml").write_text("publish: summary\n", encoding="utf-8")
+    (data / "replies" / f"{stems[3]}.yml").write_text("publish: false\n", encoding="utf-8")
+    (data / "replies" / f"{stems[1]}.yml").write_text("publish: summary\n", encoding="utf-8")
     (data / "replies" / f"{stems[4]}.yml").write_text(
         "source_url: https://example.gov.cn/art/2024/5/20/art_1(2).html\n", encoding="utf-8")
     docs = tmp_path / "docs"
@@ -335,14 +336,17 @@ def test_originals_published_only_when_set_and_only_for_full_replies(sample_form
     result = generate(data, docs)
     assert not result.errors
     published = sorted(p.name for p in (docs / "originals").iterdir())
-    assert published == sorted([f"{stems[0]}.docx", f"{stems[1]}.docx", f"{stems[4]}.pdf"])
+    assert published == sorted([f"{stems[0]}.docx", f"{stems[2]}.pdf", f"{stems[4]}.pdf"])
     assert (docs / "originals" / f"{stems[4]}.pdf").read_bytes() == (data / "replies" / f"{stems[4]}.pdf").read_bytes()
     page = (docs / "replies" / f"{stems[0]}.md").read_text(encoding="utf-8")
     assert f"[原件下载（DOCX）](../originals/{stems[0]}.docx)" in page
     page = (docs / "replies" / f"{stems[4]}.md").read_text(encoding="utf-8")
     assert "(https://example.gov.cn/art/2024/5/20/art_1%282%29.html)" in page
     everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in docs.rglob("*") if p.is_file())
-    assert stems[2] not in everything  # the withheld reply: no page, no original, no link
+    assert stems[3] not in everything  # the withheld reply: no page, no original, no link
+    # The sample with a phone number withheld from its page: its original holds it.
+    warned = [p.source for p in result.warnings if "its original is published" in p.message]
+    assert warned == [f"{stems[2]}.pdf"] == [r.source for r in result.replies if r.redactions]
 
 
 @pytest.mark.parametrize("url", ["ftp://x.cn/a", "javascript:alert(1)", "https://x.cn/a b", ["https://x.cn"],

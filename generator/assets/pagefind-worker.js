@@ -55,6 +55,33 @@ function segmented(query, language) {
   return Array.from(words.segment(query), part => part.segment).join(" ").replace(/\s+/g, " ").trim()
 }
 
+// The browser's dictionary is not the index's (Pagefind cuts the text with jieba): it
+// cuts 水务局 into 水/务/局, and every one-character word must then begin a word of the
+// page, which 务 seldom does: a reply by 南华县水务局 was not found by its agency's name.
+// So one-character words are joined again: a run of them is one word (水务局), a lone one
+// joins the word before it (南华 县 → 南华县).
+function joinedSingles(words) {
+  const out = []
+  let run = []
+  const flush = () => {
+    if (run.length > 1 || !out.length)
+      out.push(run.join(""))
+    else if (run.length === 1)
+      out[out.length - 1] += run[0]
+    run = []
+  }
+  for (const word of words.split(" ")) {
+    if (/^[\u3400-\u9fff]$/.test(word))
+      run.push(word)
+    else {
+      flush()
+      out.push(word)
+    }
+  }
+  flush()
+  return out.filter(Boolean).join(" ")
+}
+
 const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&#x27;": "'" }
 
 function escapeHtml(text) {
@@ -91,13 +118,25 @@ async function search(query) {
     return { items: [] }
   const { module, language } = await load()
   const words = segmented(query, language)
-  let found = await module.debouncedSearch(words, {}, 0)
-  if (found === null)  // superseded by a newer query
+  // The query as the index may have cut it: single characters joined, then the browser's
+  // words (a name the index holds as 文/桂明), then whole (黑土地保护, the index holding
+  // 黑土地): the results of each, in that order, without repeats.
+  const variants = [...new Set([joinedSingles(words), words, query])]
+  const first = await module.debouncedSearch(variants[0], {}, 0)
+  if (first === null)  // superseded by a newer query
     return null
-  // The browser cuts some phrases where the index did not (黑土地保护 into 黑土/地/保护,
-  // the index holding 黑土地): nothing found, the query is looked up whole.
-  if (!found.results.length && words !== query)
-    found = await module.search(query)
+  const results = [...first.results]
+  const seen = new Set(results.map(result => result.id))
+  for (const variant of variants.slice(1)) {
+    if (results.length >= RESULTS)
+      break
+    for (const result of (await module.search(variant)).results)
+      if (!seen.has(result.id)) {
+        seen.add(result.id)
+        results.push(result)
+      }
+  }
+  const found = { results }
   const pages = await Promise.all(found.results.slice(0, RESULTS).map(result => result.data()))
   const terms = Object.fromEntries(query.split(/\s+/).filter(Boolean).map(term => [term, true]))
   return {
