@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,49 @@ def browser():
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def first_key_page(site: Path, section: str) -> str:
+    """The URL path of the first key page of `section` of a built site (an agency, a theme …)."""
+    folder = next(p for p in sorted((site / section).iterdir()) if (p / "index.html").is_file() and p.name != "page")
+    return f"{section}/{folder.name}/"
+
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@contextmanager
+def guarded_page(browser, base: str, viewport=DESKTOP):
+    """A page that may fetch only from `base` (and data: URLs); fails the test on a
+    request elsewhere or a script error."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    outside, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(base) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+    assert not errors, f"script errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def served_300(site_300):
+    """The 300-reply hosted site served on 127.0.0.1: (base URL, site dir)."""
+    site, _ = site_300
+    base, stop = serve_directory(site)
+    yield base, site
+    stop()
 
 
 def serve_directory(root: Path):

@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import serve_directory
+from conftest import first_key_page
 
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python")
 
 SERIOUS = ("serious", "critical")
 
 
-def _first(site: Path, section: str) -> str:
-    """The URL path of the first key page of `section` (an agency, a theme …)."""
-    folder = next(p for p in sorted((site / section).iterdir()) if (p / "index.html").is_file() and p.name != "page")
-    return f"{section}/{folder.name}/"
 
 
 def _violations(page) -> list[str]:
@@ -27,22 +23,16 @@ def _violations(page) -> list[str]:
             for v in result.response["violations"] if v["impact"] in SERIOUS]
 
 
-@pytest.fixture(scope="module")
-def hosted(site_300):
-    site, _ = site_300
-    base, stop = serve_directory(site)
-    yield base, site
-    stop()
 
 
 def _page_types(site: Path) -> list[str]:
-    return ["", "replies/", "replies/r000/", "agencies/", _first(site, "agencies"), "themes/", _first(site, "themes"),
-            "sessions/", _first(site, "sessions"), "proposers/", _first(site, "proposers"), "years/",
-            _first(site, "years"), "about/", "quality/", "404.html"]
+    return ["", "replies/", "replies/r000/", "agencies/", first_key_page(site, "agencies"), "themes/", first_key_page(site, "themes"),
+            "sessions/", first_key_page(site, "sessions"), "proposers/", first_key_page(site, "proposers"), "years/",
+            first_key_page(site, "years"), "about/", "quality/", "404.html"]
 
 
-def test_a11y_every_page_type_no_serious_violation(browser, hosted):
-    base, site = hosted
+def test_a11y_every_page_type_no_serious_violation(browser, served_300):
+    base, site = served_300
     page = browser.new_page()
     found = {}
     for rel in _page_types(site):
@@ -53,8 +43,8 @@ def test_a11y_every_page_type_no_serious_violation(browser, hosted):
     assert found == {}
 
 
-def test_a11y_search_open_no_serious_violation(browser, hosted):
-    base, _ = hosted
+def test_a11y_search_open_no_serious_violation(browser, served_300):
+    base, _ = served_300
     page = browser.new_page()
     page.goto(base + "/")
     box = page.locator("input.md-search__input")

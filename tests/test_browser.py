@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import serve_directory
+from conftest import guarded_page, serve_directory
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
@@ -34,23 +34,8 @@ def material_server(material_site):
 @pytest.fixture
 def page(browser, server):
     base, _ = server
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    outside, errors = [], []
-
-    def route(r):
-        if r.request.url.startswith(base) or r.request.url.startswith("data:"):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not outside, f"requests left 127.0.0.1: {outside}"
-    assert not errors, f"script errors: {errors}"
+    with guarded_page(browser, base) as page:
+        yield page
 
 
 def shot(page, name):

@@ -10,27 +10,21 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import serve_directory
+from conftest import DESKTOP, first_key_page, guarded_page, serve_directory
 from generator.charts import bar_chart
 from generator.render import EXCERPT_CHARS, commitment_excerpt
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def _first(site: Path, section: str) -> str:
-    """The URL path of the first key page of `section` (an agency, a theme …)."""
-    folder = next(p for p in sorted((site / section).iterdir()) if (p / "index.html").is_file() and p.name != "page")
-    return f"{section}/{folder.name}/"
 
 
 def _first_reply(site: Path) -> str:
@@ -39,36 +33,12 @@ def _first_reply(site: Path) -> str:
 
 def page_types(site: Path) -> list[str]:
     """One page of every type, a second page of a long listing among them."""
-    rels = ["", "replies/", _first_reply(site), "agencies/", _first(site, "agencies"), "themes/",
-            _first(site, "themes"), "sessions/", _first(site, "sessions"), "proposers/",
-            _first(site, "proposers"), "years/", _first(site, "years"), "about/", "404.html"]
+    rels = ["", "replies/", _first_reply(site), "agencies/", first_key_page(site, "agencies"), "themes/",
+            first_key_page(site, "themes"), "sessions/", first_key_page(site, "sessions"), "proposers/",
+            first_key_page(site, "proposers"), "years/", first_key_page(site, "years"), "about/", "404.html"]
     if (site / "replies" / "page" / "2" / "index.html").is_file():
         rels.append("replies/page/2/")
     return rels
-
-
-@contextmanager
-def open_page(browser, base: str, viewport=DESKTOP):
-    """A page that may fetch only from `base`; fails on a request elsewhere or a script error."""
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
-    page = context.new_page()
-    outside, errors = [], []
-
-    def route(r):
-        if r.request.url.startswith(base) or r.request.url.startswith("data:"):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not outside, f"requests left 127.0.0.1: {outside}"
-    assert not errors, f"script errors: {errors}"
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +47,6 @@ def small(built_site):
     work, result = built_site
     base, stop = serve_directory(work / "site")
     yield base, work / "site", result
-    stop()
-
-
-@pytest.fixture(scope="module")
-def large(site_300):
-    """The 300-reply site served: (base URL, site dir)."""
-    site, _ = site_300
-    base, stop = serve_directory(site)
-    yield base, site
     stop()
 
 
@@ -110,10 +71,10 @@ CARDS = """() => [...document.querySelectorAll('.reply-list tbody tr')].map(row 
 })"""
 
 
-def test_phone_every_page_type_nothing_scrolls_sideways(browser, large):
-    base, site = large
+def test_phone_every_page_type_nothing_scrolls_sideways(browser, served_300):
+    base, site = served_300
     found = {}
-    with open_page(browser, base, PHONE) as page:
+    with guarded_page(browser, base, PHONE) as page:
         for rel in page_types(site):
             page.goto(f"{base}/{rel}")
             if wide := page.evaluate(SIDEWAYS):
@@ -121,19 +82,19 @@ def test_phone_every_page_type_nothing_scrolls_sideways(browser, large):
     assert found == {}
 
 
-def test_phone_reply_lists_are_cards_title_first(browser, large):
-    base, site = large
-    with open_page(browser, base, PHONE) as page:
-        for rel in ("", "replies/", _first(site, "agencies"), _first(site, "themes"), _first(site, "years")):
+def test_phone_reply_lists_are_cards_titlefirst_key_page(browser, served_300):
+    base, site = served_300
+    with guarded_page(browser, base, PHONE) as page:
+        for rel in ("", "replies/", first_key_page(site, "agencies"), first_key_page(site, "themes"), first_key_page(site, "years")):
             page.goto(f"{base}/{rel}")
             cards = page.evaluate(CARDS)
             assert cards, rel
             assert all(c["display"] == "flex" and c["titleAbove"] and c["titleWide"] for c in cards), (rel, cards[:2])
 
 
-def test_desktop_reply_lists_stay_tables(browser, large):
-    base, _ = large
-    with open_page(browser, base, DESKTOP) as page:
+def test_desktop_reply_lists_stay_tables(browser, served_300):
+    base, _ = served_300
+    with guarded_page(browser, base, DESKTOP) as page:
         page.goto(f"{base}/replies/")
         cards = page.evaluate(CARDS)
         assert cards and all(c["display"] == "table-row" and not c["titleAbove"] for c in cards)
@@ -160,7 +121,7 @@ def test_reply_commitments_block_links_each_marked_paragraph(browser, small):
     base, site, _ = small
     pages = _commitment_pages(site)
     assert pages
-    with open_page(browser, base) as page:
+    with guarded_page(browser, base) as page:
         for rel in pages:
             page.goto(f"{base}/{rel}")
             marked = page.locator("p.reply-commitment")
@@ -185,7 +146,7 @@ def test_print_reply_hides_chrome_shows_source_and_commitments_once(browser, sma
     base, site, result = small
     rel = _commitment_pages(site)[0]
     reply = next(r for r in result.replies if r.id in rel)
-    with open_page(browser, base) as page:
+    with guarded_page(browser, base) as page:
         page.goto(f"{base}/{rel}")
         assert not page.locator(".reply-source").is_visible()  # on paper only
         page.emulate_media(media="print")
@@ -216,7 +177,7 @@ def test_print_line_and_commitments_block_kept_out_of_search_index(small):
 
 def test_print_address_is_canonical_url_when_known(browser, small):
     base, _, _ = small
-    with open_page(browser, base) as page:
+    with guarded_page(browser, base) as page:
         page.goto(f"{base}/about/?h=x#top")
         page.emulate_media(media="print")
         assert page.inner_text(".print-permalink") == f"本页地址：{base}/about/"  # no query, no anchor
@@ -265,7 +226,7 @@ def test_home_charts_numbers_reach_assistive_technology(browser, small):
     counts = {"chart-sessions": Counter(r.session for r in result.replies if r.session),
               "chart-agencies": Counter(r.agency for r in result.replies if r.agency),
               "chart-themes": Counter(t for r in result.replies for t in r.themes)}
-    with open_page(browser, base) as page:
+    with guarded_page(browser, base) as page:
         page.goto(base + "/")
         for chart_id, expected in counts.items():
             chart = page.locator(f"#{chart_id}")
@@ -289,13 +250,13 @@ LANDMARK_RULES = ["landmark-unique", "landmark-no-duplicate-main", "landmark-one
 # A tablet shows the table of contents and the drawer's nav, a desktop the nav as a sidebar;
 # a phone shows fewer landmarks than either.
 @pytest.mark.parametrize("viewport", [{"width": 1000, "height": 800}, DESKTOP], ids=["tablet", "desktop"])
-def test_landmarks_unique_names_every_page_type(browser, large, viewport):
+def test_landmarks_unique_names_every_page_type(browser, served_300, viewport):
     """Every landmark rule of axe-core (moderate ones such as landmark-unique included) on
     every page type: a list's pager and the nav's sections were unnamed navs alike."""
     axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python")
-    base, site = large
+    base, site = served_300
     found = {}
-    with open_page(browser, base, viewport) as page:
+    with guarded_page(browser, base, viewport) as page:
         for rel in page_types(site):
             page.goto(f"{base}/{rel}")
             result = axe_sync.Axe().run(page, options={"runOnly": LANDMARK_RULES})
@@ -350,7 +311,7 @@ FOCUSED = """() => {
 
 def test_keyboard_skip_link_first_then_search_tabs_list_with_visible_focus(browser, small):
     base, _, _ = small
-    with open_page(browser, base) as page:
+    with guarded_page(browser, base) as page:
         page.goto(f"{base}/replies/")
         page.keyboard.press("Tab")
         first = page.evaluate(FOCUSED)
@@ -387,7 +348,7 @@ def test_keyboard_phone_drawer_opens_by_keyboard_closed_takes_no_focus(browser, 
     """On a phone the nav drawer, closed, sat off screen in the Tab order, and its menu
     button (a label) took no focus."""
     base, _, _ = small
-    with open_page(browser, base, PHONE) as page:
+    with guarded_page(browser, base, PHONE) as page:
         page.goto(f"{base}/replies/")
         off_screen = []
         for _ in range(12):
@@ -417,10 +378,10 @@ def test_screenshots_desktop_and_phone_every_page_type(browser, small):
     """Saved in tests/artifacts/ to be looked at; on a phone the lists are cards."""
     base, site, _ = small
     ARTIFACTS.mkdir(exist_ok=True)
-    pages = {"home": "", "reply": _commitment_pages(site)[0], "agency": _first(site, "agencies"),
+    pages = {"home": "", "reply": _commitment_pages(site)[0], "agency": first_key_page(site, "agencies"),
              "agencies": "agencies/", "404": "404.html"}
     for device, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        with open_page(browser, base, viewport) as page:
+        with guarded_page(browser, base, viewport) as page:
             for name, rel in pages.items():
                 page.goto(f"{base}/{rel}")
                 if device == "phone" and page.locator(".reply-list").count():

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from conftest import serve_directory
+from conftest import first_key_page
 
 pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
@@ -22,17 +22,8 @@ INDEX_FILE = re.compile(r"/pagefind/|/search/search_index\.js(on)?(\?|$)")
 QUERY = "民建省委会"
 
 
-@pytest.fixture(scope="module")
-def hosted(site_300):
-    site, _ = site_300
-    base, stop = serve_directory(site)
-    yield base, site
-    stop()
 
 
-def _first(site: Path, section: str) -> str:
-    folder = next(p for p in sorted((site / section).iterdir()) if (p / "index.html").is_file() and p.name != "page")
-    return f"{section}/{folder.name}/"
 
 
 def _recorded(context):
@@ -51,10 +42,10 @@ def _search(page, query):
     page.wait_for_selector(".md-search-result__item", timeout=15_000)
 
 
-def test_search_page_view_downloads_no_index_until_a_query(browser, hosted):
-    base, site = hosted
+def test_search_page_view_downloads_no_index_until_a_query(browser, served_300):
+    base, site = served_300
     viewed = {}
-    for rel in ("", "replies/r000/", _first(site, "agencies"), "replies/"):
+    for rel in ("", "replies/r000/", first_key_page(site, "agencies"), "replies/"):
         context = browser.new_context(locale="zh-CN")  # an empty cache each time
         requests, sizes = _recorded(context)
         page = context.new_page()
@@ -90,8 +81,8 @@ def _line(meta: dict) -> str:
     return f"{meta['agency']} · {year}年{month}月{day}日"
 
 
-def test_search_pagefind_results_show_agency_and_date(browser, hosted):
-    base, site = hosted
+def test_search_pagefind_results_show_agency_and_date(browser, served_300):
+    base, site = served_300
     docs = site.parent / "docs"
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
@@ -154,13 +145,13 @@ def test_search_archive_query_typed_while_index_loads_is_searched(browser, site_
     context.close()
 
 
-def test_search_agency_full_name_finds_its_replies(browser, hosted):
+def test_search_agency_full_name_finds_its_replies(browser, served_300):
     """Every lead agency, searched by its full name, finds one of its own replies among the
     first results: the browser cuts a name like 科学技术厅 into one-character words that
     the index (cut by jieba) does not begin words with; the worker joins them again."""
     import json
 
-    base, site = hosted
+    base, site = served_300
     records = json.loads((site / "data" / "replies.json").read_text(encoding="utf-8"))
     agencies = sorted({r["agency"] for r in records if r["agency"]})
     page = browser.new_page()

@@ -57,9 +57,9 @@ function segmented(query, language) {
 
 // The browser's dictionary is not the index's (Pagefind cuts the text with jieba): it
 // cuts 水务局 into 水/务/局, and every one-character word must then begin a word of the
-// page, which 务 seldom does: a reply by 南华县水务局 was not found by its agency's name.
+// page, which 务 seldom does: a reply by a 县水务局 was not found by its agency's name.
 // So one-character words are joined again: a run of them is one word (水务局), a lone one
-// joins the word before it (南华 县 → 南华县).
+// joins the word before it (某某 县 → 某某县).
 function joinedSingles(words) {
   const out = []
   let run = []
