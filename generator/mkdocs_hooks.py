@@ -164,6 +164,7 @@ def on_config(config, **kwargs):
         raise PluginError("jieba cannot be imported: Chinese search would not be segmented (pip install jieba)")
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict…" lines on every build
     # Loading a user dictionary adds to jieba's running totals, so a second build in one
     # process (tests, `serve`) would segment differently: start from the plain dictionary.
     jieba.dt.initialized = False
