@@ -33,7 +33,7 @@ from .index import Index, build_index
 from .model import Problem, Reply
 from .privacy import public_name, redact, redact_fields
 from .read import ReadError, ReadOptions, read_bytes
-from .readers import is_reply_file, read_document
+from .readers import is_reply_file, max_bytes, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
 from .render import (SITE_SETTINGS, USER_DICT, Renderer, original_path, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
                      reply_id_of_path, reply_page_path)
@@ -142,7 +142,7 @@ def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None
     source = path.name if ctx.keep_contacts else public_name(path.name)
     key = fresh = None
     try:
-        data = read_bytes(path, root=ctx.data_dir)
+        data = read_bytes(path, max_bytes(path.name), root=ctx.data_dir)
     except ReadError as exc:
         reply, problems = None, [_unreadable(source, exc)]
     else:
@@ -352,7 +352,8 @@ def _originals(result: RunResult, ctx: Context) -> Iterator[tuple[str, bytes]]:
         path = original_path(reply, ctx.site)
         if path is not None and reply.source in names:
             try:
-                yield path, read_bytes(ctx.data_dir / "replies" / names[reply.source], root=ctx.data_dir)
+                name = names[reply.source]
+                yield path, read_bytes(ctx.data_dir / "replies" / name, max_bytes(name), root=ctx.data_dir)
             except ReadError:
                 continue  # read a moment ago; gone or changed since: its page links nothing new
 

@@ -418,3 +418,25 @@ def test_readers_pdf_two_columns_or_a_table_lose_no_character(browser, layout):
     def chars(texts):
         return Counter(ch for text in texts for ch in text if not ch.isspace())
     assert chars(got) == chars(paragraphs)
+
+
+def test_readers_size_limit_per_format(sample_forms, tmp_path):
+    """A PDF of several MB (fonts, scanned pages) is read; a text file of that size is not
+    one reply and is refused."""
+    from generator.pipeline import load_context, process
+
+    folder, expected = sample_forms
+    data = tmp_path / "data"
+    shutil.copytree(folder.parent, data)
+    stem = sorted(expected)[0]
+    pdf = (data / "replies" / f"{stem}.pdf").read_bytes()
+    big = pdf + b"\n%" + b"x" * (3 * 2**20) + b"\n"  # a comment after %%EOF: still the same PDF
+    for path in (data / "replies").iterdir():
+        path.unlink()
+    (data / "replies" / "big.pdf").write_bytes(big)
+    (data / "replies" / "big.txt").write_bytes("答复".encode() * (2 * 2**20))
+    ctx = load_context(data)
+    reply, problems = process(data / "replies" / "big.pdf", ctx)
+    assert reply is not None and reply.agency == expected[stem][0].agency, problems
+    reply, problems = process(data / "replies" / "big.txt", ctx)
+    assert reply is None and "too large" in problems[0].message

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..read import Document, ReadError, ReadOptions, decode
+from ..read import MAX_BYTES, Document, ReadError, ReadOptions, decode
 from . import pdf, web, word
 
 
@@ -45,6 +45,12 @@ def is_reply_file(name: str) -> bool:
     """Whether a file of `replies/` is a reply (in a format read, or refused with a reason).
     `~$x.docx` is the lock file Word keeps beside a document it has open: not a reply."""
     return not name.startswith("~$") and suffix_of(name) in SUFFIXES
+
+
+def max_bytes(name: str) -> int:
+    """The largest file of this name's format that is read (a text reply is tens of KB;
+    a PDF with its fonts, a few MB)."""
+    return getattr(READERS.get(suffix_of(name)), "MAX_BYTES", MAX_BYTES)
 
 
 def read_document(data: bytes, name: str, options: ReadOptions = ReadOptions()) -> Document:

@@ -34,6 +34,7 @@ from ..read import Document, ReadError, ReadOptions
 
 SUFFIXES = (".pdf",)
 MAX_PAGES = 200  # a reply is a few pages; a larger PDF is a bound volume, not one reply
+MAX_BYTES = 64 * 2**20  # embedded fonts and scanned pages make PDFs large
 _LATIN = re.compile(r"[0-9A-Za-z.,:;%/@_\-+()|\[\]]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _DIGITS = re.compile(r"\d+")

@@ -26,6 +26,7 @@ import re
 from ..read import Document, ReadError, ReadOptions
 
 SUFFIXES = (".html", ".htm")
+MAX_BYTES = 8 * 2**20  # a saved page with inline scripts and styles
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "form", "button", "select", "input",

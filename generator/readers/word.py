@@ -17,6 +17,7 @@ import zipfile
 from ..read import Document, ReadError, ReadOptions
 
 SUFFIXES = (".docx",)
+MAX_BYTES = 32 * 2**20  # pictures (a seal, a signature) make Word files large
 MAX_UNPACKED = 64 * 1024 * 1024  # a reply's XML is a few hundred KB; more is a zip bomb
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .doc, or an encrypted .docx
 CELL_SEPARATOR = "\u3000"
