@@ -50,7 +50,8 @@ def _strict_note(result, what: str) -> None:
     """Why a --strict run stopped: warnings alone do not fail without it."""
     if result.warnings and not result.errors:
         print(f"error: --strict: {len(result.warnings)} warning(s) above count as failures; {what}. Settle them "
-              "(a sidecar replies/<stem>.yml sets a field; `registry` lists the agencies to register) "
+              "(a sidecar replies/<stem>.yml sets a field, `null` when the reply has none, `sections: []` for one "
+              "without sections; `registry` lists the agencies to register) "
               "or run without --strict.", file=sys.stderr)
 
 

@@ -1156,7 +1156,9 @@ def extract(paragraphs: list[str], source: str, reply_id: str, registry: AgencyR
     blocks, sections, redactions = _blocks(letter, keep_contacts, withheld)
     fields["sections"] = sections
     if not letter.body:
-        warn("no body paragraphs after the opening", "开头之后没有正文段落")
+        # The answer run into the opening paragraph: the text is all there, its sections are
+        # not. A sidecar's `sections` (even `[]`) says an editor has looked.
+        warn("no body paragraphs after the opening", "开头之后没有正文段落", "sections")
     values = {}
     for name in Reply.FIELDS:
         if name == "themes":

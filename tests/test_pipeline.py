@@ -484,3 +484,16 @@ def test_duplicate_id_of_a_withheld_reply_named_on_no_page(data_dir, tmp_path, s
     assert any(secret in str(p) for p in result.errors)  # the console says it
     assert not [p for p in docs.rglob("*") if p.is_file() and p.name != MANIFEST
                 and secret in p.read_text(encoding="utf-8")]
+
+
+def test_sidecar_sections_settle_an_answer_run_into_its_opening(data_dir, tmp_path):
+    """A reply whose answer runs on in its opening paragraph warns that it has no body; a
+    sidecar's `sections: []` (an editor has looked) settles it, so a strict build passes."""
+    text = ("张三委员：\n您在省政协十三届二次会议上提出的《关于某事的提案》收悉，现答复如下：我厅高度重视，已作安排。\n"
+            "吉林省教育厅\n2024年6月1日\n")
+    (data_dir / "replies" / "zz_glued.txt").write_text(text, encoding="utf-8")
+    before = [p.message for p in generate(data_dir, tmp_path / "a").warnings if p.source == "zz_glued.txt"]
+    assert "no body paragraphs after the opening" in before
+    (data_dir / "replies" / "zz_glued.yml").write_text("sections: []\n", encoding="utf-8")
+    after = [p.message for p in generate(data_dir, tmp_path / "b").warnings if p.source == "zz_glued.txt"]
+    assert "no body paragraphs after the opening" not in after
