@@ -440,3 +440,27 @@ def test_readers_size_limit_per_format(sample_forms, tmp_path):
     assert reply is not None and reply.agency == expected[stem][0].agency, problems
     reply, problems = process(data / "replies" / "big.txt", ctx)
     assert reply is None and "too large" in problems[0].message
+
+
+def test_readers_library_failure_past_opening_is_that_files_error(sample_forms, tmp_path, monkeypatch):
+    """A file the library chokes on after opening it (here PDFium failing on a page) is
+    one error naming it; the other replies are built."""
+    import pypdfium2
+
+    from generator.pipeline import generate
+    from generator.readers import pdf
+
+    folder, expected = sample_forms
+    data = tmp_path / "data"
+    shutil.copytree(folder.parent, data)
+    for path in (data / "replies").iterdir():
+        if path.suffix != ".docx":
+            path.unlink()
+    shutil.copy(folder / f"{sorted(expected)[0]}.pdf", data / "replies" / "broken-page.pdf")
+
+    def fail(page, number):
+        raise pypdfium2.PdfiumError("Failed to load page.")
+    monkeypatch.setattr(pdf, "_page_lines", fail)
+    result = generate(data, tmp_path / "docs", jobs=1)
+    assert [(p.source, p.message) for p in result.errors] == [("broken-page.pdf", "damaged PDF file: PdfiumError")]
+    assert len(result.replies) == len(expected)

@@ -61,4 +61,12 @@ def read_document(data: bytes, name: str, options: ReadOptions = ReadOptions()) 
     reader = READERS.get(suffix)
     if reader is None:
         raise ReadError(f"not a format read here ({', '.join(sorted(READERS))})")
-    return reader.read(data, options)
+    try:
+        return reader.read(data, options)
+    except ReadError:
+        raise
+    except (MemoryError, RecursionError, ValueError, LookupError, TypeError, ArithmeticError, OSError,
+            RuntimeError, AttributeError, AssertionError) as exc:
+        # A file the library chokes on past its opening (a broken page, a stream that does
+        # not decompress): that file's error, never the run's end.
+        raise ReadError(f"damaged {suffix[1:].upper()} file: {type(exc).__name__}") from None
