@@ -73,7 +73,7 @@ def generate_rate(kind: str, files: list[bytes], copies: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=40, help="copies of each sample in the generate run")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "formats.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "read_speed.json")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 

@@ -44,15 +44,14 @@ import json
 import logging
 import re
 import shutil
-from datetime import date as Date
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
 from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
-from generator.model import reply_label, reply_summary
-from generator.render import SITE_SETTINGS, USER_DICT  # the package is installed (`make .venv`)
+from generator.model import cn_date, reply_label, reply_summary
+from generator.render import SITE_SETTINGS, USER_DICT, reply_id_of_path  # the package is installed (`make .venv`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -108,21 +107,13 @@ def on_files(files, config, **kwargs):
 
 
 def is_reply(page) -> bool:
-    uri = page.file.src_uri
-    return uri.startswith("replies/") and uri.count("/") == 1 and uri != "replies/index.md"
+    return reply_id_of_path(page.file.src_uri) not in (None, "index")
 
 
 def result_meta(meta: dict) -> dict[str, str]:
     """What a search result shows of a reply above its text: its agency and date
-    (`2024年5月20日`), those it has, as plain text."""
-    date = meta.get("date")
-    if isinstance(date, str):
-        try:
-            date = Date.fromisoformat(date)
-        except ValueError:
-            date = None
-    found = {"agency": str(meta["agency"]) if meta.get("agency") else "",
-             "date": f"{date.year}年{date.month}月{date.day}日" if isinstance(date, Date) else ""}
+    (`2024年5月20日`; the front matter's is ISO), those it has, as plain text."""
+    found = {"agency": str(meta["agency"]) if meta.get("agency") else "", "date": cn_date(meta.get("date"))}
     return {key: value for key, value in found.items() if value}
 
 
@@ -351,7 +342,7 @@ _SECTION_NAV = re.compile(
 
 def name_section_navs(output: str) -> str:
     def named(m: re.Match) -> str:
-        title = html.unescape(re.sub(r"<[^>]*>", "", m[4])).strip()
+        title = _plain(m[4]).strip()
         if not title:
             return m[0]
         return f'{m[1]} aria-label="{html.escape(title)}"{m[3]}{m[4]}{m[5]}'
@@ -389,5 +380,5 @@ def on_post_template(output_content, template_name, config, **kwargs):
     output = on_post_page(output_content, None, config)  # 404.html is a template, not a page
     if template_name == "404.html" and not config.site_url:
         output = output.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + _FIND_ROOT, 1)
-        output = re.sub(r'(<script src="[^"]*bundle\.[^"]*"></script>)', lambda m: _FOLLOW_ROOT + m[1], output, count=1)
+        output = _BUNDLE.sub(lambda bundle: _FOLLOW_ROOT + bundle.group(0), output, count=1)
     return output

@@ -38,6 +38,7 @@ from .charts import bar_chart
 from .config import SiteConfig
 from .index import Index, proposer_names, session_key
 from .model import Block, BlockKind, Reply, cn_date, proposal_ref
+from .readers import suffix_of
 from .store import ReplyList
 from .text import int_to_cn
 
@@ -189,7 +190,7 @@ ORIGINAL_SUFFIXES = (".pdf", ".docx")  # a web page is linked (sidecar source_ur
 def original_path(reply: Reply, site: SiteConfig) -> str | None:
     """Where a reply's original file is published (docs-relative), when the site
     publishes originals (site.yml `originals`) and the reply is published in full."""
-    suffix = "." + reply.source.rpartition(".")[2].lower()
+    suffix = suffix_of(reply.source)
     if not site.originals or reply.publish != "full" or suffix not in ORIGINAL_SUFFIXES:
         return None
     return f"originals/{reply.id}{suffix}"

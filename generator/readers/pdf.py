@@ -165,17 +165,13 @@ def _furniture(lines: list[_Line], heights: dict[int, float], pages: int) -> set
         drop.add(n)
     if pages < 2:
         return drop
+    banded = {n: _DIGITS.sub("#", line.text) for n, line in enumerate(lines)  # page numbers in them alike
+              if line.top > 0.9 * heights[line.page] or line.bottom < 0.1 * heights[line.page]}
     seen: dict[str, set[int]] = {}
-    for n, line in enumerate(lines):
-        height = heights[line.page]
-        if line.top > 0.9 * height or line.bottom < 0.1 * height:
-            seen.setdefault(_DIGITS.sub("#", line.text), set()).add(line.page)
+    for n, text in banded.items():
+        seen.setdefault(text, set()).add(lines[n].page)
     repeated = {text for text, on in seen.items() if len(on) >= max(2, (2 * pages + 2) // 3)}
-    for n, line in enumerate(lines):
-        height = heights[line.page]
-        if (line.top > 0.9 * height or line.bottom < 0.1 * height) and _DIGITS.sub("#", line.text) in repeated:
-            drop.add(n)
-    return drop
+    return drop | {n for n, text in banded.items() if text in repeated}
 
 
 def _paragraphs(lines: list[_Line]) -> list[str]:
@@ -232,9 +228,8 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
             out.append("".join(current))
             current = [line.text]
         else:
-            if _LATIN.match(prev.text[-1]) and _LATIN.match(line.text[0]) and prev.text[-1].isalnum() \
-                    and line.text[0].isalnum() and prev.text[-1].isascii() and line.text[0].isascii() \
-                    and not prev.text[-1].isdigit():
+            end, start = prev.text[-1], line.text[0]
+            if end.isascii() and end.isalpha() and start.isascii() and start.isalnum():  # a word wrapped at its space
                 current.append(" ")
             current.append(line.text)
     out.append("".join(current))
