@@ -70,7 +70,7 @@ SEARCH_PAGE_JS = "assets/javascripts/search-page.js"  # site-relative; see on_po
 PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
 # Decided per build, in on_files: the engine, the pages Pagefind indexes, and each reply
 # page's result line (agency · date) and the title it is named by, by its URL.
-_engine = {"name": "material", "pages": [], "lines": {}, "titles": {}}
+_engine = {"name": "material", "pages": [], "lines": {}, "titles": {}, "sorts": {}}
 log = logging.getLogger("mkdocs.hooks.search")
 
 
@@ -98,6 +98,7 @@ def on_files(files, config, **kwargs):
     _engine["pages"] = []
     _engine["lines"] = {}
     _engine["titles"] = {}
+    _engine["sorts"] = {}
     if _engine["name"] == "pagefind":
         try:
             import pagefind  # noqa: F401  (the package that ships the binary)
@@ -123,6 +124,9 @@ def result_line(meta: dict) -> str:
     return " · ".join(result_meta(meta).values())
 
 
+_SORT_MARK = re.compile(r'data-pagefind-sort="([^":]+):([^"]*)"')  # the attribute form, `name:value`
+
+
 def on_page_content(html_text, page, **kwargs):
     if is_reply(page) and (line := result_line(page.meta)):
         _engine["lines"][page.url] = line
@@ -136,6 +140,9 @@ def on_page_content(html_text, page, **kwargs):
     if search.get("exclude"):
         return html_text
     _engine["pages"].append(page.file.dest_uri)
+    # A merge of Pagefind's shards needs the sort values, which its index does not keep.
+    if sorts := {name: html.unescape(value) for name, value in _SORT_MARK.findall(html_text)}:
+        _engine["sorts"][page.file.dest_uri] = sorts
     meta = ""
     if is_reply(page):
         # Metadata for the result list, not indexed: the card above already holds both.
@@ -265,7 +272,7 @@ def _pagefind(site_dir: Path, pages: list[str], shard_pages: int) -> None:
         shutil.copyfile(PAGEFIND_WORKER, worker)
         Path(f"{worker}.map").unlink(missing_ok=True)  # the map of the replaced file
     try:
-        shards = build_index(site_dir, pages, shard_pages, progress=log.info)
+        shards = build_index(site_dir, pages, shard_pages, progress=log.info, sorts=_engine["sorts"])
     except PagefindError as exc:
         raise PluginError(str(exc)) from None
     log.info(f"Pagefind indexed {len(pages)} pages in {shards} shard(s)")

@@ -117,7 +117,7 @@ class Proposer(Key):
 RESERVED_SLUGS = frozenset({
     "index", "page",
     *(kind.section for kind in (Key, Agency, Theme, Session, Proposer)),
-    "replies", "years", "quality", "data", "about", "assets", "search", "pagefind",
+    "replies", "years", "quality", "data", "about", "assets", "search", "pagefind", "find",
 })
 
 
@@ -178,6 +178,10 @@ class Reply:
                 value = value.isoformat()
             out[name] = value
         return out
+
+
+# The outcome classes (办理结果) as replies and handling rules name them.
+OUTCOME = {"A": "所提问题已经解决或采纳", "B": "正在解决或已列入计划解决", "C": "因条件限制留作参考"}
 
 
 _NOT_WORDS = re.compile(r"[\s《》“”\"'「」『』〈〉（）()，,。、：:；;！!？?—-]+")

@@ -11,9 +11,14 @@ and the merged word list is cut into chunks again by Pagefind's own rule. Memory
 by the shard, and the browser sees a single index of ordinary chunks, so what a query
 downloads does not grow with the number of shards.
 
+Filters (`data-pagefind-filter`) are merged value by value, page numbers shifted. Sort
+orders (`data-pagefind-sort`) cannot be merged from the index alone, which keeps a sort's
+page order but not its values: the caller gives the values (`sorts`), and the merged order
+is theirs, ties broken by URL.
+
 The merge reads Pagefind's files (gzip of `pagefind_dcd` + CBOR) in the layout of Pagefind
-1.5. Anything else (another layout, filters, sort orders) is refused with an error rather
-than merged wrongly.
+1.5. Anything else (another layout, a sort without its values) is refused with an error
+rather than merged wrongly.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 from concurrent.futures import ProcessPoolExecutor
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import cbor2
@@ -56,10 +62,13 @@ def run_pagefind(site: Path, output: Path) -> None:
 
 def build_index(site_dir: Path, pages: Iterable[str], shard_pages: int = SHARD_PAGES,
                 run: Callable[[Path, Path], None] = run_pagefind,
-                progress: Callable[[str], None] | None = None, jobs: int | None = None) -> int:
+                progress: Callable[[str], None] | None = None, jobs: int | None = None,
+                sorts: Mapping[str, Mapping[str, str]] | None = None) -> int:
     """Write `site_dir/pagefind/` for `pages` (paths relative to `site_dir`); returns the
     number of shards. Each shard is a directory of hard links (copies where links fail)
-    to its pages, so Pagefind sees only them and gives them their URLs on the site."""
+    to its pages, so Pagefind sees only them and gives them their URLs on the site.
+    `sorts`: each page's `data-pagefind-sort` values ({page: {sort: value}}), which a merge
+    of several shards needs (see the module's docstring)."""
     pages = sorted(set(pages))
     if shard_pages < 1:
         raise ValueError("shard_pages must be at least 1")
@@ -84,10 +93,16 @@ def build_index(site_dir: Path, pages: Iterable[str], shard_pages: int = SHARD_P
         if len(bundles) == 1:
             shutil.move(str(bundles[0]), str(out))
         else:
-            merge_bundles(bundles, out, jobs)
+            merge_bundles(bundles, out, jobs, {page_url(page): values for page, values in (sorts or {}).items()})
         return len(bundles)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def page_url(page: str) -> str:
+    """The URL Pagefind gives the page at `page` (site-relative path): `/a/` for
+    `a/index.html`, else `/a/b.html`."""
+    return "/" + (page[:-len("index.html")] if page == "index.html" or page.endswith("/index.html") else page)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -113,19 +128,20 @@ def _encode(value) -> bytes:
 
 
 def _check_meta(meta, path: Path) -> None:
-    shape_ok = (isinstance(meta, list) and len(meta) == 6 and isinstance(meta[1], list)
-                and isinstance(meta[2], list) and isinstance(meta[5], list))
+    shape_ok = (isinstance(meta, list) and len(meta) == 6 and all(isinstance(meta[n], list) for n in (1, 2, 3, 4, 5))
+                and all(isinstance(f, list) and len(f) == 2 for f in meta[3])
+                and all(isinstance(s, list) and len(s) == 2 for s in meta[4]))
     if not shape_ok:
         raise PagefindError(f"{path}: unknown Pagefind metadata layout; expected Pagefind 1.5")
-    if meta[3] or meta[4]:
-        raise PagefindError(f"{path}: Pagefind filters and sort orders cannot be merged across shards")
 
 
 # --- merging --------------------------------------------------------------------------
 
-def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None) -> None:
+def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None,
+                  sorts: Mapping[str, Mapping[str, str]] | None = None) -> None:
     """Merge Pagefind bundles of disjoint page sets into one bundle at `out`, on `jobs`
-    processes (default: one per core), each merging a range of the word list."""
+    processes (default: one per core), each merging a range of the word list. `sorts`:
+    the sort values of the pages ({page URL: {sort: value}}), needed when they have any."""
     jobs = jobs or os.cpu_count() or 1
     entries = [json.loads((b / "pagefind-entry.json").read_text(encoding="utf-8")) for b in bundles]
     versions = {e.get("version") for e in entries}
@@ -134,6 +150,7 @@ def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None) -> No
     out.mkdir(parents=True)
     (out / "index").mkdir()
     (out / "fragment").mkdir()
+    (out / "filter").mkdir()
     for bundle in bundles:  # the scripts, styles and WebAssembly: the same in every bundle
         for item in bundle.iterdir():
             if item.is_file() and item.suffix != ".pf_meta" and item.name != "pagefind-entry.json":
@@ -150,7 +167,7 @@ def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None) -> No
             _check_meta(meta, path)
             metas.append((bundles[i], meta, renamed[i]))
         first = entries[having[0]]["languages"][language]
-        name, page_count = _merge_language(language, metas, out, jobs)
+        name, page_count = _merge_language(language, metas, out, jobs, sorts or {})
         languages[language] = {**first, "hash": name, "page_count": page_count}
     entry = {**entries[0], "languages": languages}
     (out / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
@@ -176,9 +193,12 @@ def _move_fragments(source: Path, target: Path) -> dict[str, str]:
     return renamed
 
 
-def _merge_language(language: str, metas: list, out: Path, jobs: int) -> tuple[str, int]:
+def _merge_language(language: str, metas: list, out: Path, jobs: int,
+                    sorts: Mapping[str, Mapping[str, str]]) -> tuple[str, int]:
     fields = sorted({field for _, meta, _ in metas for field in meta[5]})
     pages, shards, offset = [], [], 0
+    filters: dict[str, dict[str, list[int]]] = {}
+    sorted_pages: dict[str, set[int]] = {}  # the pages each shard's sort holds, numbered as merged
     for bundle, meta, renamed in metas:
         field_map = [fields.index(field) for field in meta[5]]
         pages.extend([renamed.get(page[0], page[0]), *page[1:]] for page in meta[1])
@@ -186,7 +206,22 @@ def _merge_language(language: str, metas: list, out: Path, jobs: int) -> tuple[s
         names = [chunk[2] for chunk in meta[2]]
         identity = field_map == list(range(len(field_map)))
         shards.append((str(bundle), froms, names, offset, None if identity else field_map))
+        for filter_name, name in meta[3]:
+            path = Path(bundle) / "filter" / f"{name}.pf_filter"
+            stored = read_pf(path)
+            if not (isinstance(stored, list) and len(stored) == 2 and stored[0] == filter_name):
+                raise PagefindError(f"{path}: unknown Pagefind filter layout; expected Pagefind 1.5")
+            values = filters.setdefault(filter_name, {})
+            for value, value_pages in stored[1]:  # page numbers, not differences
+                values.setdefault(value, []).extend(page + offset for page in value_pages)
+        for sort_name, order in meta[4]:
+            sorted_pages.setdefault(sort_name, set()).update(page + offset for page in order)
         offset += len(meta[1])
+    merged_filters = []
+    for filter_name in sorted(filters):
+        payload = _encode([filter_name, [[value, filters[filter_name][value]] for value in sorted(filters[filter_name])]])
+        merged_filters.append([filter_name, _write_new(out, language, payload, 7, "filter/{}.pf_filter")])
+    merged_sorts = _merge_sorts(sorted_pages, pages, out, sorts)
     bounds = _partition(shards, jobs * 4 if jobs > 1 else 1)
     tasks = [(language, shards, lo, hi, str(out)) for lo, hi in itertools.pairwise(bounds)]
     if jobs > 1 and len(tasks) > 1:
@@ -197,9 +232,45 @@ def _merge_language(language: str, metas: list, out: Path, jobs: int) -> tuple[s
     chunks = [chunk for part in parts for chunk in part]  # [from, to, name]
     _trim_ranges(chunks)
     version = metas[0][1][0]
-    payload = _encode([version, pages, chunks, [], [], fields])
+    payload = _encode([version, pages, chunks, merged_filters, merged_sorts, fields])
     name = _write_new(out, language, payload, 10, "pagefind.{}.pf_meta")
     return name, len(pages)
+
+
+def _fragment_url(path: Path) -> str:
+    """The URL a page fragment is of: the first member of its JSON, read from the first
+    bytes only (a fragment holds the page's whole text)."""
+    start = zlib.decompressobj(wbits=31).decompress(path.read_bytes(), 4096)
+    if not start.startswith(SIGNATURE + b'{"url":'):
+        raise PagefindError(f"{path}: unknown Pagefind fragment layout; expected Pagefind 1.5")
+    text = start[len(SIGNATURE):].decode("utf-8", "ignore")
+    try:
+        return json.JSONDecoder().raw_decode(text, len('{"url":'))[0]
+    except ValueError:
+        raise PagefindError(f"{path}: a page URL longer than this module reads") from None
+
+
+def _merge_sorts(sorted_pages: dict[str, set[int]], pages: list, out: Path,
+                 sorts: Mapping[str, Mapping[str, str]]) -> list:
+    """Each sort's page numbers in the order of its values (then of the URLs), as Pagefind
+    orders them: numerically when every value is a number, else as text. The values given
+    must be those of exactly the pages that Pagefind sorted."""
+    if not sorted_pages:
+        return []
+    urls = [_fragment_url(out / "fragment" / f"{page[0]}.pf_fragment") for page in pages]
+    merged = []
+    for name in sorted(sorted_pages):
+        having = [(sorts[url][name], url, number) for number, url in enumerate(urls)
+                  if name in sorts.get(url, {})]
+        if {number for _, _, number in having} != sorted_pages[name]:
+            raise PagefindError(f"sort {name!r}: the values given are not those of the pages Pagefind sorted; "
+                                "cannot merge it across shards")
+        try:
+            keyed = [(float(value), url, number) for value, url, number in having]
+        except ValueError:
+            keyed = having
+        merged.append([name, [number for _, _, number in sorted(keyed)]])
+    return merged
 
 
 def _partition(shards: list, parts: int) -> list:

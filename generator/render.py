@@ -36,8 +36,9 @@ import yaml
 
 from .charts import bar_chart
 from .config import SiteConfig
+from .facets import FACETS, FACETS_SCRIPT, ROWS_SCRIPT, facets_script, filter_marks, rows_script, sort_value
 from .index import Index, proposer_names, session_key
-from .model import Block, BlockKind, Reply, cn_date, proposal_ref
+from .model import OUTCOME, Block, BlockKind, Reply, cn_date, proposal_ref
 from .readers import suffix_of
 from .store import ReplyList
 from .text import int_to_cn
@@ -62,8 +63,6 @@ NOT_SEARCHED = {"search": {"exclude": True}}
 FIELD_ZH = {"title": "标题", "proposal_kind": "类别", "proposal_title": "题目", "session": "会议",
             "proposer": "提出者", "proposer_type": "提出者类别", "agency": "承办单位", "date": "日期",
             "doc_number": "文号", "proposal_number": "编号"}  # field names on the 数据质量 page
-# The outcome classes (办理结果) as replies and handling rules name them.
-OUTCOME = {"A": "所提问题已经解决或采纳", "B": "正在解决或已列入计划解决", "C": "因条件限制留作参考"}
 COMMITMENT_START = re.compile(r"^(?:下一步|下步|今后|下一阶段)")
 COMMITMENT_HEADING = re.compile(r"下一?步(?:打算|工作|计划|措施)|今后(?:打算|工作)")
 # The letter's closing courtesies, often the last paragraphs of a 下步打算 section: no promise.
@@ -301,6 +300,9 @@ class Renderer:
             blocks=[(b.kind.value, b.text, promised.get(n, 0)) for n, b in enumerate(blocks)],
             commitments=[(number, commitment_excerpt(blocks[n].text)) for n, number in promised.items()],
             related=related,
+            # The reply's facets, for Pagefind's filters and sort (the 检索 page).
+            facets=filter_marks(reply, self.index) if self.index else [],
+            sort=sort_value(reply),
             redacted=reply.redactions > 0 and reply.publish == "full",
             original=original_path(reply, self.site),
             key_path=self.key_path,
@@ -369,7 +371,16 @@ class Renderer:
         tasks += [partial(self.listing, f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies)
                   for year, replies in years]
         tasks.append(lambda: [("index.md", self.home(agencies, themes, sessions))])
+        tasks.append(self.find_files)
         return tasks
+
+    def find_files(self) -> Pages:
+        """The 检索 page and the scripts it reads (see `facets`)."""
+        here = "find/index.md"
+        yield here, yaml_block({"hide": ["navigation", "toc"], **NOT_SEARCHED}) + self._render(
+            "find.md.j2", here=here, facets=[f for f in FACETS if f.key != "lead"], total=len(self.index.replies))
+        yield FACETS_SCRIPT, facets_script(self.index)
+        yield ROWS_SCRIPT, "".join(rows_script(self.index))
 
     def _agency_pages(self, agency, replies) -> Pages:
         base = f"agencies/{agency.slug}"

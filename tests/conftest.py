@@ -99,6 +99,9 @@ def site_300(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("site300")
     data = copies_data_dir(work / "data", SITE_REPLIES)
+    for n in range(0, SITE_REPLIES, 3):  # outcome classes (the samples state none): A, B, C and none
+        if letter := "ABC "[n // 3 % 4].strip():
+            (data / "replies" / f"r{n:03d}.yml").write_text(f"classification: {letter}\n", encoding="utf-8")
     docs = copy_hand_written_docs(work / "docs")
     result = generate(data, docs, cache_dir=work / "cache")
     build_site(docs, work / "site", strict=True)

@@ -71,19 +71,60 @@ def test_build_index_counts_shards(tmp_path):
     assert not any(p.name.startswith(".pagefind-") for p in tmp_path.iterdir())  # work files removed
 
 
-def test_merge_bundles_refuses_filters(tmp_path):
-    """Filters are not merged: an error says so rather than a wrong index."""
-    bundles = []
-    for n in range(2):
-        site = tmp_path / f"site{n}"
-        site.mkdir()
-        (site / "index.html").write_text(
-            f"<html lang='en'><body><main data-pagefind-body><p data-pagefind-filter='kind'>k{n}</p>"
-            f"<p>text {n}</p></main></body></html>", encoding="utf-8")
-        run_pagefind(site, tmp_path / f"bundle{n}")
-        bundles.append(tmp_path / f"bundle{n}")
-    with pytest.raises(PagefindError, match="filters"):
-        merge_bundles(bundles, tmp_path / "out", jobs=1)
+def filters_and_sorts(bundle: Path, language: str = "en") -> tuple[dict, dict]:
+    """{filter: {value: {page URL}}} and {sort: [page URL, ...]} of a bundle."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    meta = read_pf(bundle / f"pagefind.{entry['languages'][language]['hash']}.pf_meta")
+    urls = [json.loads(gzip.decompress((bundle / "fragment" / f"{name}.pf_fragment").read_bytes())
+                       [len(b"pagefind_dcd"):])["url"] for name, _ in meta[1]]
+    filters = {}
+    for name, file in meta[3]:
+        stored_name, values = read_pf(bundle / "filter" / f"{file}.pf_filter")
+        assert stored_name == name
+        filters[name] = {value: {urls[n] for n in pages} for value, pages in values}
+    return filters, {name: [urls[n] for n in order] for name, order in meta[4]}
+
+
+def filtered_site(root: Path, count: int) -> tuple[list[str], dict]:
+    """`count` pages with two filters (one with several values on a page) and a date sort
+    that some pages lack and some share; returns their paths and sort values."""
+    pages, sorts = [], {}
+    for n in range(count):
+        page = f"p{n}/index.html"
+        (root / f"p{n}").mkdir(parents=True)
+        marks = f'<span data-pagefind-filter="kind:k{n % 3}"></span><span data-pagefind-filter="tag:all"></span>'
+        marks += f'<span data-pagefind-filter="tag:t{n % 2}"></span>'
+        if n % 4 != 1:
+            day = f"2024-0{1 + n % 3}-01 p{n}"
+            marks += f'<span data-pagefind-sort="date:{day}"></span>'
+            sorts[page] = {"date": day}
+        (root / page).write_text(f"<html lang='en'><body><main data-pagefind-body>{marks}<h1>Page {n}</h1>"
+                                 f"<p>word{n} kiwi</p></main></body></html>", encoding="utf-8")
+        pages.append(page)
+    return pages, sorts
+
+
+def test_build_index_merges_filters_and_sorts_as_one_run(tmp_path):
+    one, shards = tmp_path / "one", tmp_path / "shards"
+    pages, sorts = filtered_site(one, 7)
+    filtered_site(shards, 7)
+    assert build_index(one, pages, shard_pages=len(pages)) == 1
+    assert build_index(shards, pages, shard_pages=2, sorts=sorts) == 4
+    merged, single = filters_and_sorts(shards / "pagefind"), filters_and_sorts(one / "pagefind")
+    assert merged == single
+    assert merged[0]["kind"]["k1"] == {"/p1/", "/p4/"} and len(merged[0]["tag"]["all"]) == 7
+    assert merged[1]["date"][0] == "/p0/" and "/p1/" not in merged[1]["date"]  # p1 has no date
+
+
+@pytest.mark.parametrize("given", [None, "one missing"])
+def test_build_index_refuses_a_sort_without_its_values(tmp_path, given):
+    """Sort orders keep no values: without them (or with some missing) a merge would be
+    wrong, so it is refused."""
+    pages, sorts = filtered_site(tmp_path / "site", 4)
+    if given:
+        sorts.pop(pages[0])
+    with pytest.raises(PagefindError, match="sort 'date'"):
+        build_index(tmp_path / "site", pages, shard_pages=2, sorts=sorts if given else None)
 
 
 def test_move_fragments_renames_only_a_name_taken_by_other_content(tmp_path):

@@ -44,44 +44,6 @@ async function indexLanguage() {
   }
 }
 
-// On a page, Pagefind cuts a Chinese (Japanese, Thai) query into words before looking
-// them up, the page's <html lang> telling it the language; in a worker there is no page,
-// and 文桂明 was looked up as one word, which finds nothing unless the index happens to
-// hold the name whole. So the query is cut here, as Pagefind does it.
-function segmented(query, language) {
-  if (!language || !/^(zh|ja|th)\b/i.test(language) || typeof Intl.Segmenter === "undefined")
-    return query
-  const words = new Intl.Segmenter(language, { granularity: "word" })
-  return Array.from(words.segment(query), part => part.segment).join(" ").replace(/\s+/g, " ").trim()
-}
-
-// The browser's dictionary is not the index's (Pagefind cuts the text with jieba): it
-// cuts 水务局 into 水/务/局, and every one-character word must then begin a word of the
-// page, which 务 seldom does: a reply by a 县水务局 was not found by its agency's name.
-// So one-character words are joined again: a run of them is one word (水务局), a lone one
-// joins the word before it (某某 县 → 某某县).
-function joinedSingles(words) {
-  const out = []
-  let run = []
-  const flush = () => {
-    if (run.length > 1 || !out.length)
-      out.push(run.join(""))
-    else if (run.length === 1)
-      out[out.length - 1] += run[0]
-    run = []
-  }
-  for (const word of words.split(" ")) {
-    if (/^[\u3400-\u9fff]$/.test(word))
-      run.push(word)
-    else {
-      flush()
-      out.push(word)
-    }
-  }
-  flush()
-  return out.filter(Boolean).join(" ")
-}
-
 const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&#x27;": "'" }
 
 function escapeHtml(text) {
@@ -117,11 +79,11 @@ async function search(query) {
   if (!query)
     return { items: [] }
   const { module, language } = await load()
-  const words = segmented(query, language)
-  // The query as the index may have cut it: single characters joined, then the browser's
-  // words (a name the index holds as 文/桂明), then whole (黑土地保护, the index holding
-  // 黑土地): the results of each, in that order, without repeats.
-  const variants = [...new Set([joinedSingles(words), words, query])]
+  // The results of each form of the query, in that order, without repeats. In a worker
+  // Pagefind does not cut a query itself (it has no page to take a language from).
+  if (!self.replyQueryVariants)  // by the first query, as Pagefind is: a page view loads nothing
+    importScripts(new URL("assets/javascripts/query-variants.js", SITE).href)
+  const variants = self.replyQueryVariants(query, language)
   const first = await module.debouncedSearch(variants[0], {}, 0)
   if (first === null)  // superseded by a newer query
     return null

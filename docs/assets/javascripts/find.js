@@ -1,0 +1,296 @@
+/*
+ * The 检索 page (find/index.md): the replies of the whole archive filtered by any
+ * combination of agency, theme, session, year, kind, proposer type and outcome, with or
+ * without a query, sorted by date or by relevance, with the number of replies for each
+ * value of each facet.
+ *
+ * The facets and their values come from find/facets.js (window.REPLY_FACETS, written by
+ * the generator: generator/facets.py). The replies are found by one of two engines:
+ * - Pagefind (hosted sites): every reply page carries its facet values as Pagefind filters
+ *   and its date as a sort; a query downloads only the index chunks and filter files it
+ *   needs, and the excerpts of the results shown.
+ * - the rows of find/replies.js (window.REPLY_ROWS), filtered here, where Pagefind cannot
+ *   run: a page opened from disk (the offline archive) or a build with Material's search.
+ *   A query there matches the words of a reply's title, proposer, agencies and number.
+ *
+ * The state is in the address (?agency=…&year=…&query=…; not `q`, which opens Material's
+ * search box), so a filtered view can be shared
+ * and the browser's history keeps it.
+ */
+"use strict";
+(() => {
+  const form = document.getElementById("find-form")
+  const FACETS = window.REPLY_FACETS
+  if (!form || !FACETS)
+    return
+  const status = document.getElementById("find-status")
+  const list = document.getElementById("find-results")
+  const more = document.getElementById("find-more")
+  const SHOWN = 20  // results added at a time
+  const ROOT = new URL("../", location.href)  // this page is find/ (find/index.html offline)
+  // Reply pages are `replies/<id>/`, or `replies/<id>.html` where MkDocs writes no
+  // directory URLs (the offline archive): as the page's own link to the list is written.
+  const listLink = document.getElementById("find-replies-link")
+  const directoryUrls = !(listLink && /\.html$/.test(listLink.getAttribute("href") || ""))
+  const language = document.documentElement.lang || ""
+  const facets = FACETS.facets
+  const facetOf = Object.fromEntries(facets.map(facet => [facet.key, facet]))
+  const names = Object.fromEntries(facets.map(facet => [facet.key, Object.fromEntries(facet.values.map(v => [v[0], v[1]]))]))
+  const selects = Object.fromEntries(facets.filter(f => form.elements[f.key] instanceof HTMLSelectElement).map(f => [f.key, form.elements[f.key]]))
+  const leadOnly = form.elements.lead
+  const PARAMS = ["query", ...Object.keys(selects), "lead", "sort"]
+
+  // --- the state: the form ⇄ the address -------------------------------------------------
+
+  function fillOptions() {
+    for (const [key, select] of Object.entries(selects))
+      for (const [value, name, count] of facetOf[key].values)
+        select.add(new Option(`${name}（${count}）`, value))
+  }
+
+  function readAddress() {
+    const params = new URLSearchParams(location.search)
+    form.elements.query.value = params.get("query") || ""
+    for (const [key, select] of Object.entries(selects)) {
+      const value = params.get(key) || ""
+      if (value && ![...select.options].some(option => option.value === value))
+        select.add(new Option(`${names[key][value] || value}（0）`, value))  // a value no reply has (any longer)
+      select.value = value
+    }
+    leadOnly.checked = params.get("lead") === "1"
+    form.elements.sort.value = ["date", "date-asc"].includes(params.get("sort")) ? params.get("sort") : ""
+  }
+
+  function state() {
+    const filters = {}
+    for (const [key, select] of Object.entries(selects))
+      if (select.value)
+        filters[key === "agency" && leadOnly.checked ? "lead" : key] = select.value
+    return { query: form.elements.query.value.trim(), filters, sort: form.elements.sort.value }
+  }
+
+  function writeAddress() {
+    const params = new URLSearchParams()
+    for (const name of PARAMS) {
+      const field = form.elements[name]
+      const value = field.type === "checkbox" ? (field.checked ? "1" : "") : field.value.trim()
+      if (value)
+        params.set(name, value)
+    }
+    const search = params.toString()
+    history.replaceState(null, "", search ? `?${search}` : location.pathname)
+  }
+
+  // --- engines: (state) → {total, items(from, to) → [{url, title, line, ref, excerpt}], counts} ---
+
+  // The facet whose counts a select shows: for the agency box, lead-only or not.
+  const countedKey = key => key === "agency" && leadOnly.checked ? "lead" : key
+
+  async function pagefindEngine() {
+    if (location.protocol === "file:")
+      throw new Error("no Pagefind from disk")
+    const module = await import(new URL("pagefind/pagefind.js", ROOT).href)
+    // language "unknown": Pagefind then does not cut the query again (replyQueryVariants has).
+    const pagefind = module.createInstance({ basePath: new URL("pagefind/", ROOT).pathname, language: "unknown",
+                                             excerptLength: 40 })
+    // Pagefind counts a search's results only by the filters it has loaded, and a search
+    // loads only those it filters by: all of them now, for every box's counts.
+    await pagefind.filters()
+    const sortOf = sort => sort === "date-asc" ? { date: "asc" } : sort === "date" ? { date: "desc" } : null
+
+    async function find(term, filters, sort) {
+      const options = { filters: { page: "reply", ...filters } }
+      const order = sortOf(sort) || (term === null ? { date: "desc" } : null)
+      if (order)
+        options.sort = order
+      return pagefind.search(term, options)
+    }
+
+    return async ({ query, filters, sort }) => {
+      let term = null, found = await find(null, filters, sort)
+      if (query) {
+        // The first form of the query that finds something (see query-variants.js).
+        for (term of self.replyQueryVariants(query, language)) {
+          found = await find(term, filters, sort)
+          if (found.results.length)
+            break
+        }
+      }
+      const counts = {}
+      for (const facet of facets) {
+        const key = countedKey(facet.key)
+        if (!(key in filters)) {
+          counts[facet.key] = (found.filters || {})[key] || {}
+          continue
+        }
+        // A chosen facet counts what each of its values would give instead.
+        const others = { ...filters }
+        delete others[key]
+        counts[facet.key] = ((await find(term, others, sort)).filters || {})[key] || {}
+      }
+      const results = found.results
+      return {
+        total: results.length, counts,
+        items: async (from, to) => Promise.all(results.slice(from, to).map(async result => {
+          const page = await result.data()
+          const meta = page.meta || {}
+          // Pagefind's URLs are from the site's root, which may be below the server's.
+          return { url: new URL(page.url.replace(/^\//, ""), ROOT).href, title: meta.title || page.url,
+                   line: [meta.agency, meta.date].filter(Boolean).join(" · "), excerpt: query ? page.excerpt : "" }
+        }))
+      }
+    }
+  }
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script")
+      script.src = src
+      script.onload = resolve
+      script.onerror = () => reject(new Error(`${src} did not load`))
+      document.head.append(script)
+    })
+  }
+
+  async function rowsEngine() {
+    if (!window.REPLY_ROWS)
+      await loadScript(new URL("find/replies.js", ROOT).href)
+    const rows = window.REPLY_ROWS
+    const column = Object.fromEntries(facets.map((facet, n) => [facet.key, n]))
+    const position = Object.fromEntries(facets.map(f => [f.key, Object.fromEntries(f.values.map((v, n) => [v[0], n]))]))
+    const replyUrl = id => new URL(`replies/${encodeURIComponent(id)}${directoryUrls ? "/" : ".html"}`, ROOT).href
+    const reCDate = iso => iso ? `${+iso.slice(0, 4)}年${+iso.slice(5, 7)}月${+iso.slice(8, 10)}日` : ""
+
+    return async ({ query, filters, sort }) => {
+      const words = query.toLowerCase().split(/\s+/).filter(Boolean)
+      const wanted = Object.entries(filters).map(([key, value]) => [column[key], position[key][value]])
+      const matches = (row, skip) => wanted.every(([col, pos]) => col === skip || row[6][col].includes(pos))
+      const said = row => words.every(word => row[7].toLowerCase().includes(word))
+      const searched = rows.filter(said)
+      const results = searched.filter(row => matches(row, -1))  // newest first, as written
+      if (sort === "date-asc")
+        results.reverse()
+      const counts = {}
+      for (const facet of facets) {
+        const key = countedKey(facet.key)
+        const col = column[key]
+        const tally = {}
+        for (const row of searched)
+          if (matches(row, key in filters ? col : -1))
+            for (const pos of row[6][col])
+              tally[facetOf[key].values[pos][0]] = (tally[facetOf[key].values[pos][0]] || 0) + 1
+        counts[facet.key] = tally
+      }
+      return {
+        total: results.length, counts,
+        items: async (from, to) => results.slice(from, to).map(row => ({
+          url: replyUrl(row[0]), title: row[1], ref: row[2], line: [row[4], reCDate(row[3])].filter(Boolean).join(" · "),
+          excerpt: ""
+        }))
+      }
+    }
+  }
+
+  // --- showing ------------------------------------------------------------------------
+
+  function showCounts(counts) {
+    for (const [key, select] of Object.entries(selects)) {
+      const tally = counts[key] || {}
+      for (const option of select.options)
+        if (option.value)
+          option.text = `${names[countedKey(key)][option.value] || option.value}（${tally[option.value] || 0}）`
+    }
+  }
+
+  // Pagefind marks matches with <mark>; everything else is made text.
+  function excerptNode(excerpt) {
+    const p = document.createElement("p")
+    p.className = "find-excerpt"
+    const decode = document.createElement("textarea")  // its content is text: entities decoded, no elements
+    let marked = false
+    for (const part of excerpt.split(/(<mark>|<\/mark>)/)) {
+      if (part === "<mark>" || part === "</mark>") {
+        marked = part === "<mark>"
+        continue
+      }
+      decode.innerHTML = part.replace(/<[^>]*>/g, "")
+      if (marked) {
+        const mark = document.createElement("mark")
+        mark.textContent = decode.value
+        p.append(mark)
+      } else
+        p.append(decode.value)
+    }
+    return p
+  }
+
+  function itemNode(item) {
+    const li = document.createElement("li")
+    li.className = "find-result"
+    const link = document.createElement("a")
+    link.href = item.url
+    link.textContent = item.title
+    li.append(link)
+    if (item.ref) {
+      const ref = document.createElement("span")
+      ref.className = "reply-ref"
+      ref.textContent = item.ref
+      li.append(" ", ref)
+    }
+    if (item.line) {
+      const line = document.createElement("p")
+      line.className = "find-line"
+      line.textContent = item.line
+      li.append(line)
+    }
+    if (item.excerpt)
+      li.append(excerptNode(item.excerpt))
+    return li
+  }
+
+  let engine = null, current = null, run = 0
+
+  async function showMore() {
+    const from = list.children.length
+    const mine = run
+    const items = await current.items(from, from + SHOWN)
+    if (mine !== run)
+      return
+    list.append(...items.map(itemNode))
+    more.hidden = list.children.length >= current.total
+  }
+
+  async function update() {
+    const mine = ++run
+    status.textContent = "正在检索……"
+    const found = await (await engine)(state())
+    if (mine !== run)  // a newer change has started
+      return
+    current = found
+    list.replaceChildren()
+    showCounts(found.counts)
+    status.textContent = found.total ? `共 ${found.total} 件答复符合条件。` : "没有符合条件的答复。"
+    await showMore()
+    form.dataset.shown = String(mine)  // which run the list shows (for tests)
+  }
+
+  fillOptions()
+  readAddress()
+  engine = pagefindEngine().catch(() => rowsEngine())
+  engine.catch(() => { status.textContent = "检索数据未能载入。" })
+  let typing = null
+  form.addEventListener("input", event => {
+    writeAddress()
+    clearTimeout(typing)
+    typing = setTimeout(update, event.target === form.elements.query ? 250 : 0)
+  })
+  form.addEventListener("submit", event => {
+    event.preventDefault()
+    writeAddress()
+    update()
+  })
+  form.addEventListener("reset", () => setTimeout(() => { writeAddress(); update() }, 0))
+  more.addEventListener("click", showMore)
+  addEventListener("popstate", () => { readAddress(); update() })
+  update()
+})()
