@@ -30,6 +30,8 @@
 - Search results name the reply's agency and date: Pagefind metadata on each reply page
   (the worker shows it above the excerpt), the same line at the head of the reply's
   document in Material's index.
+- on_post_build: the Atom feeds' links (relative, to directory URLs) made absolute when
+  `site_url` is set, and pointed at the `.html` pages in an offline archive.
 - on_post_build: in the search index, merge one-character Han tokens into the word
   before them. Material splits a Chinese query against the index vocabulary, never
   testing the query's full length, so with `省` in the vocabulary the query `省发改委`
@@ -42,13 +44,16 @@ from __future__ import annotations
 import html
 import json
 import logging
+import posixpath
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urljoin
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
+from generator.feeds import FEEDS_DIR
 from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
 from generator.model import cn_date, reply_label, reply_summary
 from generator.render import SITE_SETTINGS, USER_DICT, reply_id_of_path  # the package is installed (`make .venv`)
@@ -250,6 +255,10 @@ def on_page_markdown(markdown, page, **kwargs):
     for key in ("title", "description"):
         if isinstance(meta.get(key), str):
             meta[key] = html.escape(meta[key])
+    if "feed" in meta:  # a page's own feed (an agency's, theme's, proposer's): overrides/main.html
+        feed = meta["feed"]
+        meta["feed"] = {key: html.escape(str(feed.get(key) or "")) for key in ("path", "title")} \
+            if isinstance(feed, dict) else None
     return markdown
 
 
@@ -288,6 +297,7 @@ def _segmented(text: str) -> str:
 
 def on_post_build(config, **kwargs):
     site = Path(config.site_dir)
+    localise_feeds(site, config.site_url or "", config.use_directory_urls)
     if _engine["name"] == "pagefind":
         shard_pages = int((config.extra or {}).get("pagefind_shard_pages") or SHARD_PAGES)
         _pagefind(site, _engine["pages"], shard_pages)
@@ -314,6 +324,44 @@ def on_post_build(config, **kwargs):
             if isinstance(doc.get(field), str):
                 doc[field] = merge_lone_han(doc[field], parts)
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+# A link element of a feed (text holds no `<`: XML escapes it) and its address.
+_FEED_LINK = re.compile(r'(<link [^>]*?href=")([^"]*)(")')
+
+
+def rewrite_feed_links(xml: str, feed: str, site_url: str, directory_urls: bool, exists) -> str:
+    """The feed at site path `feed` with its links, written relative to it for MkDocs'
+    directory URLs (generator/feeds.py), made fit for where it is published: in a site
+    without directory URLs (the offline archive) each leads to the page's `.html` file
+    (`exists(path)` says whether the site has a file there); else, with `site_url`, each
+    is absolute, for readers that do not resolve relative links."""
+    folder = posixpath.dirname(feed)
+
+    def local(match: re.Match) -> str:
+        href = html.unescape(match[2])
+        if not directory_urls and href.endswith("/"):
+            target = posixpath.normpath(posixpath.join(folder, href))
+            target = "index.html" if target == "." else (
+                f"{target}/index.html" if exists(f"{target}/index.html") else f"{target}.html")
+            href = posixpath.relpath(target, folder or ".")
+        elif directory_urls:
+            href = urljoin(urljoin(site_url, feed), href)
+        return match[1] + html.escape(href) + match[3]
+
+    return _FEED_LINK.sub(local, xml)
+
+
+def localise_feeds(site: Path, site_url: str, directory_urls: bool) -> None:
+    """Every feed of the built site with `rewrite_feed_links` applied, when there is
+    something to rewrite: a hosted site without `site_url` keeps the generated files."""
+    feeds = site / FEEDS_DIR
+    if not feeds.is_dir() or (directory_urls and not site_url):
+        return
+    for path in sorted(feeds.rglob("*.xml")):
+        xml = path.read_text(encoding="utf-8")
+        path.write_text(rewrite_feed_links(xml, path.relative_to(site).as_posix(), site_url, directory_urls,
+                                           lambda rel: (site / rel).is_file()), encoding="utf-8")
 
 
 _INDEX_SLOT = "__SEARCH_INDEX__"

@@ -117,7 +117,7 @@ class Proposer(Key):
 RESERVED_SLUGS = frozenset({
     "index", "page",
     *(kind.section for kind in (Key, Agency, Theme, Session, Proposer)),
-    "replies", "years", "quality", "data", "about", "assets", "search", "pagefind", "find",
+    "replies", "years", "quality", "data", "about", "assets", "search", "pagefind", "find", "feeds",
 })
 
 

@@ -11,7 +11,9 @@ mapping of paths relative to docs/ to file contents:
   separately, as co-handler);
 - the about page (`about.md`, from the data dir's site.yml) and `.site.json`, the site's
   name, place and publisher, which the MkDocs hook puts in the header and footer;
-- the open data `data/replies.json` and `data/replies.csv`.
+- the open data `data/replies.json` and `data/replies.csv`;
+- the Atom feeds (`feeds.py`): the site's and each agency's, theme's and proposer's,
+  linked from those pages (front matter `feed`, read by overrides/main.html).
 
 Nothing is written here; see `write.Writer`. Every text value reaches Markdown
 through `md_escape`, so raw HTML, Markdown syntax and template syntax in a reply are
@@ -37,6 +39,7 @@ import yaml
 from .charts import bar_chart
 from .config import SiteConfig
 from .facets import FACETS, FACETS_SCRIPT, ROWS_SCRIPT, facets_script, filter_marks, rows_script, sort_value
+from .feeds import SITE_FEED, feed_link, feed_tasks
 from .index import Index, proposer_names, session_key
 from .model import OUTCOME, Block, BlockKind, Reply, cn_date, proposal_ref
 from .readers import suffix_of
@@ -253,9 +256,13 @@ class Renderer:
         text = self.env.get_template(template).render(**context)
         return re.sub(r"\n{3,}", "\n\n", text)
 
-    def _index_page(self, template: str, **context) -> str:
-        """A listing or index page: kept out of search, so that search finds replies."""
-        return NOT_SEARCHED_BLOCK + self._render(template, **context)
+    def _index_page(self, template: str, feed: dict | None = None, **context) -> str:
+        """A listing or index page: kept out of search, so that search finds replies.
+        `feed` (`feeds.feed_link`): the page's feed, linked visibly and, unless it is the
+        site's (which every page's head links), from the head (front matter `feed`)."""
+        head = NOT_SEARCHED_BLOCK if feed is None or feed["path"] == SITE_FEED else \
+            yaml_block({**NOT_SEARCHED, "feed": feed})
+        return head + self._render(template, feed=feed, **context)
 
     # --- paths of the pages of each key --------------------------------------------
 
@@ -317,10 +324,11 @@ class Renderer:
             yield page.path, self._index_page(template, page=page, here=page.path, rows=page.rows,
                                               total=len(rows), **context)
 
-    def listing(self, first: str, folder: str, title: str, replies: Sequence[Reply], intro: str = "") -> Pages:
-        """A paginated table of replies, newest first."""
+    def listing(self, first: str, folder: str, title: str, replies: Sequence[Reply], intro: str = "",
+                feed: dict | None = None) -> Pages:
+        """A paginated table of replies, newest first; `feed`: the feed of its replies."""
         return self._paginated("listing.md.j2", replies, first, folder, title=title, intro=intro,
-                               reply_path=self.reply_path)
+                               reply_path=self.reply_path, feed=feed)
 
     def key_list(self, section: str, title: str, intro: str, rows: Sequence[dict]) -> Pages:
         """A paginated table of the keys of one kind (agencies, themes, proposers…)."""
@@ -332,7 +340,8 @@ class Renderer:
         return self._paginated("quality.md.j2", rows, "quality/index.md", "quality", totals=totals)
 
     def site_pages(self) -> dict[str, str]:
-        """Every page but the reply pages: home, listings and the page of each key."""
+        """Every page but the reply pages: home, listings, the page of each key, and the
+        feeds (`feeds.feed_tasks`)."""
         return dict(chain.from_iterable(task() for task in self.site_page_tasks()))
 
     def site_page_tasks(self) -> list[Callable[[], Pages]]:
@@ -340,7 +349,8 @@ class Renderer:
         the home page), so that worker processes can share it."""
         index = self.index
         tasks: list[Callable[[], Pages]] = [partial(
-            self.listing, "replies/index.md", "replies", "全部答复", index.replies, "按答复日期从新到旧排列。")]
+            self.listing, "replies/index.md", "replies", "全部答复", index.replies, "按答复日期从新到旧排列。",
+            self._feed(None))]
         # Agencies: the list, then a page per agency with its lead and co-handled replies.
         agencies = sorted(index.agencies.items(), key=lambda kv: (-len(kv[1].lead), -kv[1].total, kv[0].name))
         tasks.append(partial(self.key_list, "agencies", "按部门", "各承办单位答复的件数：主办为牵头答复，会办为参与办理。", Rows(
@@ -353,7 +363,7 @@ class Renderer:
             themes, lambda t, r: {"key": t, "path": self.key_path(t), "cells": [len(r)], "head": ["答复"],
                                   "note": t.description})))
         tasks += [partial(self.listing, self.key_path(theme), f"themes/{theme.slug}", f"主题：{theme.name}",
-                          replies, theme.description) for theme, replies in themes]
+                          replies, theme.description, self._feed(theme)) for theme, replies in themes]
         sessions = sorted(index.sessions.items(), key=lambda kv: (kv[0].place, kv[0].body, -kv[0].term, -kv[0].meeting))
         tasks.append(lambda: [("sessions/index.md", self._index_page(
             "sessions.md.j2", here="sessions/index.md", groups=self._session_groups(sessions),
@@ -365,14 +375,18 @@ class Renderer:
             proposers, lambda p, r: {"key": p, "path": self.key_path(p), "cells": [p.type, len(r)],
                                      "head": ["类别", "答复"]})))
         tasks += [partial(self.listing, self.key_path(proposer), f"proposers/{proposer.slug}",
-                          f"{proposer.name}（{proposer.type}）", replies) for proposer, replies in proposers]
+                          f"{proposer.name}（{proposer.type}）", replies, feed=self._feed(proposer))
+                  for proposer, replies in proposers]
         years = sorted(index.years.items(), reverse=True)
         tasks.append(lambda: [("years/index.md", self._index_page("years.md.j2", here="years/index.md", years=years))])
         tasks += [partial(self.listing, f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies)
                   for year, replies in years]
         tasks.append(lambda: [("index.md", self.home(agencies, themes, sessions))])
         tasks.append(self.find_files)
-        return tasks
+        return tasks + feed_tasks(index, self.site)
+
+    def _feed(self, key) -> dict:
+        return feed_link(key, self.site)
 
     def find_files(self) -> Pages:
         """The 检索 page and the scripts it reads (see `facets`)."""
@@ -384,14 +398,16 @@ class Renderer:
 
     def _agency_pages(self, agency, replies) -> Pages:
         base = f"agencies/{agency.slug}"
+        feed = self._feed(agency)
         yield self.key_path(agency), self._index_page(
-            "agency.md.j2", agency=agency, replies=replies, here=self.key_path(agency),
+            "agency.md.j2", feed=feed, agency=agency, replies=replies, here=self.key_path(agency),
             lead=replies.lead[:PAGE_SIZE], co=replies.co[:PAGE_SIZE], reply_path=self.reply_path,
             more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE)
         # The agency page shows the first PAGE_SIZE of each; full listings only beyond that.
         for role, rows, label in (("lead", replies.lead, "主办"), ("co", replies.co, "会办")):
             if len(rows) > PAGE_SIZE:
-                yield from self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows)
+                yield from self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows,
+                                        feed=feed)
 
     @staticmethod
     def _session_groups(sessions) -> list[tuple[str, list]]:
@@ -434,7 +450,7 @@ class Renderer:
             totals={"replies": len(index.replies), "agencies": sum(1 for r in index.agencies.values() if r.lead),
                     "proposers": len(index.proposers),
                     "sessions": len(index.sessions), "themes": len(index.themes)},
-            first=first, last=last,
+            first=first, last=last, feed=self._feed(None),
             reply_path=self.reply_path)
 
 
