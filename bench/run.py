@@ -13,7 +13,10 @@ artefacts kept, since only words inside lines change) and measures, each in a fr
 - build (N <= --build-max): `python -m generator build` wall time and peak memory (MkDocs
   and Pagefind), site size, the largest HTML page, the search engine chosen; then Chromium
   searches the site for a known reply: the bytes downloaded before the first result and
-  whether the reply was found.
+  whether the reply was found; and opens the 检索 page filtered by agency × year × theme
+  (the busiest agency, its newest year, its commonest theme that year): the bytes
+  downloaded before the first result and whether the results are exactly the replies the
+  open data says.
 
 It prints a table and writes the figures, with the machine, to --out.
 """
@@ -192,6 +195,64 @@ def first_search(site: Path, query: str, expected: str, browser=None) -> dict:
             "search_found": any(f"/{expected}/" in h for h in hrefs)}
 
 
+def busiest_filter(records: list[dict], tables: dict) -> tuple[dict, set[str]]:
+    """The 检索 page's parameters for the busiest agency (lead or co-handling), its newest
+    year and its commonest theme in that year, and the ids the open data says they give."""
+    agency = Counter(a for r in records for a in dict.fromkeys([r["agency"], *r["co_agencies"]]) if a).most_common(1)[0][0]
+    mine = [r for r in records if agency in (r["agency"], *r["co_agencies"])]
+    year = max(r["year"] for r in mine if r["year"])
+    theme = Counter(t for r in mine if r["year"] == year for t in r["themes"]).most_common(1)[0][0]
+    ids = {r["id"] for r in mine if r["year"] == year and theme in r["themes"]}
+    slug = {key: {v[1]: v[0] for v in table["values"]} for key, table in tables.items()}
+    return {"agency": slug["agency"][agency], "year": year, "theme": slug["theme"][theme]}, ids
+
+
+def first_filter(site: Path, browser=None) -> dict:
+    """Open the 检索 page filtered as `busiest_filter` says and wait for the first result:
+    the bytes downloaded from the first request (the page itself included) to the first
+    result, the seconds, and whether the whole list is the replies the open data says."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from urllib.parse import urlencode
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS, serve_directory
+
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                return first_filter(site, launched)
+            finally:
+                launched.close()
+    records = json.loads((site / "data" / "replies.json").read_text(encoding="utf-8"))
+    script = (site / "find" / "facets.js").read_text(encoding="utf-8")
+    tables = {t["key"]: t for t in json.loads(script[script.index("=") + 1:-2])["facets"]}
+    params, expected = busiest_filter(records, tables)
+    base, stop = serve_directory(site)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sizes: list[int] = []
+        page.on("requestfinished", lambda r: sizes.append((r.sizes() or {}).get("responseBodySize", 0)))
+        started = time.perf_counter()
+        page.goto(f"{base}/find/?{urlencode(params)}")
+        page.wait_for_selector("#find-results > li", timeout=120_000)
+        seconds = time.perf_counter() - started
+        downloaded = sum(sizes)
+        while page.is_visible("#find-more"):
+            count = page.locator("#find-results > li").count()
+            page.click("#find-more")
+            page.wait_for_function(f"document.querySelectorAll('#find-results > li').length > {count}")
+        hrefs = page.eval_on_selector_all("#find-results a", "links => links.map(a => a.getAttribute('href'))")
+    finally:
+        context.close()
+        stop()
+    found = {re.search(r"/replies/([^/]+?)(?:/|\.html)$", h).group(1) for h in hrefs}
+    return {"filter": params, "filter_results": len(expected), "filter_download_mb": round(downloaded / 2**20, 2),
+            "filter_s": round(seconds, 2), "filter_exact": found == expected}
+
+
 def _discard(*paths: Path) -> None:
     """Move outputs aside (deleted after the measurements, see `TRASH`), and write out
     what is still waiting in the page cache, so that no timed run pays for earlier work."""
@@ -249,6 +310,7 @@ def bench(n: int, build: bool, repeat: int) -> dict:
         known = known_reply(json.loads(open_data.read_text(encoding="utf-8")))
         row["search_query"] = known["proposer"]
         row.update(first_search(site, known["proposer"], known["id"]))
+        row.update(first_filter(site))
     return row
 
 
@@ -263,7 +325,8 @@ COLUMNS = [("replies", "N"), ("generate_s", "generate s"), ("replies_per_s", "re
            ("peak_memory_mb", "generate peak MB"), ("open_data_mb", "open data MB"),
            ("incremental_s", "incremental s"), ("build_s", "build s"), ("build_peak_memory_mb", "build peak MB"),
            ("site_mb", "site MB"), ("largest_page_kb", "largest page KB"), ("search_engine", "search"),
-           ("search_download_mb", "MB before 1st result"), ("search_found", "found")]
+           ("search_download_mb", "MB before 1st result"), ("search_found", "found"),
+           ("filter_download_mb", "检索 MB before 1st result"), ("filter_exact", "exact")]
 
 
 def table(rows: list[dict]) -> str:

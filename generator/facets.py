@@ -152,8 +152,8 @@ def rows_script(index: Index) -> Iterator[str]:
             reply.id, reply.label, proposal_ref(reply.proposal_kind, reply.proposal_number),
             reply.date.isoformat() if reply.date else "", reply.agency or "", reply.proposer or "",
             [[positions[n][v] for v in values[facet.key]] for n, facet in enumerate(FACETS)],
-            " ".join(filter(None, (reply.label, reply.proposal_title, reply.proposer, reply.agency,
-                                   *reply.co_agencies, reply.doc_number))),
+            " ".join(dict.fromkeys(filter(None, (reply.label, reply.proposal_title, reply.proposer, reply.agency,
+                                                 *reply.co_agencies, reply.doc_number)))),
         ]
         yield ("" if number == 0 else ",\n") + json.dumps(row, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     yield "];\n"

@@ -90,10 +90,9 @@ def build_index(site_dir: Path, pages: Iterable[str], shard_pages: int = SHARD_P
             bundles.append(bundle)
         if out.exists():
             shutil.rmtree(out)
-        if len(bundles) == 1:
-            shutil.move(str(bundles[0]), str(out))
-        else:
-            merge_bundles(bundles, out, jobs, {page_url(page): values for page, values in (sorts or {}).items()})
+        # One bundle is "merged" too: Pagefind writes a filter's values in no fixed order
+        # (so the same pages gave other file names on each build); the merge sorts them.
+        merge_bundles(bundles, out, jobs, {page_url(page): values for page, values in (sorts or {}).items()})
         return len(bundles)
     finally:
         shutil.rmtree(work, ignore_errors=True)

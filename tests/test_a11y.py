@@ -28,7 +28,7 @@ def _violations(page) -> list[str]:
 def _page_types(site: Path) -> list[str]:
     return ["", "replies/", "replies/r000/", "agencies/", first_key_page(site, "agencies"), "themes/", first_key_page(site, "themes"),
             "sessions/", first_key_page(site, "sessions"), "proposers/", first_key_page(site, "proposers"), "years/",
-            first_key_page(site, "years"), "about/", "quality/", "404.html"]
+            first_key_page(site, "years"), "about/", "quality/", "404.html", "find/?year=2024"]
 
 
 def test_a11y_every_page_type_no_serious_violation(browser, served_300):
@@ -60,7 +60,7 @@ def test_a11y_archive_pages_no_serious_violation(browser, site_300):
     _, archive = site_300
     page = browser.new_page()
     found = {}
-    for rel in ("index.html", "replies/r000.html", "agencies/index.html", "about.html"):
+    for rel in ("index.html", "replies/r000.html", "agencies/index.html", "about.html", "find/index.html"):
         page.goto((archive / rel).as_uri())
         if violations := _violations(page):
             found[rel] = violations

@@ -265,9 +265,12 @@ def test_built_site_links_feeds_from_head_and_page(built_site):
                       (f"replies/{result.replies[0].id}/index.html", None)]:
         text = (site / page).read_text(encoding="utf-8")
         head = text[:text.index("</head>")]
-        alternates = re.findall(r'<link rel="alternate" type="application/atom\+xml" title="([^"]*)" href="([^"]*)">',
+        alternates = re.findall(r'<link rel="([^"]*)" type="application/atom\+xml" title="([^"]*)" href="([^"]*)">',
                                 head)
-        targets = [posixpath.normpath(posixpath.join(posixpath.dirname(page), href)) for _, href in alternates]
+        # A feed reader looks for the `alternate` token; Material fetches a sitemap beside
+        # every link whose rel is exactly `alternate` (a 404 on each page view).
+        assert all("alternate" in rel.split() and rel != "alternate" for rel, _, _ in alternates)
+        targets = [posixpath.normpath(posixpath.join(posixpath.dirname(page), href)) for _, _, href in alternates]
         assert targets == [SITE_FEED] + ([own] if own else []), page
         assert all((site / target).is_file() for target in targets)
         visible = re.findall(r'<a href="([^"]*)">订阅（Atom）</a>', text)

@@ -35,7 +35,8 @@ def page_types(site: Path) -> list[str]:
     """One page of every type, a second page of a long listing among them."""
     rels = ["", "replies/", _first_reply(site), "agencies/", first_key_page(site, "agencies"), "themes/",
             first_key_page(site, "themes"), "sessions/", first_key_page(site, "sessions"), "proposers/",
-            first_key_page(site, "proposers"), "years/", first_key_page(site, "years"), "about/", "404.html"]
+            first_key_page(site, "proposers"), "years/", first_key_page(site, "years"), "about/", "404.html",
+            "find/?year=2024"]
     if (site / "replies" / "page" / "2" / "index.html").is_file():
         rels.append("replies/page/2/")
     return rels
@@ -379,11 +380,13 @@ def test_screenshots_desktop_and_phone_every_page_type(browser, small):
     base, site, _ = small
     ARTIFACTS.mkdir(exist_ok=True)
     pages = {"home": "", "reply": _commitment_pages(site)[0], "agency": first_key_page(site, "agencies"),
-             "agencies": "agencies/", "404": "404.html"}
+             "agencies": "agencies/", "404": "404.html", "find": "find/?year=2024"}
     for device, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         with guarded_page(browser, base, viewport) as page:
             for name, rel in pages.items():
                 page.goto(f"{base}/{rel}")
+                if name == "find":
+                    page.wait_for_selector("#find-results > li")
                 if device == "phone" and page.locator(".reply-list").count():
                     assert page.evaluate(CARDS)[0]["display"] == "flex"
                 page.wait_for_timeout(400)  # the tabs fade in
@@ -399,4 +402,4 @@ def test_screenshots_desktop_and_phone_every_page_type(browser, small):
             page.wait_for_selector(".md-search-result__item", timeout=10_000)
             page.wait_for_timeout(300)
             page.screenshot(path=str(ARTIFACTS / f"search-{device}.png"))
-    assert len(list(ARTIFACTS.glob("*-desktop.png"))) >= 6 and len(list(ARTIFACTS.glob("*-phone.png"))) >= 6
+    assert len(list(ARTIFACTS.glob("*-desktop.png"))) >= 7 and len(list(ARTIFACTS.glob("*-phone.png"))) >= 7

@@ -46,13 +46,25 @@ def test_build_index_shards_equal_one_run(pagefind_site, tmp_path):
     for page in pages:
         (one / page).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(site / page, one / page)
-    assert build_index(one, pages, shard_pages=len(pages)) == 1
-    merged, single = decoded(site / "pagefind"), decoded(one / "pagefind")
+    run_pagefind(one, tmp_path / "bundle")  # Pagefind's own index, not a merge of one shard
+    merged, single = decoded(site / "pagefind"), decoded(tmp_path / "bundle")
     assert merged[0] and merged[0] == single[0]
     assert merged[1] == single[1] and merged[2] == single[2] == len(pages)
     assert merged[3][5] == single[3][5]  # the metadata fields
     for reply in result.replies:
         assert any(url.rstrip("/").endswith(reply.id) for url, _ in merged[1])
+
+
+def test_build_index_same_bytes_every_run(tmp_path):
+    """Pagefind writes a filter's values in no fixed order; the index written is the same
+    bytes on every run."""
+    trees = []
+    for n in range(2):
+        pages, sorts = filtered_site(tmp_path / f"site{n}", 9)
+        build_index(tmp_path / f"site{n}", pages, shard_pages=9, sorts=sorts)
+        bundle = tmp_path / f"site{n}" / "pagefind"
+        trees.append({p.relative_to(bundle): p.read_bytes() for p in bundle.rglob("*") if p.is_file()})
+    assert trees[0] == trees[1]
 
 
 def test_build_index_counts_shards(tmp_path):
@@ -108,10 +120,12 @@ def test_build_index_merges_filters_and_sorts_as_one_run(tmp_path):
     one, shards = tmp_path / "one", tmp_path / "shards"
     pages, sorts = filtered_site(one, 7)
     filtered_site(shards, 7)
-    assert build_index(one, pages, shard_pages=len(pages)) == 1
+    run_pagefind(one, tmp_path / "bundle")  # Pagefind's own index
     assert build_index(shards, pages, shard_pages=2, sorts=sorts) == 4
-    merged, single = filters_and_sorts(shards / "pagefind"), filters_and_sorts(one / "pagefind")
+    merged, single = filters_and_sorts(shards / "pagefind"), filters_and_sorts(tmp_path / "bundle")
     assert merged == single
+    assert build_index(one, pages, shard_pages=len(pages), sorts=sorts) == 1  # one shard: the same index
+    assert filters_and_sorts(one / "pagefind") == single
     assert merged[0]["kind"]["k1"] == {"/p1/", "/p4/"} and len(merged[0]["tag"]["all"]) == 7
     assert merged[1]["date"][0] == "/p0/" and "/p1/" not in merged[1]["date"]  # p1 has no date
 
