@@ -47,4 +47,4 @@ test: $(VENV)
 clean:
 	rm -rf site archives docs/index.md docs/replies docs/data docs/agencies docs/themes \
 	  docs/sessions docs/proposers docs/years docs/quality docs/.generated.* docs/.userdict.txt \
-	  docs/about.md docs/.site.json docs/feeds
+	  docs/about.md docs/.site.json docs/feeds docs/find
