@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -154,30 +155,37 @@ def known_reply(records: list[dict]) -> dict:
     return next(r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and alone(r["proposer"]))
 
 
+@contextmanager
+def measured_page(site: Path, browser=None):
+    """A page in a new context of `browser` (a Playwright browser, the tests'; else one is
+    launched), `site` served on 127.0.0.1: (page, base URL, the body sizes of the requests
+    finished so far)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import CHROMIUM, CHROMIUM_ARGS, serve_directory
+
+    with ExitStack() as stack:
+        if browser is None:
+            from playwright.sync_api import sync_playwright
+
+            browser = stack.enter_context(sync_playwright()).chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            stack.callback(browser.close)
+        base, stop = serve_directory(site)
+        stack.callback(stop)
+        context = browser.new_context()
+        stack.callback(context.close)
+        page = context.new_page()
+        sizes: list[int] = []
+        page.on("requestfinished", lambda r: sizes.append((r.sizes() or {}).get("responseBodySize", 0)))
+        yield page, base, sizes
+
+
 def first_search(site: Path, query: str, expected: str, browser=None) -> dict:
     """Open the home page of the built site in Chromium (served on 127.0.0.1), search for
     `query` in the search box and wait for the first result: the bytes downloaded from
     the first request to the first result (page, styles, scripts and search index
-    included), the seconds the result took, and whether `expected` is among the results.
-    `browser`: a Playwright browser to use (the tests'); else one is launched."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import CHROMIUM, CHROMIUM_ARGS, serve_directory
-
-    if browser is None:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                return first_search(site, query, expected, launched)
-            finally:
-                launched.close()
-    base, stop = serve_directory(site)
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        sizes: list[int] = []
-        page.on("requestfinished", lambda r: sizes.append((r.sizes() or {}).get("responseBodySize", 0)))
+    included), the seconds the result took, and whether `expected` is among the results."""
+    with measured_page(site, browser) as (page, base, sizes):
         page.goto(base + "/")
         box = page.locator("input.md-search__input")
         box.click()
@@ -186,12 +194,10 @@ def first_search(site: Path, query: str, expected: str, browser=None) -> dict:
         box.press("End")
         page.wait_for_selector(".md-search-result__item", timeout=120_000)
         seconds = time.perf_counter() - started
+        downloaded = sum(sizes)
         hrefs = page.locator(".md-search-result__item > .md-search-result__link").evaluate_all(
             "els => els.map(e => e.getAttribute('href'))")
-    finally:
-        context.close()
-        stop()
-    return {"search_download_mb": round(sum(sizes) / 2**20, 2), "search_s": round(seconds, 2),
+    return {"search_download_mb": round(downloaded / 2**20, 2), "search_s": round(seconds, 2),
             "search_found": any(f"/{expected}/" in h for h in hrefs)}
 
 
@@ -211,30 +217,13 @@ def first_filter(site: Path, browser=None) -> dict:
     """Open the 检索 page filtered as `busiest_filter` says and wait for the first result:
     the bytes downloaded from the first request (the page itself included) to the first
     result, the seconds, and whether the whole list is the replies the open data says."""
-    sys.path.insert(0, str(ROOT / "tests"))
     from urllib.parse import urlencode
 
-    from conftest import CHROMIUM, CHROMIUM_ARGS, serve_directory
-
-    if browser is None:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                return first_filter(site, launched)
-            finally:
-                launched.close()
     records = json.loads((site / "data" / "replies.json").read_text(encoding="utf-8"))
     script = (site / "find" / "facets.js").read_text(encoding="utf-8")
     tables = {t["key"]: t for t in json.loads(script[script.index("=") + 1:-2])["facets"]}
     params, expected = busiest_filter(records, tables)
-    base, stop = serve_directory(site)
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        sizes: list[int] = []
-        page.on("requestfinished", lambda r: sizes.append((r.sizes() or {}).get("responseBodySize", 0)))
+    with measured_page(site, browser) as (page, base, sizes):
         started = time.perf_counter()
         page.goto(f"{base}/find/?{urlencode(params)}")
         page.wait_for_selector("#find-results > li", timeout=120_000)
@@ -245,9 +234,6 @@ def first_filter(site: Path, browser=None) -> dict:
             page.click("#find-more")
             page.wait_for_function(f"document.querySelectorAll('#find-results > li').length > {count}")
         hrefs = page.eval_on_selector_all("#find-results a", "links => links.map(a => a.getAttribute('href'))")
-    finally:
-        context.close()
-        stop()
     found = {re.search(r"/replies/([^/]+?)(?:/|\.html)$", h).group(1) for h in hrefs}
     return {"filter": params, "filter_results": len(expected), "filter_download_mb": round(downloaded / 2**20, 2),
             "filter_s": round(seconds, 2), "filter_exact": found == expected}

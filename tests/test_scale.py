@@ -109,3 +109,13 @@ def test_scale_search_finds_known_reply_within_2_mb(large_site, browser):
     found = bench.first_search(site, known["proposer"], known["id"], browser)
     assert found["search_found"], (known["proposer"], known["id"], found)
     assert found["search_download_mb"] <= SEARCH_MB, found
+
+
+@pytest.mark.large
+def test_scale_find_page_filters_exactly_within_2_mb(large_site, browser):
+    """The 检索 page filtered by agency × year × theme lists exactly the replies the open data
+    says, and downloads at most 2 MB (the page itself included) before its first result."""
+    bench, site, _ = large_site
+    found = bench.first_filter(site, browser)
+    assert found["filter_results"] > 0 and found["filter_exact"], found
+    assert found["filter_download_mb"] <= SEARCH_MB, found
