@@ -30,7 +30,8 @@ def zip_tree(root: Path, out: Path, folder: str, day: Date) -> int:
     """Zip every file under `root` into `out`, below `folder/`; returns the file count."""
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = (day.year, day.month, day.day, 0, 0, 0)
-    files = sorted(p for p in root.rglob("*") if p.is_file())
+    # Sorted as the entries' names are (a path sorts `data/replies/x.json` before `data/replies.csv`).
+    files = sorted((p for p in root.rglob("*") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
     tmp = out.with_name(f".{out.name}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path in files:

@@ -27,6 +27,9 @@
   Pagefind, it answers Material's page-load request for `search/search_index.json`, which
   is then there only for its configuration, from the script itself: a page view
   downloads nothing of the search until a query.
+- on_page_content fills the URL slots of a reply's 引用本文 block (generator/cite.py)
+  with its permanent address when `site_url` is set, so that the citation is whole
+  without JavaScript but for the access date (assets/javascripts/cite.js fills the rest).
 - Search results name the reply's agency and date: Pagefind metadata on each reply page
   (the worker shows it above the excerpt), the same line at the head of the reply's
   document in Material's index.
@@ -53,6 +56,7 @@ from urllib.parse import urljoin
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
+from generator.cite import fill_url_slots
 from generator.feeds import FEEDS_DIR
 from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
 from generator.model import cn_date, reply_label, reply_summary
@@ -86,10 +90,26 @@ def search_engine(config) -> str:
     setting = str((config.extra or {}).get("search_engine") or "auto")
     if setting not in ENGINES:
         raise PluginError(f"extra.search_engine is {setting!r}; expected one of {', '.join(ENGINES)}")
-    offline = plugin(config, "offline")
-    if offline is not None and offline.config.get("enabled"):
+    if offline(config):
         return "material"
     return "pagefind" if setting == "auto" else setting
+
+
+def offline(config) -> bool:
+    """Whether this build is an offline archive's (Material's offline plugin enabled)."""
+    archive = plugin(config, "offline")
+    return archive is not None and bool(archive.config.get("enabled"))
+
+
+def permanent_url(page, config) -> str | None:
+    """A reply page's address on the hosted site, when `site_url` says where that is: its
+    canonical URL; in an offline archive, whose pages are files (`x.html`), the folder
+    address the hosted site gives it (mkdocs.yml's `use_directory_urls`)."""
+    if not config.site_url:
+        return None
+    if offline(config):
+        return urljoin(config.site_url, page.url.removesuffix(".html") + "/")
+    return page.canonical_url
 
 
 def on_files(files, config, **kwargs):
@@ -132,7 +152,9 @@ def result_line(meta: dict) -> str:
 _SORT_MARK = re.compile(r'data-pagefind-sort="([^":]+):([^"]*)"')  # the attribute form, `name:value`
 
 
-def on_page_content(html_text, page, **kwargs):
+def on_page_content(html_text, page, config, **kwargs):
+    if is_reply(page) and (url := permanent_url(page, config)):
+        html_text = fill_url_slots(html_text, url)
     if is_reply(page) and (line := result_line(page.meta)):
         _engine["lines"][page.url] = line
     if is_reply(page) and page.meta.get("title"):

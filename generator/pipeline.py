@@ -36,7 +36,7 @@ from .read import ReadError, ReadOptions, read_bytes
 from .readers import is_reply_file, max_bytes, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
 from .render import (SITE_SETTINGS, USER_DICT, Renderer, original_path, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
-                     reply_id_of_path, reply_page_path)
+                     reply_files, reply_id_of_file, reply_record_path)
 from .store import ReplyList, ReplyStore
 from .sidecar import load_sidecar
 from .text import id_from_stem
@@ -359,8 +359,10 @@ def _originals(result: RunResult, ctx: Context) -> Iterator[tuple[str, bytes]]:
 
 
 def _reply_files(result: RunResult, renderer: Renderer, replies: Iterable[Reply]) -> Iterator[tuple[str, str]]:
+    """The files of each reply (`render.reply_files`): its page and its own record."""
     for reply in replies:
         yield renderer.reply_path(reply), renderer.reply_page(result.with_body(reply))
+        yield reply_record_path(reply.id), renderer.reply_record(reply)
 
 
 def _reply_chunk(result: RunResult, renderer: Renderer, start: int) -> Iterator[tuple[str, str]]:
@@ -421,13 +423,14 @@ class PathList(Sequence):
 
 @dataclass
 class _Owned:
-    """Every path a run produced: its other pages (listed) and the page of each published
-    reply (derived from the ids, not listed). Iterates in a fixed order: the manifest's."""
+    """Every path a run produced: its other pages (listed) and the files of each published
+    reply, its page and its record (derived from the ids, not listed: `render.reply_files`).
+    Iterates in a fixed order: the manifest's."""
 
     pages: set[str]
     order: list[str]  # `pages` in the order produced
-    replies: ReplyList  # the published replies, each with a page
-    withheld: frozenset[int]  # positions in the store of the replies without one
+    replies: ReplyList  # the published replies, each with its files
+    withheld: frozenset[int]  # positions in the store of the replies without any
     refused: frozenset[str] = frozenset()  # generated paths holding a hand-written file
 
     def __contains__(self, rel: object) -> bool:
@@ -435,7 +438,7 @@ class _Owned:
             return True
         if rel in self.refused:
             return False
-        reply_id = reply_id_of_path(rel) if isinstance(rel, str) else None
+        reply_id = reply_id_of_file(rel) if isinstance(rel, str) else None
         return reply_id is not None and self.published(reply_id)
 
     def published(self, reply_id: str) -> bool:
@@ -443,13 +446,14 @@ class _Owned:
         return position is not None and position not in self.withheld
 
     def __len__(self) -> int:
-        return len(self.order) + len(self.replies) - sum(1 for rel in self.refused if reply_id_of_path(rel))
+        per_reply = len(reply_files(""))
+        return len(self.order) + per_reply * len(self.replies) - sum(1 for rel in self.refused if reply_id_of_file(rel))
 
     def __iter__(self) -> Iterator[str]:
         yield from self.order
         store = self.replies.source
-        pages = (reply_page_path(store.id(p)) for p in self.replies.positions)
-        yield from (rel for rel in pages if rel not in self.refused) if self.refused else pages
+        files = (rel for p in self.replies.positions for rel in reply_files(store.id(p)))
+        yield from (rel for rel in files if rel not in self.refused) if self.refused else files
 
 
 def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str, str]:
@@ -458,7 +462,7 @@ def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str, str]:
     (hand-written files), one per line each."""
     staged, produced, refused = [], [], []
     for number in range(*bounds):
-        listed = number >= _WORKER.reply_tasks  # a reply page's path is its id's: not listed
+        listed = number >= _WORKER.reply_tasks  # a reply's files' paths are its id's: not listed
         _stage(_WORKER.writer, _WORKER.tasks[number](), staged, produced if listed else None, refused)
     return "\n".join(staged), "\n".join(produced), "\n".join(refused)
 
@@ -513,7 +517,7 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
     owned = _Owned(set(produced) - refused, [rel for rel in produced if rel not in refused], replies,
                    frozenset(result.withheld.positions), refused)
     twice = [rel for rel, count in Counter(produced).items() if count > 1]
-    twice += [rel for rel in produced if (reply_id := reply_id_of_path(rel)) and owned.published(reply_id)]
+    twice += [rel for rel in produced if (reply_id := reply_id_of_file(rel)) and owned.published(reply_id)]
     if twice:
         raise ValueError(f"two pages were written to one path: {', '.join(sorted(twice)[:5])}")
     for rel in sorted(refused):

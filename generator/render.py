@@ -5,7 +5,8 @@ mapping of paths relative to docs/ to file contents:
 
 - `index.md`: the home page (totals, SVG charts, newest replies);
 - `replies/<id>.md` per reply (YAML front matter from `yaml.safe_dump`, a header card
-  linking to its index pages, the agency's commitments, the body, related replies);
+  linking to its index pages, the agency's commitments, the body, related replies, how
+  to cite it: see `cite`), and `data/replies/<id>.json`, its own open-data record;
 - paginated listings: `replies/`, `agencies/`, `themes/`, `sessions/`, `proposers/`,
   `years/`, each with a page per key (an agency's page lists its replies as lead and,
   separately, as co-handler);
@@ -37,6 +38,7 @@ import jinja2
 import yaml
 
 from .charts import bar_chart
+from .cite import citation
 from .config import SiteConfig
 from .facets import FACETS, FACETS_SCRIPT, ROWS_SCRIPT, facets_script, filter_marks, rows_script, sort_value
 from .feeds import SITE_FEED, feed_link, feed_tasks
@@ -203,10 +205,35 @@ def reply_page_path(reply_id: str) -> str:
     return f"replies/{reply_id}.md"
 
 
+def reply_record_path(reply_id: str) -> str:
+    """The docs-relative path of the open-data record of the reply with this id."""
+    return f"data/replies/{reply_id}.json"
+
+
 def reply_id_of_path(rel: str) -> str | None:
     """The id whose reply page `rel` would be, else None."""
     folder, _, name = rel.rpartition("/")
     return name[:-3] if folder == "replies" and name.endswith(".md") else None
+
+
+def reply_id_of_file(rel: str) -> str | None:
+    """The id whose page or record `rel` would be (the files made for each reply, their
+    paths derived from its id: see `reply_files`), else None."""
+    folder, _, name = rel.rpartition("/")
+    if folder == "data/replies" and name.endswith(".json"):
+        return name[:-5]
+    return reply_id_of_path(rel)
+
+
+def reply_files(reply_id: str) -> tuple[str, str]:
+    """The paths of the files made for the reply with this id: its page and its record."""
+    return reply_page_path(reply_id), reply_record_path(reply_id)
+
+
+def record_json(reply: Reply) -> str:
+    """A reply's open-data record as JSON, as `data/replies.json` holds it (without the
+    list's indentation) and `data/replies/<id>.json` alone."""
+    return json.dumps(reply.record(), ensure_ascii=False, indent=1)
 
 
 Pages = Iterator[tuple[str, str]]  # (docs-relative path, Markdown) of each page, as rendered
@@ -312,10 +339,17 @@ class Renderer:
             sort=sort_value(reply),
             redacted=reply.redactions > 0 and reply.publish == "full",
             original=original_path(reply, self.site),
+            record=reply_record_path(reply.id),
+            cite=citation(reply, self.site.publisher, self.site.title),
             key_path=self.key_path,
             reply_path=self.reply_path,
         )
         return front_matter(reply) + body
+
+    @staticmethod
+    def reply_record(reply: Reply) -> str:
+        """`data/replies/<id>.json`: the reply's record, as in `data/replies.json`."""
+        return record_json(reply) + "\n"
 
     def _paginated(self, template: str, rows: Sequence, first: str, folder: str, **context) -> Pages:
         """`rows` cut into pages (see `paginate`), each rendered with `template` as it is
@@ -474,7 +508,7 @@ def open_data_json_pieces(replies: list[Reply]) -> Iterator[str]:
     list with `indent=1`, without ever holding it whole (it grows with the archive)."""
     yield "["
     for number, reply in enumerate(_by_id(replies)):
-        record = json.dumps(reply.record(), ensure_ascii=False, indent=1)
+        record = record_json(reply)
         # One level deeper inside the list; JSON strings hold no raw line break.
         yield ("\n " if number == 0 else ",\n ") + record.replace("\n", "\n ")
     yield "\n]\n" if replies else "]\n"

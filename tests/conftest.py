@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -214,3 +215,41 @@ def serve_directory(root: Path):
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{httpd.server_address[1]}", httpd.shutdown
+
+
+# --- Citations: BibTeX read as BibTeX reads it -----------------------------------------
+
+# The LaTeX commands a BibTeX value may hold for a character LaTeX treats specially.
+LATEX_CHARACTERS = {r"\textbackslash{}": "\\", r"\textbraceleft{}": "{", r"\textbraceright{}": "}", r"\%": "%",
+                    r"\&": "&", r"\$": "$", r"\#": "#", r"\_": "_", r"\^{}": "^", r"\~{}": "~"}
+_LATEX_COMMAND = "|".join(map(re.escape, LATEX_CHARACTERS))
+
+
+def parse_bibtex(text: str) -> tuple[str, str, dict[str, str]]:
+    """(type, key, fields) of one BibTeX entry `@type{key,\\n  name = {value},…\\n}`. A
+    value runs to its matching brace, a backslash escaping none (as BibTeX counts); it
+    may hold no character LaTeX treats specially but as one of LATEX_CHARACTERS' commands
+    (a URL aside), which are decoded. An author's double braces are taken off."""
+    head = re.match(r"@(\w+)\{([^,{}\s]+),\n", text)
+    assert head, text
+    fields, at = {}, head.end()
+    while True:
+        field = re.compile(r"  (\w+) = \{").match(text, at)
+        assert field, text[at:]
+        depth, end = 1, field.end()
+        while depth:
+            assert end < len(text), f"unbalanced braces: {text[field.start():]}"
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            end += 1
+        name, value = field[1], text[field.end():end - 1]
+        if name == "author":
+            assert value.startswith("{") and value.endswith("}"), value
+            value = value[1:-1]
+        if name != "url":
+            assert not re.search(r"[\\{}%&$#_^~]", re.sub(_LATEX_COMMAND, "", value)), value
+            value = re.sub(_LATEX_COMMAND, lambda m: LATEX_CHARACTERS[m[0]], value)
+        fields[name] = value
+        if text[end:] == "\n}":
+            return head[1], head[2], fields
+        assert text[end:end + 2] == ",\n", text[end:]
+        at = end + 2

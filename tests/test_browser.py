@@ -179,3 +179,80 @@ def test_search_pagefind_in_materials_box_finds_and_highlights(browser, pagefind
     assert expected in page.url and "h=" in page.url
     assert not errors, errors
     context.close()
+
+
+def _cite_expected(page, result, reply_id, url):
+    """What the citation block of `reply_id` should read once cite.js has run: its text
+    form (fields from the reply's record, the access date the browser's local today)."""
+    import json
+
+    from generator.pipeline import load_context
+
+    from conftest import DATA
+
+    record = next(r for r in result.replies if r.id == reply_id).record()
+    today = page.evaluate("() => { const d = new Date(); return [d.getFullYear(), d.getMonth() + 1, d.getDate()]; }")
+    day = "%04d-%02d-%02d" % tuple(today)
+    publisher = load_context(DATA).site.publisher
+    number = f": {record['doc_number']}" if record["doc_number"] else ""
+    text = (f"{record['agency']}. {record['title']}{number}[EB/OL]. {publisher}, {record['year']}({record['date']})"
+            f"[{day}]. {url}.")
+    return record, today, day, text, json
+
+
+CITED = "002_1b3f1d40111f6f91"
+
+
+@pytest.fixture(scope="module")
+def offline_site(built_site, tmp_path_factory):
+    """The sample site built as the offline archive is (pages opened from disk)."""
+    from generator.site import build_site
+
+    work, _ = built_site
+    site = tmp_path_factory.mktemp("offline") / "site"
+    build_site(work / "docs", site, strict=True, offline=True)
+    return site
+
+
+@pytest.mark.parametrize("where", ["server", "file"])
+def test_reply_citation_filled_and_copied(browser, server, built_site, request, where):
+    """The script fills in the page's address and today's date, and each copy button puts
+    its form on the clipboard and says so: served on 127.0.0.1 through the Clipboard API;
+    opened from disk (the offline archive) without one, by a selection copied with
+    execCommand."""
+    from conftest import parse_bibtex
+
+    _, result = built_site
+    if where == "server":
+        base = server[0]
+        url = f"{base}/replies/{CITED}/"
+    else:
+        base = request.getfixturevalue("offline_site").as_uri()
+        url = f"{base}/replies/{CITED}.html"
+    with guarded_page(browser, base) as page:
+        if where == "server":
+            page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+        else:  # as a browser without the Clipboard API; what a copy puts on the clipboard is caught
+            page.add_init_script("""Object.defineProperty(Navigator.prototype, "clipboard", {get: () => undefined});
+                document.addEventListener("copy", (event) => { const area = event.target;
+                  window.copied = area.value.slice(area.selectionStart, area.selectionEnd); });""")
+        page.goto(url)
+        record, today, day, text, json = _cite_expected(page, result, CITED, url)
+        block = page.locator(".reply-cite")
+        assert block.locator('[data-cite-form="text"]').inner_text() == text
+        copied = {}
+        for name in ("text", "bibtex", "csl"):
+            button = block.locator(f'button[data-copy="{name}"]')
+            assert button.is_visible()
+            button.click()
+            page.wait_for_function("() => document.querySelector('.cite-status').textContent.startsWith('已复制')")
+            copied[name] = page.evaluate("navigator.clipboard.readText()" if where == "server" else "window.copied")
+        assert block.locator(".cite-status").get_attribute("role") == "status"
+    assert copied["text"] == text
+    kind, key, fields = parse_bibtex(copied["bibtex"])
+    assert (kind, key) == ("online", CITED) and fields["url"] == url and fields["urldate"] == day
+    assert fields["title"] == record["title"] and fields["author"] == record["agency"]
+    assert fields["number"] == record["doc_number"] and fields["date"] == record["date"]
+    [item] = json.loads(copied["csl"])
+    assert item["URL"] == url and item["accessed"] == {"date-parts": [today]}
+    assert item["title"] == record["title"] and item["author"] == [{"literal": record["agency"]}]

@@ -197,7 +197,9 @@ def test_hostile_block_marks_shown_literally(hostile_site):
     html = (hostile_site / "site" / "replies" / "hostile_blocks" / "index.html").read_text(encoding="utf-8")
     article = html[html.index("<article"): html.index("</article>")]
     text = _visible_text(article)
-    assert "admonition" not in article and "<details" not in article and "tabbed" not in article
+    assert "admonition" not in article and "tabbed" not in article
+    # The only collapsible blocks are the citation's own BibTeX and CSL-JSON.
+    assert re.findall(r"<details[^>]*>", article) == ['<details class="cite-form">'] * 2
     for shown in ('!!! danger "这一段不是警告框"', "??? note", "???+ note", '=== "这一段不是标签页"',
                   "=这一段以等号开头"):
         assert shown in text, shown

@@ -497,3 +497,69 @@ def test_sidecar_sections_settle_an_answer_run_into_its_opening(data_dir, tmp_pa
     (data_dir / "replies" / "zz_glued.yml").write_text("sections: []\n", encoding="utf-8")
     after = [p.message for p in generate(data_dir, tmp_path / "b").warnings if p.source == "zz_glued.txt"]
     assert "no body paragraphs after the opening" not in after
+
+
+# --- Each reply's own record, data/replies/<id>.json --------------------------------------
+
+def _records(docs) -> dict[str, dict]:
+    """id → record of every data/replies/<id>.json of a docs dir."""
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (docs / "data" / "replies").glob("*.json")}
+
+
+def test_generate_reply_record_file_equals_its_open_data_entry(data_dir, tmp_path):
+    """Every published reply, summary-only ones included, has its record beside the open
+    data, exactly its entry in data/replies.json; a withheld reply has none."""
+    (data_dir / "replies" / "001_efe964a827ed06ef.yml").write_text("publish: false\n", encoding="utf-8")
+    (data_dir / "replies" / "003_b7eee806dff20c32.yml").write_text("publish: summary\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    result = generate(data_dir, docs)
+    entries = json.loads((docs / "data" / "replies.json").read_text(encoding="utf-8"))
+    assert _records(docs) == {entry["id"]: entry for entry in entries}
+    assert sorted(_records(docs)) == sorted(r.id for r in result.replies) and len(entries) == 4
+    assert "003_b7eee806dff20c32" in _records(docs)
+    page = (docs / "replies" / "003_b7eee806dff20c32.md").read_text(encoding="utf-8")
+    assert "[JSON](../data/replies/003_b7eee806dff20c32.json)" in page
+
+
+@pytest.mark.parametrize("change", ["delete", "withhold", "new id"])
+def test_generate_reply_record_removed_with_its_reply_or_old_id(data_dir, tmp_path, change):
+    docs = tmp_path / "docs"
+    generate(data_dir, docs)
+    old = docs / "data" / "replies" / "004_5384189321c4f11f.json"
+    assert old.is_file()
+    source = data_dir / "replies" / "004_5384189321c4f11f.txt"
+    if change == "delete":
+        source.unlink()
+    else:
+        sidecar = "publish: false\n" if change == "withhold" else "id: renamed-004\n"
+        source.with_suffix(".yml").write_text(sidecar, encoding="utf-8")
+    result = generate(data_dir, docs)
+    assert not old.exists()
+    assert "data/replies/004_5384189321c4f11f.json" in result.removed
+    assert sorted(_records(docs)) == sorted(r.id for r in result.replies)
+    assert ("renamed-004" in _records(docs)) == (change == "new id")
+
+
+@pytest.mark.parametrize("change", ["edit text", "rename with sidecar id"])
+def test_generate_reply_id_kept_by_edit_or_sidecar_id(data_dir, tmp_path, change):
+    """A reply's id, and with it its page's and record's addresses, stays when its text
+    is edited, and when its file is renamed with a sidecar `id:` keeping the old one."""
+    docs = tmp_path / "docs"
+    first = generate(data_dir, docs)
+    reply_id = "003_b7eee806dff20c32"
+    source = data_dir / "replies" / f"{reply_id}.txt"
+    if change == "edit text":
+        text = source.read_text(encoding="utf-8")
+        assert "持续推进全省教育科技" in text
+        source.write_text(text.replace("持续推进全省教育科技", "持续推进全省教育和科技"), encoding="utf-8")
+    else:
+        source.rename(source.with_name("科技厅答复2024.txt"))
+        source.with_name("科技厅答复2024.yml").write_text(f"id: {reply_id}\n", encoding="utf-8")
+    result = generate(data_dir, docs)
+    assert sorted(r.id for r in result.replies) == sorted(r.id for r in first.replies)
+    assert result.removed == []
+    assert (docs / "replies" / f"{reply_id}.md").is_file()
+    record = _records(docs)[reply_id]
+    assert record["source"] == ("科技厅答复2024.txt" if change != "edit text" else source.name)
+    page = (docs / "replies" / f"{reply_id}.md").read_text(encoding="utf-8")
+    assert ("持续推进全省教育和科技" in page) == (change == "edit text")

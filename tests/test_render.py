@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+import yaml
 from markdown import Markdown
 from mkdocs.utils.meta import get_data
 
@@ -47,7 +48,7 @@ def test_render_sections_as_headings(run):
     result, files = run
     for reply in result.replies:
         page = files[f"replies/{reply.id}.md"]
-        headings = [h for h in re.findall(r"^## (.+)$", page, flags=re.M) if not h.startswith("相关答复")]
+        headings = [h for h in re.findall(r"^## (.+)$", page, flags=re.M) if not h.startswith(("相关答复", "引用本文"))]
         assert headings == [md_escape(s) for s in reply.sections]
         subsections = [b.text for b in result.with_body(reply).blocks if b.kind is BlockKind.SUBSECTION]
         assert re.findall(r"^### (.+)$", page, flags=re.M) == [md_escape(s) for s in subsections]
@@ -229,3 +230,140 @@ def test_render_lists_name_replies_by_label_with_number(ctx):
     for n in range(1, 4):
         assert f"[关于第{n}件事的提案](r{n}.md) <span class=\"reply-ref\">提案第{n:03d}号</span>" in listing
     assert "市政协八届一次会议第001号" not in listing
+
+
+# --- 引用本文: the citation in three forms ---------------------------------------------
+
+EXTENSIONS = ["tables", "attr_list", "md_in_html", "admonition", "toc"]  # mkdocs.yml's
+ACCESSED = "2026-01-02"
+
+
+def cite_forms(page: str, url: str | None = None, accessed: str | None = None) -> dict[str, str]:
+    """The three forms of a page's citation as a reader's browser has them (each element's
+    text), the page made HTML with the site's Markdown extensions; its URL slots filled
+    as the MkDocs hook fills them, its access date slots as cite.js does."""
+    import lxml.html
+
+    from generator.cite import FORMS, fill_url_slots, slot_text
+
+    body, _ = get_data(page)
+    html = Markdown(extensions=EXTENSIONS).convert(body)
+    if url:
+        html = fill_url_slots(html, url)
+    tree = lxml.html.fromstring(f"<div>{html}</div>")
+    assert not tree.xpath("//script | //*[@onerror] | //*[@onclick]")  # no value made markup
+    assert len(tree.xpath('//div[@class="reply-cite"]//pre')) == 2
+    if accessed:
+        for slot in tree.xpath('//span[@class="cite-slot"][@data-field="accessed"]'):
+            slot.text = slot.get("data-lead", "") + slot_text(slot.get("data-form"), "accessed", accessed)
+    return {form: tree.xpath(f'//*[@data-cite-form="{form}"]')[0].text_content() for form in FORMS}
+
+
+def expected_citation(record: dict, publisher: str, url: str, accessed: str) -> str:
+    """GB/T 7714-2015's form for an electronic resource, of a reply with an agency and a
+    date: 主要责任者. 题名: 其他题名信息[EB/OL]. 出版者, 出版年(更新或修改日期)[引用日期]. 获取和访问路径.
+    (the 文号 is the other title information, when there is one)."""
+    number = f": {record['doc_number']}" if record["doc_number"] else ""
+    return (f"{record['agency']}. {record['title']}{number}[EB/OL]. {publisher}, "
+            f"{record['year']}({record['date']})[{accessed}]. {url}.")
+
+
+def test_render_citation_holds_reply_fields_in_three_forms(run, ctx):
+    from conftest import parse_bibtex
+
+    result, files = run
+    publisher = ctx.site.publisher
+    assert publisher
+    assert 0 < sum(1 for reply in result.replies if reply.doc_number) < len(result.replies)  # with and without
+    for reply in result.replies:
+        record = reply.record()
+        assert record["agency"] and record["title"] and record["date"]
+        url = f"https://example.gov.cn/replies/{reply.id}/"
+        forms = cite_forms(files[f"replies/{reply.id}.md"], url, ACCESSED)
+        assert forms["text"] == expected_citation(record, publisher, url, ACCESSED)
+        kind, key, fields = parse_bibtex(forms["bibtex"])
+        assert (kind, key) == ("online", reply.id)
+        number = {"number": record["doc_number"]} if record["doc_number"] else {}
+        assert fields == {"author": record["agency"], "title": record["title"], "date": record["date"],
+                          "year": str(record["year"]), **number, "publisher": publisher,
+                          "url": url, "urldate": ACCESSED}
+        [item] = json.loads(forms["csl"])
+        year, month, day = map(int, record["date"].split("-"))
+        assert item == {"id": reply.id, "type": "webpage", "title": record["title"],
+                        "author": [{"literal": record["agency"]}], "issued": {"date-parts": [[year, month, day]]},
+                        **number, "publisher": publisher, "container-title": ctx.site.title,
+                        "language": "zh-CN", "URL": url, "accessed": {"date-parts": [[2026, 1, 2]]}}
+
+
+@pytest.mark.parametrize("url", [None, "https://example.gov.cn/sub/replies/x/"])
+@pytest.mark.parametrize("accessed", [None, ACCESSED])
+def test_render_citation_well_formed_whichever_slots_are_filled(run, ctx, url, accessed):
+    """Without JavaScript (no access date) and without site_url (no URL) each form is
+    still whole: the text ends with a full stop, BibTeX and CSL-JSON parse."""
+    from conftest import parse_bibtex
+
+    result, files = run
+    reply = result.replies[0]
+    record = reply.record()
+    forms = cite_forms(files[f"replies/{reply.id}.md"], url, accessed)
+    full = expected_citation(record, ctx.site.publisher, url or "URL", accessed or "DAY")
+    shown = full if url else full.removesuffix(" URL.")
+    assert forms["text"] == (shown if accessed else shown.replace("[DAY]", ""))
+    _, _, fields = parse_bibtex(forms["bibtex"])
+    [item] = json.loads(forms["csl"])
+    assert fields.get("url") == url and item.get("URL") == url
+    assert fields.get("urldate") == accessed
+    assert ("accessed" in item) == bool(accessed) and item["title"] == record["title"]
+
+
+@pytest.mark.parametrize("agency, doc_number, date, publisher, text", [
+    ("某市水务局", "某水函〔2024〕1号", "2024-05-20", "某市人民政府办公室",
+     "某市水务局. 关于X的答复: 某水函〔2024〕1号[EB/OL]. 某市人民政府办公室, 2024(2024-05-20)[D]. U."),
+    ("某市水务局", None, "2024-05-20", "", "某市水务局. 关于X的答复[EB/OL]. (2024-05-20)[D]. U."),
+    (None, None, None, "某市人民政府办公室", "关于X的答复[EB/OL]. 某市人民政府办公室[D]. U."),
+    (None, None, None, "", "关于X的答复[EB/OL]. [D]. U."),
+])
+def test_render_citation_parts_missing_left_out(agency, doc_number, date, publisher, text):
+    """A reply without an agency, a 文号 or a date, a site without a publisher: the part
+    is left out with its punctuation, with the access date and without it."""
+    from datetime import date as Date
+
+    from generator.config import SiteConfig
+
+    when = Date.fromisoformat(date) if date else None
+    reply = make_reply(title="关于X的答复", agency=agency, doc_number=doc_number, date=when,
+                       year=when.year if when else None)
+    page = Renderer(ROOT / "templates", site=SiteConfig(publisher=publisher)).reply_page(reply)
+    assert cite_forms(page, "U", ACCESSED)["text"] == text.replace("[D]", f"[{ACCESSED}]")
+    assert cite_forms(page, "U")["text"] == text.replace("[D]", "").replace("[EB/OL]. .", "[EB/OL].")
+
+
+HOSTILE_VALUES = ["关于}的答复", "关于{的答复", "a\\end{document}b", "100% & #1 $x$ _y_ ^z ~w",
+                  "<script>window.pwned=1</script>", "\"双引号\" '单引号'", "</pre></details><script>x</script>",
+                  "{{ 7*7 }} {% raw %}", "\\textbf{粗}}{"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_VALUES)
+def test_render_citation_hostile_values_inert_and_well_formed(data_dir, hostile):
+    """A sidecar's title, agency and 文号 and site.yml's publisher holding markup, BibTeX
+    and LaTeX specials or template syntax: shown as written in each form, each form still
+    parses, no value becomes markup."""
+    from conftest import parse_bibtex
+    from generator.pipeline import load_context
+
+    site = yaml.safe_load((data_dir / "site.yml").read_text(encoding="utf-8"))
+    (data_dir / "site.yml").write_text(yaml.safe_dump({**site, "publisher": hostile}, allow_unicode=True),
+                                       encoding="utf-8")
+    (data_dir / "replies" / "003_b7eee806dff20c32.yml").write_text(yaml.safe_dump(
+        {"title": hostile, "agency": hostile, "doc_number": hostile}, allow_unicode=True), encoding="utf-8")
+    ctx = load_context(data_dir)
+    result = collect(data_dir, ctx)
+    reply = next(r for r in result.replies if r.id == "003_b7eee806dff20c32")
+    assert reply.title == hostile == reply.agency and reply.doc_number  # (its brackets normalised)
+    forms = cite_forms(render_all(result, ctx)[f"replies/{reply.id}.md"], "https://example.gov.cn/r/", ACCESSED)
+    assert forms["text"].startswith(f"{hostile}. {hostile}: {reply.doc_number}[EB/OL]. {hostile}, ")
+    _, _, fields = parse_bibtex(forms["bibtex"])
+    assert fields["title"] == fields["author"] == fields["publisher"] == hostile
+    assert fields["number"] == reply.doc_number
+    [item] = json.loads(forms["csl"])
+    assert item["title"] == item["publisher"] == item["author"][0]["literal"] == hostile

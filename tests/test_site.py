@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 import shutil
@@ -349,3 +350,29 @@ def test_site_search_result_title_names_the_reply(built):
         page = (work / "site" / "replies" / reply.id / "index.html").read_text(encoding="utf-8")
         assert f'data-pagefind-meta="title" data-pagefind-ignore hidden>{html.escape(reply.label)}</span>' in page
     assert any(reply.label != reply.title for reply in result.replies)  # the case this is about
+
+
+@pytest.mark.parametrize("offline", [False, True])
+def test_site_citation_url_filled_at_build_with_site_url(built, tmp_path, monkeypatch, offline):
+    """With SITE_URL the build writes each reply's permanent address into its citation
+    (whole without JavaScript but for the access date), in the offline archive too: the
+    hosted site's folder address, not the archive's file. Without it, the slots stay empty
+    for cite.js."""
+    import lxml.html
+
+    from conftest import parse_bibtex
+    from generator.site import build_site
+
+    work, result = built
+    unfilled = lxml.html.fromstring((work / "site" / "replies" / result.replies[0].id / "index.html").read_bytes())
+    assert [slot.text_content() for slot in unfilled.xpath('//span[@class="cite-slot"]')] == [""] * 6
+    monkeypatch.setenv("SITE_URL", "https://example.gov.cn/replies")
+    build_site(work / "docs", tmp_path / "site", strict=True, offline=offline, search="material")
+    for reply in result.replies:
+        url = f"https://example.gov.cn/replies/replies/{reply.id}/"
+        page = tmp_path / "site" / "replies" / (f"{reply.id}.html" if offline else f"{reply.id}/index.html")
+        tree = lxml.html.fromstring(page.read_bytes())
+        text = tree.xpath('//*[@data-cite-form="text"]')[0].text_content()
+        assert text.endswith(f"({reply.date.isoformat()}). {url}.") and reply.agency in text
+        assert parse_bibtex(tree.xpath('//*[@data-cite-form="bibtex"]')[0].text_content())[2]["url"] == url
+        assert json.loads(tree.xpath('//*[@data-cite-form="csl"]')[0].text_content())[0]["URL"] == url

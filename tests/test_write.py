@@ -139,6 +139,23 @@ def test_generate_hand_written_file_at_generated_path_refused(data_dir, tmp_path
     assert mine.read_text(encoding="utf-8") == "# 我写的关于页\n"
 
 
+def test_generate_hand_written_file_at_a_reply_record_path_refused(data_dir, tmp_path):
+    """A reply's record path is derived from its id, not listed: a file there that no run
+    wrote is refused all the same, neither owned nor removed, and the rest is written."""
+    docs = tmp_path / "docs"
+    mine = docs / "data" / "replies" / "002_1b3f1d40111f6f91.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('{"mine": true}\n', encoding="utf-8")
+    result = generate(data_dir, docs, jobs=1)
+    assert [p.source for p in result.errors] == ["docs/data/replies/002_1b3f1d40111f6f91.json"]
+    owned = list(paths_file(docs / MANIFEST))
+    assert "data/replies/002_1b3f1d40111f6f91.json" not in owned and "replies/002_1b3f1d40111f6f91.md" in owned
+    assert len([rel for rel in owned if rel.startswith("data/replies/")]) == len(result.replies) - 1
+    (data_dir / "replies" / "002_1b3f1d40111f6f91.txt").unlink()  # its reply gone: still not ours
+    generate(data_dir, docs, jobs=1)
+    assert mine.read_text(encoding="utf-8") == '{"mine": true}\n'
+
+
 def test_generate_hand_written_file_identical_to_generated_adopted(data_dir, tmp_path):
     docs = tmp_path / "docs"
     generate(data_dir, docs, jobs=1)

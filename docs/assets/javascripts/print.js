@@ -1,7 +1,8 @@
 // The page's address on paper: CSS cannot print the address a page was opened at, so
 // this fills the print-only `.print-url` of a reply page (or adds a line to any other
 // page) with the canonical URL when the site's address is known (SITE_URL), else the
-// address in the browser, without its query (?h= highlighting) or #anchor.
+// address in the browser, without its query (?h= highlighting) or #anchor. The address
+// is shared as `replySite.address` (cite.js cites the page by it).
 (function () {
   "use strict";
   function address() {
@@ -9,6 +10,8 @@
     if (canonical && canonical.href) return canonical.href;
     return location.href.split("#")[0].split("?")[0];
   }
+  window.replySite = window.replySite || {};
+  window.replySite.address = address;
   function fill() {
     var spans = document.querySelectorAll(".print-url");
     if (!spans.length) {
