@@ -330,6 +330,7 @@ def test_may_have_personal_never_false_when_redact_finds(text):
 # The built site: pages, open data, search indexes.
 
 THEME = Path(material.__file__).parent / "templates"
+SVG_PATH_DATA = re.compile(r'\sd="[-0-9.,\sa-zA-Z]*"')
 
 
 def verbatim_copy(path: Path, root: Path) -> bool:
@@ -364,6 +365,9 @@ def test_site_random_contacts_in_no_built_file(tmp_path, cases):
             if not path.is_file() or verbatim_copy(path, root):
                 continue
             content = path.read_bytes().decode("utf-8", errors="replace")
+            # An icon's path data (`d="M12 2.305…"`) is the theme's geometry, and thousands of
+            # digits run together: a seven-digit secret was once found in it by chance.
+            content = SVG_PATH_DATA.sub("", content)
             numbers, words = digits(content), letters(content)
             for secret in secrets:
                 assert secret not in (numbers if secret.isdigit() else words), (path, secret)
