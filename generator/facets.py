@@ -8,6 +8,10 @@ In: the `Index` of a run. Out:
 - `facets_script(index)`: `find/facets.js`, every facet's values with their names and
   counts, in the order the page lists them (a few KB; the page's select boxes are filled
   from it, so that the page does not grow with the archive);
+- `postings_script(index)`: `find/postings.js`, the reply ids in index order (newest
+  first) and, for each value of each facet, the positions of its replies: what the hosted
+  page filters and counts by when there is no query (Pagefind, asked for every page of a
+  filter without a query, downloads its whole index: 21 MB at 10,000 replies);
 - `rows_script(index, …)`: `find/replies.js`, one row per reply with its facet values,
   which the page filters by itself where Pagefind cannot run (the offline archive opened
   from disk, a build with Material's search). Loaded by nothing else.
@@ -28,6 +32,7 @@ from .model import OUTCOME, Reply, proposal_ref
 from .text import slugify
 
 FACETS_SCRIPT = "find/facets.js"
+POSTINGS_SCRIPT = "find/postings.js"
 ROWS_SCRIPT = "find/replies.js"
 NO_OUTCOME = "none"  # the outcome facet's value for a reply that states no class
 UNDATED = "0000-00-00"  # sorts last, newest first
@@ -136,6 +141,39 @@ def _script(name: str, data) -> str:
 def facets_script(index: Index) -> str:
     """`find/facets.js`: the facet tables (see `facet_tables`) and the number of replies."""
     return _script("REPLY_FACETS", {"total": len(index.replies), "facets": facet_tables(index)})
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return out
+
+
+def postings_script(index: Index) -> str:
+    """`find/postings.js`: {"ids": the reply ids joined by newlines, in index order (newest
+    first), "postings": for each facet (FACETS order) and each of its values (the
+    facets.js order), the positions of its replies in that order, as base-36 differences
+    from the previous one joined by commas (a few bytes a reply and facet)}."""
+    tables = facet_tables(index)
+    positions = [{value[0]: n for n, value in enumerate(table["values"])} for table in tables]
+    lists: list[list[list[int]]] = [[[] for _ in table["values"]] for table in tables]
+    ids = []
+    for number, reply in enumerate(index.replies):
+        ids.append(reply.id)
+        found = reply_facets(reply, index)
+        for n, facet in enumerate(FACETS):
+            for value in found[facet.key]:
+                lists[n][positions[n][value]].append(number)
+
+    def packed(numbers: list[int]) -> str:
+        return ",".join(_base36(b - a) for a, b in zip([0, *numbers], numbers))
+
+    return _script("REPLY_POSTINGS", {"ids": "\n".join(ids), "postings": [[packed(found) for found in facet]
+                                                                       for facet in lists]})
 
 
 def rows_script(index: Index) -> Iterator[str]:

@@ -72,6 +72,22 @@ def test_rows_one_per_published_reply_newest_first(run):
         assert row[3] == (reply.date.isoformat() if reply.date else "")
 
 
+def test_postings_list_each_values_replies(run):
+    """find/postings.js, decoded as find.js does: each facet value's replies, by position."""
+    result, files = run
+    data = script_data(files["find/postings.js"], "REPLY_POSTINGS")
+    tables = script_data(files["find/facets.js"], "REPLY_FACETS")["facets"]
+    ids = data["ids"].split("\n")
+    assert ids == [r.id for r in result.index.replies]
+    for n, facet in enumerate(FACETS):
+        for m, (value, _, count) in enumerate(tables[n]["values"]):
+            steps = [int(step, 36) for step in data["postings"][n][m].split(",")] if data["postings"][n][m] else []
+            positions = [sum(steps[:k + 1]) for k in range(len(steps))]
+            expected = [i for i, reply in enumerate(result.index.replies)
+                        if value in reply_facets(reply, result.index)[facet.key]]
+            assert positions == expected and len(positions) == count, (facet.key, value)
+
+
 def test_reply_page_carries_its_facets_as_pagefind_filters(run):
     result, files = run
     for reply in result.replies:

@@ -14,6 +14,8 @@ from urllib.parse import urlencode, urlparse, parse_qs
 
 import pytest
 
+from generator.model import reply_label
+
 from conftest import ROOT, copy_hand_written_docs, guarded_page, serve_directory
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -123,6 +125,10 @@ def test_find_agency_year_theme_gives_the_open_datas_replies(browser, request, w
             settled(page)
             expected = matching(site, agency, year, theme)
             assert expected and sorted(shown_ids(page)) == sorted(expected), (agency, year, theme)
+            # Named as in every list (model.reply_label), whichever engine found them.
+            titles = page.eval_on_selector_all("#find-results a", "links => links.map(a => a.textContent)")
+            by_id = {r["id"]: r for r in records(site)}
+            assert titles == [reply_label(by_id[i]["title"], by_id[i]["proposal_title"], i) for i in shown_ids(page)]
             # Each filter narrows: agency alone gives more (or as many), lead-only fewer.
             assert len(expected) <= len(matching(site, agency))
         lead_agency = triples[0][0]

@@ -5,13 +5,18 @@
  * value of each facet.
  *
  * The facets and their values come from find/facets.js (window.REPLY_FACETS, written by
- * the generator: generator/facets.py). The replies are found by one of two engines:
- * - Pagefind (hosted sites): every reply page carries its facet values as Pagefind filters
- *   and its date as a sort; a query downloads only the index chunks and filter files it
- *   needs, and the excerpts of the results shown.
- * - the rows of find/replies.js (window.REPLY_ROWS), filtered here, where Pagefind cannot
- *   run: a page opened from disk (the offline archive) or a build with Material's search.
- *   A query there matches the words of a reply's title, proposer, agencies and number.
+ * the generator: generator/facets.py). The replies are found by one of three engines:
+ * - without a query, on a hosted site: find/postings.js (window.REPLY_POSTINGS), each
+ *   facet value's replies, intersected and counted here; the replies shown are read from
+ *   their own records (data/replies/<id>.json). (Pagefind asked for a filter without a
+ *   query downloads its whole index.)
+ * - with a query, on a hosted site: Pagefind. Every reply page carries its facet values
+ *   as Pagefind filters and its date as a sort; a query downloads the index chunks of its
+ *   words, the filter files and the excerpts of the results shown.
+ * - the rows of find/replies.js (window.REPLY_ROWS), filtered here, where neither can be
+ *   fetched: a page opened from disk (the offline archive), or a build without Pagefind
+ *   for a query. A query there matches the words of a reply's title, proposer, agencies
+ *   and number.
  *
  * The state is in the address (?agency=…&year=…&query=…; not `q`, which opens Material's
  * search box), so a filtered view can be shared
@@ -87,8 +92,6 @@
   const countedKey = key => key === "agency" && leadOnly.checked ? "lead" : key
 
   async function pagefindEngine() {
-    if (location.protocol === "file:")
-      throw new Error("no Pagefind from disk")
     const module = await import(new URL("pagefind/pagefind.js", ROOT).href)
     // language "unknown": Pagefind then does not cut the query again (replyQueryVariants has).
     const pagefind = module.createInstance({ basePath: new URL("pagefind/", ROOT).pathname, language: "unknown",
@@ -142,6 +145,75 @@
     }
   }
 
+  // What names a reply in lists (generator/model.py, reply_label): its own title when it
+  // holds the proposal's title, else the proposal's title.
+  const NOT_WORDS = /[\s《》“”"'「」『』〈〉（）()，,。、：:；;！!？?—-]+/g
+  function replyLabel(record) {
+    const title = record.title, subject = record.proposal_title
+    if (subject && (!title || !title.replace(NOT_WORDS, "").includes(subject.replace(NOT_WORDS, ""))))
+      return subject
+    return title || subject || `答复 ${record.id}`
+  }
+  const cnDate = iso => iso ? `${+iso.slice(0, 4)}年${+iso.slice(5, 7)}月${+iso.slice(8, 10)}日` : ""
+  const replyUrl = id => new URL(`replies/${encodeURIComponent(id)}${directoryUrls ? "/" : ".html"}`, ROOT).href
+
+  async function postingsEngine() {
+    if (!window.REPLY_POSTINGS)
+      await loadScript(new URL("find/postings.js", ROOT).href)
+    const ids = window.REPLY_POSTINGS.ids.split("\n")
+    // postings[key][value]: the positions (in `ids`) of the value's replies, ascending.
+    const postings = {}
+    facets.forEach((facet, n) => {
+      postings[facet.key] = {}
+      facet.values.forEach(([value], m) => {
+        let at = 0
+        const packed = window.REPLY_POSTINGS.postings[n][m]
+        postings[facet.key][value] = packed ? packed.split(",").map(step => (at += parseInt(step, 36))) : []
+      })
+    })
+    // The replies that every filter but `skip` keeps, as a mark per position.
+    function kept(filters, skip) {
+      const marks = new Uint8Array(ids.length).fill(1)
+      for (const [key, value] of Object.entries(filters)) {
+        if (key === skip)
+          continue
+        const hit = new Uint8Array(ids.length)
+        for (const position of postings[key][value] || [])
+          hit[position] = 1
+        for (let n = 0; n < marks.length; n++)
+          marks[n] &= hit[n]
+      }
+      return marks
+    }
+
+    return async ({ filters, sort }) => {
+      const marks = kept(filters, null)
+      const results = []
+      marks.forEach((mark, position) => mark && results.push(position))  // newest first
+      if (sort === "date-asc")
+        results.reverse()
+      const counts = {}
+      for (const facet of facets) {
+        const key = countedKey(facet.key)
+        const base = key in filters ? kept(filters, key) : marks
+        counts[facet.key] = {}
+        for (const [value, positions] of Object.entries(postings[key]))
+          counts[facet.key][value] = positions.reduce((sum, position) => sum + base[position], 0)
+      }
+      return {
+        total: results.length, counts,
+        items: async (from, to) => Promise.all(results.slice(from, to).map(async position => {
+          const id = ids[position]
+          const response = await fetch(new URL(`data/replies/${encodeURIComponent(id)}.json`, ROOT))
+          const record = response.ok ? await response.json() : { id }
+          const ref = record.proposal_number ? `${record.proposal_kind || ""}第${record.proposal_number}号` : ""
+          return { url: replyUrl(id), title: replyLabel(record), ref,
+                   line: [record.agency, cnDate(record.date)].filter(Boolean).join(" · "), excerpt: "" }
+        }))
+      }
+    }
+  }
+
   function loadScript(src) {
     return new Promise((resolve, reject) => {
       const script = document.createElement("script")
@@ -158,8 +230,6 @@
     const rows = window.REPLY_ROWS
     const column = Object.fromEntries(facets.map((facet, n) => [facet.key, n]))
     const position = Object.fromEntries(facets.map(f => [f.key, Object.fromEntries(f.values.map((v, n) => [v[0], n]))]))
-    const replyUrl = id => new URL(`replies/${encodeURIComponent(id)}${directoryUrls ? "/" : ".html"}`, ROOT).href
-    const reCDate = iso => iso ? `${+iso.slice(0, 4)}年${+iso.slice(5, 7)}月${+iso.slice(8, 10)}日` : ""
 
     return async ({ query, filters, sort }) => {
       const words = query.toLowerCase().split(/\s+/).filter(Boolean)
@@ -184,7 +254,7 @@
       return {
         total: results.length, counts,
         items: async (from, to) => results.slice(from, to).map(row => ({
-          url: replyUrl(row[0]), title: row[1], ref: row[2], line: [row[4], reCDate(row[3])].filter(Boolean).join(" · "),
+          url: replyUrl(row[0]), title: row[1], ref: row[2], line: [row[4], cnDate(row[3])].filter(Boolean).join(" · "),
           excerpt: ""
         }))
       }
@@ -248,7 +318,7 @@
     return li
   }
 
-  let engine = null, current = null, run = 0
+  let current = null, run = 0
 
   async function showMore() {
     const from = list.children.length
@@ -263,7 +333,8 @@
   async function update() {
     const mine = ++run
     status.textContent = "正在检索……"
-    const found = await (await engine)(state())
+    const wanted = state()
+    const found = await (await engineFor(wanted))(wanted)
     if (mine !== run)  // a newer change has started
       return
     current = found
@@ -276,8 +347,17 @@
 
   fillOptions()
   readAddress()
-  engine = pagefindEngine().catch(() => rowsEngine())
-  engine.catch(() => { status.textContent = "检索数据未能载入。" })
+  // Each engine is loaded once, when first needed (see the top of this file).
+  const engines = {}
+  const once = (name, make) => engines[name] || (engines[name] = make())
+  const offline = location.protocol === "file:"
+  function engineFor({ query }) {
+    const engine = offline ? once("rows", rowsEngine)
+      : query ? once("pagefind", () => pagefindEngine().catch(() => once("rows", rowsEngine)))
+      : once("postings", postingsEngine)
+    engine.catch(() => { status.textContent = "检索数据未能载入。" })
+    return engine
+  }
   let typing = null
   form.addEventListener("input", event => {
     writeAddress()
