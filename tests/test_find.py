@@ -223,3 +223,22 @@ def test_find_query_with_a_filter_finds_within_it(browser, hosted):
         by_id = {r["id"]: r for r in data}
         assert ids and all(by_id[i]["year"] == year for i in ids)
         assert page.locator("#find-results mark").count() > 0  # excerpts mark the words found
+
+
+def test_find_downloads_no_search_index_without_a_query_and_little_with_one(browser, hosted):
+    """Pagefind asked for a filter without a query downloads every chunk of its index: the
+    page filters by its own postings then; with a query it fetches that query's chunks."""
+    base, site = hosted
+    chunks = len(list((site / "pagefind" / "index").glob("*.pf_index")))
+    data = records(site)
+    with guarded_page(browser, base) as page:
+        fetched = []
+        page.on("requestfinished", lambda r: fetched.append(r.url))
+        page.goto(open_find(browser, base, {"year": data[0]["year"]}))
+        settled(page)
+        assert not [url for url in fetched if "/pagefind/" in url]
+        fetched.clear()
+        page.goto(open_find(browser, base, {"year": data[0]["year"], "query": data[0]["agency"]}))
+        settled(page)
+        index = [url for url in fetched if "/pagefind/index/" in url]
+        assert index and len(index) < chunks / 2, (len(index), chunks)

@@ -103,21 +103,19 @@
 
     async function find(term, filters, sort) {
       const options = { filters: { page: "reply", ...filters } }
-      const order = sortOf(sort) || (term === null ? { date: "desc" } : null)
-      if (order)
-        options.sort = order
+      if (sortOf(sort))
+        options.sort = sortOf(sort)
       return pagefind.search(term, options)
     }
 
     return async ({ query, filters, sort }) => {
-      let term = null, found = await find(null, filters, sort)
-      if (query) {
-        // The first form of the query that finds something (see query-variants.js).
-        for (term of self.replyQueryVariants(query, language)) {
-          found = await find(term, filters, sort)
-          if (found.results.length)
-            break
-        }
+      // The first form of the query that finds something (see query-variants.js). Never
+      // a search without a term: Pagefind would download its whole index for it.
+      let term = null, found = null
+      for (term of self.replyQueryVariants(query, language)) {
+        found = await find(term, filters, sort)
+        if (found.results.length)
+          break
       }
       const counts = {}
       for (const facet of facets) {
