@@ -3,8 +3,9 @@
 In: every published Reply of the run (all read before anything is written) and the
 registries. Out: an `Index` whose keys are `Agency`, `Theme`, `Session`, `Proposer`
 objects (equal by slug, so spelling variants of one agency merge) and years, each mapped
-to its replies newest first; lookups from a reply's field values to those keys; and for
-each reply its related replies.
+to its replies newest first; lookups from a reply's field values to those keys; for
+each reply its related replies; each agency's outcome counts; and the commitments of
+any list of replies (`Index.commitments_of`), newest first.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import heapq
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from array import array
 from collections.abc import Sequence
+from typing import NamedTuple
 from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import partial
@@ -96,6 +99,8 @@ def _proposer_slugs(names: set[str]) -> dict[str, str]:
 class AgencyReplies:
     lead: ReplyList
     co: ReplyList
+    # Its lead replies by outcome class (办理结果): "A", "B", "C", and "" for none given.
+    outcomes: Counter = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -119,6 +124,15 @@ class Index:
     # For related replies: each key's newest CANDIDATES_PER_KEY replies, as positions in
     # `replies` (so the smaller position is the newer).
     postings: dict[tuple, array] = field(default_factory=dict, repr=False)
+    undated: ReplyList | None = None  # the replies without a year, newest first
+    # How many commitments each reply has, by position in `replies`: an agency's or a
+    # year's commitments are counted and cut into pages without reading a reply.
+    commitment_counts: array = field(default_factory=partial(array, "I"), repr=False)
+
+    def commitments_of(self, replies: ReplyList) -> CommitmentList:
+        """The commitments of `replies` (a list of this index: an agency's lead replies, a
+        year's), in their order, each reply's in page order."""
+        return CommitmentList(replies, self.commitment_counts)
 
     def keys_of(self, reply: Reply) -> dict[tuple, int]:
         """The keys two replies can share, weighted: agency and proposer 2, theme 1."""
@@ -168,6 +182,8 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
     positions = partial(array, "I")  # 4 bytes per entry, not 8 for a list's pointer
     agencies: dict[Agency, tuple[array, array]] = defaultdict(lambda: (positions(), positions()))
     by_theme: dict[Theme, array] = defaultdict(positions)
+    outcomes: dict[Agency, Counter] = defaultdict(Counter)
+    undated, commitment_counts = positions(), positions()
     sessions: dict[Session, array] = defaultdict(positions)
     proposers: dict[str, array] = defaultdict(positions)
     years: dict[int, array] = defaultdict(positions)
@@ -176,6 +192,8 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
     proposer_by_name: dict[str, Proposer] = {}
     proposer_types: dict[str, tuple] = {}  # proposer → (order key, type) of the newest reply
     order_keys = []
+    # A store keeps the commitments apart from the replies it reads back: counted there.
+    count = getattr(replies, "commitment_count", None) or (lambda position: len(replies[position].commitments))
     for position, reply in enumerate(replies):
         order_keys.append(newest_key := _newest_key(reply))
         for name, role in [(reply.agency, 0)] + [(n, 1) for n in reply.co_agencies]:
@@ -184,6 +202,9 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
             if name not in agency_by_name:
                 agency_by_name[name] = registry.canonical(name)
             agencies[agency_by_name[name]][role].append(position)
+        if reply.agency:
+            outcomes[agency_by_name[reply.agency]][reply.classification or ""] += 1
+        commitment_counts.append(count(position))
         for name in reply.themes:
             if name not in theme_by_name:
                 theme_by_name[name] = Theme(name=name, slug=slugify(name))
@@ -198,6 +219,8 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
             proposers[name].append(position)
         if reply.year:
             years[reply.year].append(position)
+        else:
+            undated.append(position)
     # Newest first: `rank[p]` is the place of reply p in that order.
     order = sorted(range(len(order_keys)), key=order_keys.__getitem__)
     del order_keys
@@ -205,6 +228,7 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
     for place, position in enumerate(order):
         rank[position] = place
     ordered = ReplyList(replies, order)
+    commitment_counts = array("I", (commitment_counts[p] for p in order))
     del order
 
     def newest(positions: array) -> ReplyList:  # a key's replies, newest first
@@ -215,12 +239,13 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
         proposer_by_name[name] = Proposer(name=name, slug=slugs[name], type=proposer_types[name][1])
     index = Index(
         replies=ordered,
-        agencies={a: AgencyReplies(newest(lead), newest(co)) for a, (lead, co) in agencies.items()},
+        agencies={a: AgencyReplies(newest(lead), newest(co), outcomes[a]) for a, (lead, co) in agencies.items()},
         themes={t: newest(p) for t, p in by_theme.items()},
         sessions={s: newest(p) for s, p in sessions.items()},
         proposers={proposer_by_name[n]: newest(p) for n, p in proposers.items()},
         years={y: newest(p) for y, p in years.items()},
         agency_by_name=agency_by_name, theme_by_name=theme_by_name, proposer_by_name=proposer_by_name,
+        undated=newest(undated), commitment_counts=commitment_counts,
     )
     # Postings, newest first: the newest CANDIDATES_PER_KEY of each key.
     postings: dict[tuple, array] = {}
@@ -233,3 +258,49 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
         postings[("proposer", proposer.name)] = found.positions[:CANDIDATES_PER_KEY]
     index.postings = postings
     return index
+
+
+class Commitment(NamedTuple):
+    """One commitment: its reply, its number on the reply's page (from 1) and its text."""
+
+    reply: Reply
+    number: int
+    text: str
+
+
+class CommitmentList(Sequence):
+    """The commitments of some replies (a `ReplyList` of an `Index`), in the replies' order
+    and each reply's in page order; a slice reads only the replies it covers. Holds 8
+    bytes per reply with commitments: where each reply's commitments end in the list."""
+
+    def __init__(self, replies: ReplyList, counts: array):
+        self.source = replies.source
+        self.positions = array("I", (p for p in replies.positions if counts[p]))
+        self.ends = array("I")
+        total = 0
+        for position in self.positions:
+            total += counts[position]
+            self.ends.append(total)
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def __getitem__(self, n):
+        if not isinstance(n, slice):
+            found = self[n:n + 1] if n >= 0 else self[len(self) + n:len(self) + n + 1]
+            if not found:
+                raise IndexError(n)
+            return found[0]
+        start, stop, step = n.indices(len(self))
+        if step != 1:
+            return [self[i] for i in range(start, stop, step)]
+        out: list[Commitment] = []
+        # The first reply whose commitments end past `start`, then on until `stop`.
+        at = bisect_right(self.ends, start)
+        while at < len(self.positions) and start < stop:
+            first = self.ends[at - 1] if at else 0
+            reply, texts = self.source[self.positions[at]], self.source.commitments(self.positions[at])
+            for offset in range(start - first, min(stop, self.ends[at]) - first):
+                out.append(Commitment(reply, offset + 1, texts[offset]))
+            start, at = self.ends[at], at + 1
+        return out

@@ -118,6 +118,8 @@ RESERVED_SLUGS = frozenset({
     "index", "page",
     *(kind.section for kind in (Key, Agency, Theme, Session, Proposer)),
     "replies", "years", "quality", "data", "about", "assets", "search", "pagefind", "find", "feeds",
+    "commitments", "undated",  # commitments/<year>/ and commitments/undated/
+    "pinyin",  # proposers/pinyin/: the proposers in pinyin order
 })
 
 
@@ -152,6 +154,9 @@ class Reply:
     publish: str = "full"  # full | summary | none (sidecar `publish`)
     source_url: str | None = None  # the publisher's copy (sidecar `source_url`), linked from the card
     redactions: int = 0  # contact blocks and personal numbers withheld from the page
+    # Its commitments' texts as its page numbers them (`render.reply_commitments`), kept by
+    # the run when the body is read: other pages and the open data list them without it.
+    commitments: tuple[str, ...] = field(default=(), repr=False)
     blocks: tuple[Block, ...] = field(default=(), repr=False)
 
     # The open-data fields, in order: front matter, JSON and CSV use exactly these.

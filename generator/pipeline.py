@@ -35,8 +35,9 @@ from .privacy import public_name, redact, redact_fields
 from .read import ReadError, ReadOptions, read_bytes
 from .readers import is_reply_file, max_bytes, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
-from .render import (SITE_SETTINGS, USER_DICT, Renderer, original_path, jieba_user_dict, open_data_csv_pieces, open_data_json_pieces,
-                     reply_files, reply_id_of_file, reply_record_path)
+from .render import (COMMITMENT_FIELDS, SITE_SETTINGS, USER_DICT, Renderer, commitment_records, csv_pieces,
+                     jieba_user_dict, json_list_pieces, open_data_csv_pieces, open_data_json_pieces, original_path,
+                     reply_commitments, reply_files, reply_id_of_file, reply_record_path)
 from .store import ReplyList, ReplyStore
 from .sidecar import load_sidecar
 from .text import id_from_stem
@@ -187,6 +188,15 @@ def _original_warning(reply: Reply | None, problems: list[Problem], ctx: Context
         zh=f"原件随页面公开（originals: true），其中含有页面已隐去的 {reply.redactions} 处联系方式")]
 
 
+def _process_kept(path: Path, ctx: Context, cache: MemoryCache):
+    """`_process`, the reply carrying its commitments: all the run keeps of its body (read
+    here anyway), so that the pages listing them need not read it again."""
+    reply, problems, key, fresh = _process(path, ctx, cache)
+    if reply is not None:
+        reply = replace(reply, commitments=reply_commitments(reply))
+    return reply, problems, key, fresh
+
+
 def process(path: Path, ctx: Context, cache: MemoryCache | None = None) -> tuple[Reply | None, list[Problem]]:
     """One source file → its Reply (or None) and its problems. Never raises for bad input."""
     reply, problems, _, _ = _process(path, ctx, cache or MemoryCache())
@@ -234,7 +244,7 @@ def _init_worker(data_dir: Path, keep_contacts: bool, ocr: bool, cache: MemoryCa
 
 
 def _process_in_worker(name: str):
-    reply, problems, key, fresh = _process(_WORKER.folder / name, _WORKER.ctx, _WORKER.cache)
+    reply, problems, key, fresh = _process_kept(_WORKER.folder / name, _WORKER.ctx, _WORKER.cache)
     if reply is not None:
         reply = replace(reply, blocks=())  # the body travels pickled in `fresh`, or waits in the cache
     return reply, problems, key, fresh
@@ -244,7 +254,7 @@ def _processed(names: list[str], data_dir: Path, ctx: Context, cache: MemoryCach
     """(reply, problems, key, fresh) for each file of replies/ named in `names`, in that
     order, on `jobs` processes."""
     if jobs <= 1 or len(names) < PARALLEL_FROM:
-        yield from (_process(data_dir / "replies" / name, ctx, cache) for name in names)
+        yield from (_process_kept(data_dir / "replies" / name, ctx, cache) for name in names)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(data_dir, ctx.keep_contacts, ctx.ocr, cache)) as pool:
@@ -340,6 +350,9 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
     yield "data/replies.json", open_data_json_pieces(result.replies)
     yield "data/replies.csv", open_data_csv_pieces(result.replies)
+    # The commitments of the replies published in full (the others have none).
+    yield "data/commitments.json", json_list_pieces(commitment_records(result.replies))
+    yield "data/commitments.csv", csv_pieces(COMMITMENT_FIELDS, commitment_records(result.replies))
 
 
 def _originals(result: RunResult, ctx: Context) -> Iterator[tuple[str, bytes]]:

@@ -8,11 +8,16 @@ mapping of paths relative to docs/ to file contents:
   linking to its index pages, the agency's commitments, the body, related replies, how
   to cite it: see `cite`), and `data/replies/<id>.json`, its own open-data record;
 - paginated listings: `replies/`, `agencies/`, `themes/`, `sessions/`, `proposers/`,
-  `years/`, each with a page per key (an agency's page lists its replies as lead and,
-  separately, as co-handler);
+  `years/`, each with a page per key (an agency's page counts its lead replies by outcome
+  class, lists its replies as lead and, separately, as co-handler, and its newest
+  commitments, with a full listing beyond them); the proposers again in pinyin order
+  (`proposers/pinyin/`, members and deputies apart from groups, by initial);
+- the commitments (办理承诺) of every reply published in full, by year (`commitments/`),
+  each row linking to its paragraph on the reply's page;
 - the about page (`about.md`, from the data dir's site.yml) and `.site.json`, the site's
   name, place and publisher, which the MkDocs hook puts in the header and footer;
-- the open data `data/replies.json` and `data/replies.csv`;
+- the open data `data/replies.json` and `data/replies.csv`, and the commitments'
+  `data/commitments.json` and `data/commitments.csv`;
 - the Atom feeds (`feeds.py`): the site's and each agency's, theme's and proposer's,
   linked from those pages (front matter `feed`, read by overrides/main.html).
 
@@ -33,6 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 import yaml
@@ -43,16 +49,18 @@ from .config import SiteConfig
 from .facets import (FACETS, FACETS_SCRIPT, POSTINGS_SCRIPT, ROWS_SCRIPT, facets_script, filter_marks,
                      postings_script, rows_script, sort_value)
 from .feeds import SITE_FEED, feed_link, feed_tasks
-from .index import Index, proposer_names, session_key
+from .index import Commitment, Index, proposer_names, session_key
 from .model import OUTCOME, Block, BlockKind, Reply, cn_date, proposal_ref
 from .readers import suffix_of
 from .store import ReplyList
-from .text import int_to_cn
+from .text import int_to_cn, pinyin_initial, pinyin_key
 
 LIST_SEPARATOR = ";"  # between the items of a list field in the CSV
 SITE_SETTINGS = ".site.json"  # the site's name, place and publisher, for the MkDocs hook
 PAGE_SIZE = 50  # rows per listing page
 NEWEST = 10  # newest replies on the home page
+AGENCY_COMMITMENTS = 20  # newest commitments on an agency's page; a full listing beyond
+PINYIN_WHOLE = 200  # a group of proposers this small is listed whole on the pinyin index
 CHART_ROWS = 12
 
 _INLINE = re.compile(r"([\\`*_\[\]{}|])")
@@ -108,6 +116,25 @@ def commitments(blocks: tuple[Block, ...]) -> list[int]:
     return found
 
 
+def page_blocks(reply: Reply) -> list[Block]:
+    """The blocks a reply's page shows, in order: the title is the page's heading, and a
+    summary-only reply shows its section headings alone."""
+    blocks = [b for b in reply.blocks if b.kind is not BlockKind.TITLE]
+    if reply.publish == "summary":
+        blocks = [b for b in blocks if b.kind is BlockKind.SECTION]
+    return blocks
+
+
+def reply_commitments(reply: Reply) -> tuple[str, ...]:
+    """The texts of a reply's commitments (from its body), in the order its page numbers
+    them (`#commitment-N`, N from 1): what other pages and the open data list. None for a
+    reply not published in full, whose page shows no body."""
+    if reply.publish != "full":
+        return ()
+    blocks = page_blocks(reply)
+    return tuple(blocks[n].text for n in commitments(tuple(blocks)))
+
+
 def commitment_excerpt(text: str) -> str:
     """The link text for a commitment in the list atop a reply page: its opening clauses
     (at least EXCERPT_MIN characters, so that "我们将：" is not all), without the 下一步
@@ -150,6 +177,30 @@ def rel(target: str, here: str) -> str:
 
 
 PAGER_REACH = 3  # page links shown on each side of the current page
+
+
+COMMITMENTS = "commitments"  # the folder of the commitments' pages
+
+
+class CommitmentRow(NamedTuple):
+    """A commitment as a table shows it; links relative to the page showing it."""
+
+    text: str
+    number: int  # its anchor on the reply's page: `#commitment-<number>`
+    reply_page: str
+    label: str  # the reply's
+    year: int | None
+    outcome: str | None
+    agency: str | None
+    agency_page: str | None
+
+
+PINYIN_FOLDER = "proposers/pinyin"
+PINYIN_INDEX = f"{PINYIN_FOLDER}/index.md"
+PERSON_TYPES = ("代表", "委员")  # filed in person: the surname leads; the other types are groups
+PINYIN_GROUPS = (("members", "代表和委员", "位"), ("groups", "党派团体和其他", "个"))  # slug, title, counter
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ#"
+LETTER_SLUGS = {letter: letter.lower() if letter != "#" else "other" for letter in LETTERS}
 
 
 @dataclass
@@ -272,6 +323,7 @@ class Renderer:
         )
         self.env.filters["md"] = md_escape
         self.env.filters["cn_date"] = cn_date
+        self.env.filters["excerpt"] = commitment_excerpt
         self.env.globals["rel"] = rel
         self.env.filters["field_zh"] = lambda name: FIELD_ZH.get(name, name)
         self.env.globals["site"] = self.site.public()
@@ -302,6 +354,11 @@ class Renderer:
     def key_path(key) -> str:
         return f"{key.section}/{key.slug}/index.md"
 
+    def _agency_path(self, name: str | None) -> str | None:
+        """The page of the agency of this name, if it has one."""
+        agency = self.index.agency_by_name.get(name) if self.index and name else None
+        return self.key_path(agency) if agency else None
+
     def _links(self, reply: Reply) -> dict:
         """Pages a reply links to: its agencies, session, themes and proposer."""
         index = self.index
@@ -320,9 +377,7 @@ class Renderer:
     # --- pages -----------------------------------------------------------------------
 
     def reply_page(self, reply: Reply) -> str:
-        blocks = [b for b in reply.blocks if b.kind is not BlockKind.TITLE]
-        if reply.publish == "summary":
-            blocks = [b for b in blocks if b.kind is BlockKind.SECTION]
+        blocks = page_blocks(reply)  # as `reply_commitments` numbers them
         # Each commitment's number (from 1) is its paragraph's anchor, linked from the list atop.
         promised = {n: number for number, n in enumerate(commitments(tuple(blocks)), 1)}
         related = self.index.related(reply) if self.index else []
@@ -352,12 +407,14 @@ class Renderer:
         """`data/replies/<id>.json`: the reply's record, as in `data/replies.json`."""
         return record_json(reply) + "\n"
 
-    def _paginated(self, template: str, rows: Sequence, first: str, folder: str, **context) -> Pages:
+    def _paginated(self, template: str, rows: Sequence, first: str, folder: str, view: Callable | None = None,
+                   **context) -> Pages:
         """`rows` cut into pages (see `paginate`), each rendered with `template` as it is
-        asked for: a listing of the whole archive is never in memory whole."""
+        asked for: a listing of the whole archive is never in memory whole. `view(rows,
+        here)`: what the template shows of a page's rows, if not the rows themselves."""
         for page in paginate(rows, first, folder):
-            yield page.path, self._index_page(template, page=page, here=page.path, rows=page.rows,
-                                              total=len(rows), **context)
+            yield page.path, self._index_page(template, page=page, here=page.path, total=len(rows),
+                                              rows=view(page.rows, page.path) if view else page.rows, **context)
 
     def listing(self, first: str, folder: str, title: str, replies: Sequence[Reply], intro: str = "",
                 feed: dict | None = None) -> Pages:
@@ -365,9 +422,11 @@ class Renderer:
         return self._paginated("listing.md.j2", replies, first, folder, title=title, intro=intro,
                                reply_path=self.reply_path, feed=feed)
 
-    def key_list(self, section: str, title: str, intro: str, rows: Sequence[dict]) -> Pages:
-        """A paginated table of the keys of one kind (agencies, themes, proposers…)."""
-        return self._paginated("keys.md.j2", rows, f"{section}/index.md", section, title=title, intro=intro)
+    def key_list(self, section: str, title: str, intro: str, rows: Sequence[dict], see: tuple = ()) -> Pages:
+        """A paginated table of the keys of one kind (agencies, themes, proposers…);
+        `see`: (text, page) of another view of them, linked after the intro."""
+        return self._paginated("keys.md.j2", rows, f"{section}/index.md", section, title=title, intro=intro,
+                               see=see)
 
     def quality_pages(self, entries, totals: dict) -> Pages:
         """The 数据质量 report, paginated: the files with something to report."""
@@ -406,9 +465,10 @@ class Renderer:
         tasks += [partial(self.listing, self.key_path(session), f"sessions/{session.slug}", session.name, replies)
                   for session, replies in sessions]
         proposers = sorted(index.proposers.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
-        tasks.append(partial(self.key_list, "proposers", "按提出者", "提出建议、提案的代表、委员和党派团体。", Rows(
+        tasks.append(partial(self.key_list, "proposers", "按提出者", "提出建议、提案的代表、委员和党派团体，按答复件数排列。", Rows(
             proposers, lambda p, r: {"key": p, "path": self.key_path(p), "cells": [p.type, len(r)],
-                                     "head": ["类别", "答复"]})))
+                                     "head": ["类别", "答复"]}), ("按姓名拼音排列 »", PINYIN_INDEX)))
+        tasks.append(partial(self._pinyin_pages, proposers))
         tasks += [partial(self.listing, self.key_path(proposer), f"proposers/{proposer.slug}",
                           f"{proposer.name}（{proposer.type}）", replies, feed=self._feed(proposer))
                   for proposer, replies in proposers]
@@ -416,6 +476,11 @@ class Renderer:
         tasks.append(lambda: [("years/index.md", self._index_page("years.md.j2", here="years/index.md", years=years))])
         tasks += [partial(self.listing, f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies)
                   for year, replies in years]
+        # Commitments: by year (and those of undated replies), then an index of the years.
+        by_year = [(str(year), f"{year} 年", replies) for year, replies in years]
+        by_year.append(("undated", "年份不详", index.undated))
+        tasks.append(partial(self._commitment_index, by_year))
+        tasks += [partial(self._commitment_listing, *group) for group in by_year if group[2]]
         tasks.append(lambda: [("index.md", self.home(agencies, themes, sessions))])
         tasks.append(self.find_files)
         return tasks + feed_tasks(index, self.site)
@@ -435,15 +500,92 @@ class Renderer:
     def _agency_pages(self, agency, replies) -> Pages:
         base = f"agencies/{agency.slug}"
         feed = self._feed(agency)
+        promised = self.index.commitments_of(replies.lead)
+        outcomes = [(f"{letter} 类：{meaning}", replies.outcomes[letter]) for letter, meaning in OUTCOME.items()]
+        outcomes.append(("未标注", replies.outcomes[""]))
         yield self.key_path(agency), self._index_page(
             "agency.md.j2", feed=feed, agency=agency, replies=replies, here=self.key_path(agency),
             lead=replies.lead[:PAGE_SIZE], co=replies.co[:PAGE_SIZE], reply_path=self.reply_path,
-            more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE)
+            more_lead=len(replies.lead) > PAGE_SIZE, more_co=len(replies.co) > PAGE_SIZE, outcomes=outcomes,
+            commitments=self._commitment_rows(promised[:AGENCY_COMMITMENTS], self.key_path(agency)),
+            commitment_count=len(promised),
+            all_commitments=f"{base}/commitments.md" if len(promised) > AGENCY_COMMITMENTS else None)
         # The agency page shows the first PAGE_SIZE of each; full listings only beyond that.
         for role, rows, label in (("lead", replies.lead, "主办"), ("co", replies.co, "会办")):
             if len(rows) > PAGE_SIZE:
                 yield from self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows,
                                         feed=feed)
+        if len(promised) > AGENCY_COMMITMENTS:
+            yield from self._paginated(
+                "commitments.md.j2", promised, f"{base}/commitments.md", f"{base}/commitments",
+                view=self._commitment_rows, title=f"{agency.name}：办理承诺",
+                intro="本单位主办答复中的下一步工作安排，按答复日期从新到旧排列。",
+                up=("返回本单位页面", self.key_path(agency)), show_agency=False)
+
+    def _commitment_index(self, by_year: list[tuple[str, str, ReplyList]]) -> Pages:
+        """`commitments/index.md`: how many commitments each year's replies hold, linked
+        to that year's listing."""
+        rows = [(label, f"{COMMITMENTS}/{folder}/index.md", count) for folder, label, replies in by_year
+                if (count := len(self.index.commitments_of(replies)))]
+        yield f"{COMMITMENTS}/index.md", self._index_page(
+            "commitment_years.md.j2", here=f"{COMMITMENTS}/index.md", rows=rows, total=sum(r[2] for r in rows))
+
+    def _commitment_listing(self, folder: str, label: str, replies: ReplyList) -> Pages:
+        """The commitments of one year's replies, newest reply first, paginated."""
+        return self._paginated(
+            "commitments.md.j2", self.index.commitments_of(replies), f"{COMMITMENTS}/{folder}/index.md",
+            f"{COMMITMENTS}/{folder}", view=self._commitment_rows, title=f"办理承诺：{label}",
+            intro="按答复日期从新到旧排列。", up=("全部年份", f"{COMMITMENTS}/index.md"), show_agency=True)
+
+    def _commitment_rows(self, found: list[Commitment], here: str) -> list[CommitmentRow]:
+        """What a table of commitments on page `here` shows of each: its links made
+        here, once per reply (a reply's commitments are neighbours), not per cell."""
+        rows, last = [], None
+        for commitment in found:
+            reply = commitment.reply
+            if reply is not last:
+                last, page, label = reply, rel(self.reply_path(reply), here), reply.label
+                agency = self._agency_path(reply.agency)
+                agency = rel(agency, here) if agency else None
+            rows.append(CommitmentRow(commitment.text, commitment.number, page, label, reply.year,
+                                      reply.classification, reply.agency, agency))
+        return rows
+
+    def _pinyin_pages(self, proposers) -> Pages:
+        """The proposers by the pinyin of their names, under their initials: members and
+        deputies (their surnames read as surnames) apart from parties and groups. A group
+        of at most PINYIN_WHOLE is listed whole on the index page, its letters linking to
+        their headings; a larger one has a page per letter, paginated, which its letters
+        link to."""
+        groups, letter_pages = [], []
+        for slug, title, unit in PINYIN_GROUPS:
+            people = slug == "members"
+            entries = sorted((pinyin_key(p.name, surname=people), p.name, p, len(r))
+                             for p, r in proposers if (p.type in PERSON_TYPES) == people)
+            by_letter: dict[str, list] = {}
+            for key, _, proposer, count in entries:
+                by_letter.setdefault(pinyin_initial(key), []).append((proposer, count))
+            whole = len(entries) <= PINYIN_WHOLE
+            # Each letter's target: its heading on the index page, or its own page.
+            letters = [(letter, f"#{slug}-{LETTER_SLUGS[letter]}" if whole else
+                        f"{PINYIN_FOLDER}/{slug}/{LETTER_SLUGS[letter]}/index.md", LETTER_SLUGS[letter])
+                       for letter in LETTERS if letter in by_letter]
+            group = {"slug": slug, "title": title, "unit": unit, "count": len(entries), "letters": letters,
+                     "sections": [(letter, name, by_letter[letter]) for letter, _, name in letters] if whole else []}
+            groups.append(group)
+            if not whole:
+                letter_pages += [(group, letter, by_letter[letter]) for letter, _, _ in letters]
+        yield PINYIN_INDEX, self._index_page("pinyin.md.j2", here=PINYIN_INDEX, groups=groups, page=None,
+                                             current=None, title="提出者（按姓名拼音）", key_path=self.key_path,
+                                             see=("按答复件数排列 »", "proposers/index.md"))
+        for group, letter, rows in letter_pages:
+            folder = f"{PINYIN_FOLDER}/{group['slug']}/{LETTER_SLUGS[letter]}"
+            for page in paginate(rows, f"{folder}/index.md", folder):
+                shown = {**group, "sections": [(letter, LETTER_SLUGS[letter], page.rows)]}
+                yield page.path, self._index_page(
+                    "pinyin.md.j2", here=page.path, page=page, groups=[shown], current=letter,
+                    title=f"提出者（按姓名拼音）：{group['title']} {letter}", key_path=self.key_path,
+                    see=("拼音索引 »", PINYIN_INDEX))
 
     @staticmethod
     def _session_groups(sessions) -> list[tuple[str, list]]:
@@ -505,15 +647,42 @@ def _by_id(replies: Sequence[Reply]) -> Iterable[Reply]:
     return replies.by_id() if isinstance(replies, ReplyList) else sorted(replies, key=lambda r: r.id)
 
 
-def open_data_json_pieces(replies: list[Reply]) -> Iterator[str]:
-    """The JSON export, in pieces of one record: the same text as `json.dumps` of the
-    list with `indent=1`, without ever holding it whole (it grows with the archive)."""
+def json_list_pieces(records: Iterable[dict]) -> Iterator[str]:
+    """A JSON list of `records` in pieces of one record: the same text as `json.dumps` of
+    the list with `indent=1`, without ever holding it whole (it grows with the archive)."""
     yield "["
-    for number, reply in enumerate(_by_id(replies)):
-        record = record_json(reply)
+    empty = True
+    for record in records:
+        text = json.dumps(record, ensure_ascii=False, indent=1)
         # One level deeper inside the list; JSON strings hold no raw line break.
-        yield ("\n " if number == 0 else ",\n ") + record.replace("\n", "\n ")
-    yield "\n]\n" if replies else "]\n"
+        yield ("\n " if empty else ",\n ") + text.replace("\n", "\n ")
+        empty = False
+    yield "]\n" if empty else "\n]\n"
+
+
+def open_data_json_pieces(replies: list[Reply]) -> Iterator[str]:
+    """The JSON export of the replies, sorted by id, in pieces (see `json_list_pieces`)."""
+    return json_list_pieces(reply.record() for reply in _by_id(replies))
+
+
+# The fields of the commitments' open data: a commitment is paragraph `number` of the
+# page of reply `reply_id` (`#commitment-<number>`), with what the lists show of its reply.
+COMMITMENT_FIELDS = ("reply_id", "number", "agency", "year", "date", "classification", "text")
+
+
+def commitment_records(replies: Sequence[Reply]) -> Iterator[dict]:
+    """One record per commitment of `replies` (as their pages number them), sorted by
+    reply id, then number; fields `COMMITMENT_FIELDS`. Only the replies with commitments
+    are read."""
+    ordered = (replies if isinstance(replies, ReplyList) else ReplyList(replies, range(len(replies)))).by_id()
+    for n in range(len(ordered)):
+        if not ordered.commitment_count(n):
+            continue
+        reply = ordered[n]
+        for number, text in enumerate(ordered.commitments(n), 1):
+            yield {"reply_id": reply.id, "number": number, "agency": reply.agency, "year": reply.year,
+                   "date": reply.date.isoformat() if reply.date else None,
+                   "classification": reply.classification, "text": text}
 
 
 # A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): it begins with one
@@ -534,13 +703,19 @@ def csv_cell(value) -> str | int:
 
 
 def open_data_csv_pieces(replies: list[Reply], rows_per_piece: int = 1000) -> Iterator[str]:
-    """The CSV export in pieces of `rows_per_piece` rows (cells made by `csv_cell`)."""
+    """The CSV export of the replies, sorted by id, in pieces (see `csv_pieces`)."""
+    return csv_pieces(Reply.FIELDS, (reply.record() for reply in _by_id(replies)), rows_per_piece)
+
+
+def csv_pieces(fields: Sequence[str], records: Iterable[dict], rows_per_piece: int = 1000) -> Iterator[str]:
+    """A CSV file of `records` (their `fields`, in order) in pieces of `rows_per_piece`
+    rows: a BOM, the header, cells made by `csv_cell`."""
     out = io.StringIO()
     out.write("\ufeff")  # a BOM so that spreadsheet programs read the Chinese text as UTF-8
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(Reply.FIELDS)
-    for number, reply in enumerate(_by_id(replies), 1):
-        writer.writerow(map(csv_cell, reply.record().values()))
+    writer.writerow(fields)
+    for number, record in enumerate(records, 1):
+        writer.writerow([csv_cell(record[name]) for name in fields])
         if number % rows_per_piece == 0:
             yield out.getvalue()
             out.seek(0)

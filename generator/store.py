@@ -7,8 +7,10 @@ order (an agency's replies, newest first…), which is what the index holds.
 
 An archive of 100,000 replies has some 100 MB of metadata; held as Python objects it
 would be three times that. Here each reply is pickled into one temporary file and
-memory holds 8 bytes of offset per reply, an id → position table and the index's
-positions (4 bytes per entry): reading a reply back costs a few microseconds.
+memory holds 16 bytes per reply (offsets, commitment count), an id → position table and
+the index's positions (4 bytes per entry): reading a reply back costs a few microseconds.
+A reply's commitments (the texts of a few paragraphs, three times its metadata) follow
+it in the file and are read only when asked for (`commitments`), not with the reply.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from dataclasses import fields
 
 from .model import Reply
 
-# Every field but the body, which waits in the extraction cache.
-STORED = tuple(f.name for f in fields(Reply) if f.name != "blocks")
+# Every field but the body, which waits in the extraction cache, and the commitments,
+# kept apart. (The last two fields: the others are Reply's first arguments, in order.)
+STORED = tuple(f.name for f in fields(Reply) if f.name not in ("commitments", "blocks"))
 BUFFER = 1 << 20  # bytes written at once
 
 
@@ -37,6 +40,8 @@ class ReplyStore(Sequence):
         self._file = tempfile.TemporaryFile(prefix="generator-replies-")
         self._fd = self._file.fileno()
         self._ends = array("Q", [0])  # reply n is bytes _ends[n]:_ends[n + 1]
+        self._sizes = array("I")  # of which its metadata are the first _sizes[n], its commitments the rest
+        self._counts = array("I")  # how many commitments reply n has
         self._buffer = bytearray()
         self._written = 0  # bytes of the file already written (the buffer follows)
         self._positions: dict[str, int] = {}
@@ -48,8 +53,11 @@ class ReplyStore(Sequence):
         if reply.id in self._positions:
             raise KeyError(reply.id)
         blob = pickle.dumps((*(getattr(reply, name) for name in STORED), key), pickle.HIGHEST_PROTOCOL)
-        self._buffer += blob
-        self._ends.append(self._ends[-1] + len(blob))
+        promised = pickle.dumps(reply.commitments, pickle.HIGHEST_PROTOCOL) if reply.commitments else b""
+        self._buffer += blob + promised
+        self._ends.append(self._ends[-1] + len(blob) + len(promised))
+        self._sizes.append(len(blob))
+        self._counts.append(len(reply.commitments))
         if len(self._buffer) >= BUFFER:
             self.flush()
         position = len(self._ids)
@@ -65,7 +73,8 @@ class ReplyStore(Sequence):
             self._written += len(self._buffer)
             self._buffer.clear()
 
-    def _values(self, position: int) -> tuple:
+    def _read(self, position: int, commitments: bool = False):
+        """The metadata of reply `position` (its fields and key), or its commitments."""
         if position < 0:
             position += len(self._ids)
         if not 0 <= position < len(self._ids):
@@ -73,7 +82,8 @@ class ReplyStore(Sequence):
         start, end = self._ends[position], self._ends[position + 1]
         if end > self._written:
             self.flush()
-        return pickle.loads(os.pread(self._fd, end - start, start))
+        start, end = (start + self._sizes[position], end) if commitments else (start, start + self._sizes[position])
+        return pickle.loads(os.pread(self._fd, end - start, start)) if end > start else ()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -81,7 +91,7 @@ class ReplyStore(Sequence):
     def __getitem__(self, position):
         if isinstance(position, slice):
             return [self[n] for n in range(*position.indices(len(self)))]
-        return Reply(*self._values(position)[:-1])
+        return Reply(*self._read(position)[:-1])
 
     def __iter__(self) -> Iterator[Reply]:
         return (self[n] for n in range(len(self)))
@@ -93,9 +103,16 @@ class ReplyStore(Sequence):
     def id(self, position: int) -> str:
         return self._ids[position]
 
+    def commitments(self, position: int) -> tuple[str, ...]:
+        """The commitments of reply `position` (not read with the reply)."""
+        return self._read(position, commitments=True) if self._counts[position] else ()
+
+    def commitment_count(self, position: int) -> int:
+        return self._counts[position]
+
     def key(self, position: int) -> str | None:
         """The cache key of the extraction of reply `position`."""
-        return self._values(position)[-1]
+        return self._read(position)[-1]
 
     def keys(self) -> Iterator[str]:
         """The cache keys of every reply, in order."""
@@ -126,6 +143,17 @@ class ReplyList(Sequence):
         if isinstance(n, slice):
             return [self.source[p] for p in self.positions[n]]
         return self.source[self.positions[n]]
+
+    def commitments(self, n: int) -> tuple[str, ...]:
+        """The commitments of reply n: a store's read apart from the reply, a list's on it."""
+        source, position = self.source, self.positions[n]
+        return source.commitments(position) if isinstance(source, (ReplyStore, ReplyList)) else \
+            source[position].commitments
+
+    def commitment_count(self, n: int) -> int:
+        source, position = self.source, self.positions[n]
+        return source.commitment_count(position) if isinstance(source, (ReplyStore, ReplyList)) else \
+            len(source[position].commitments)
 
     def __iter__(self) -> Iterator[Reply]:
         return (self.source[p] for p in self.positions)

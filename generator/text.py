@@ -1,4 +1,4 @@
-"""Small text helpers shared by the stages: Chinese numerals, slugs, ids, doc numbers, dates.
+"""Small text helpers shared by the stages: Chinese numerals, slugs, pinyin order, ids, doc numbers, dates.
 
 The table `FIELD_CLEANERS` maps each Reply field to the one function that normalises its
 value, whether the value was extracted from the text or set by a sidecar file.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import date as Date
 from datetime import datetime
 
@@ -57,6 +58,50 @@ def slugify(name: str, prefix: str = "") -> str:
     if not slug:
         slug = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
     return prefix + slug
+
+
+# Surnames pypinyin reads as ordinary words (单 dan, 曾 ceng, 解 jie): their reading as a
+# surname, numbered tones. pypinyin has no surname mode; compound surnames it reads right
+# from its phrases (尉迟, 欧阳), except 单于, kept here so that 单 does not override it.
+SURNAME_READINGS = {
+    "单于": "chan2 yu2", "单": "shan4", "曾": "zeng1", "解": "xie4", "仇": "qiu2", "区": "ou1", "查": "zha1",
+    "朴": "piao2", "盖": "ge3", "乐": "yue4", "覃": "qin2", "缪": "miao4", "翟": "zhai2", "秘": "bi4",
+    "繁": "po2", "种": "chong2", "重": "chong2", "召": "shao4", "员": "yun4", "贠": "yun4", "阚": "kan4",
+    "能": "nai4", "句": "gou1", "都": "du1", "六": "lu4", "薄": "bo2", "藏": "zang4", "祭": "zhai4",
+    "隗": "wei3", "乜": "nie4", "折": "she2", "佴": "nai4", "粘": "nian2", "卜": "bu3", "角": "jue2",
+    "黑": "he4", "颉": "xie2",
+}
+
+
+def pinyin_key(name: str, surname: bool = False) -> tuple[tuple[str, int, str], ...]:
+    """A name's place in pinyin order, as a dictionary sorts: character by character, by
+    syllable, then tone, then the character itself (so that all the 张 come before the
+    章 of the same reading). With `surname`, its first one or two characters are read as a
+    surname (`SURNAME_READINGS`). A character without pinyin stands for itself, lower-cased
+    (a Latin name sorts among the pinyin of its letter)."""
+    from pypinyin import Style, lazy_pinyin
+
+    readings = lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True, errors=list)
+    if len(readings) != len(name):  # one reading per character, or each character alone
+        readings = [lazy_pinyin(ch, style=Style.TONE3, neutral_tone_with_five=True, errors=list)[0] for ch in name]
+    if surname:
+        for prefix in (name[:2], name[:1]):
+            if prefix in SURNAME_READINGS:
+                readings[:len(prefix)] = SURNAME_READINGS[prefix].split()
+                break
+    key = []
+    for reading, ch in zip(readings, name):
+        syllable = reading.rstrip("012345") if reading != ch else reading
+        # NFKC: a full-width Ｊ files under J.
+        key.append((unicodedata.normalize("NFKC", syllable).lower(), int(reading[len(syllable):] or 0), ch))
+    return tuple(key)
+
+
+def pinyin_initial(key: tuple) -> str:
+    """The letter a name is filed under in a pinyin index (`pinyin_key`'s first letter),
+    or `#` for a name opening with anything else (a digit, a bracket)."""
+    letter = key[0][0][:1].upper() if key else ""
+    return letter if "A" <= letter <= "Z" else "#"
 
 
 RESERVED_IDS = {"index"}  # replies/index.md is the list of all replies

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -167,3 +169,45 @@ def test_joint_filers_each_have_a_proposer_key(ctx):
     assert proposer_names(reply) == ["马青", "周丽"] and proposer_names(group) == ["民盟某县委员会"]
     index = build_index([reply, group], ctx.registry, [])
     assert sorted(p.name for p in index.proposers) == ["周丽", "民盟某县委员会", "马青"]
+
+
+def _promising(n: int) -> Reply:
+    """Reply n of the corpus with n % 4 commitments (none for every fourth)."""
+    return make_reply(n, commitments=tuple(f"第{n}件第{k}项" for k in range(1, 1 + n % 4)))
+
+
+@pytest.mark.parametrize("cut", [slice(None), slice(0, 1), slice(2, 9), slice(5, 200), slice(40, None),
+                                 slice(-3, None), slice(1, 30, 4)])
+def test_commitment_list_slices_equal_the_whole(ctx, cut):
+    index = build_index([_promising(n) for n in range(60)], ctx.registry, [])
+    for year, replies in index.years.items():
+        whole = [(r.id, k, text) for r in replies for k, text in enumerate(r.commitments, 1)]
+        found = index.commitments_of(replies)
+        assert len(found) == len(whole)
+        assert [(c.reply.id, c.number, c.text) for c in found[cut]] == whole[cut]
+        if whole:
+            assert (found[-1].reply.id, found[-1].number) == whole[-1][:2]
+
+
+def test_index_outcome_counts_of_lead_replies_only(ctx):
+    replies = [make_reply(n, classification=[None, "A", "B", "C", "A"][n % 5]) for n in range(60)]
+    index = build_index(replies, ctx.registry, [])
+    for agency, found in index.agencies.items():
+        lead = [r for r in replies if index.agency_by_name[r.agency] == agency]
+        assert found.outcomes == Counter(r.classification or "" for r in lead)
+        assert sum(found.outcomes.values()) == len(found.lead)
+
+
+
+def test_store_keeps_commitments_apart_from_the_reply():
+    """A reply read back carries no commitments (they are three times its metadata, and
+    most pages do not show them); they are read on their own, by position or through a view."""
+    replies = [_promising(n) for n in range(8)]
+    store = ReplyStore()
+    for reply in replies:
+        store.append(reply)
+    assert [store[n] for n in range(8)] == [replace(r, commitments=()) for r in replies]
+    assert [store.commitments(n) for n in range(8)] == [r.commitments for r in replies]
+    view = ReplyList(store.view(range(7, -1, -1)), [0, 3])  # a view of a view: replies 7 and 4
+    assert [view.commitments(n) for n in (0, 1)] == [replies[7].commitments, replies[4].commitments]
+    assert [view.commitment_count(n) for n in (0, 1)] == [3, 0]

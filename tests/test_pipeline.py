@@ -175,17 +175,28 @@ def _age(docs):
             os.utime(p, ns=(10**18, 10**18))
 
 
-def test_generate_edit_of_body_rewrites_only_that_page(data_dir, tmp_path):
+@pytest.mark.parametrize("old, new, also", [
+    # A paragraph that promises nothing: its page alone.
+    ("二是推动校企合作", "二是大力推动校企合作", []),
+    # A commitment's opening words: the commitments' open data and the lists showing it too.
+    ("培育壮大新兴产业工作", "培育壮大战略性新兴产业工作",
+     ["agencies/jl-science-tech/index.md", "commitments/2025/index.md", "data/commitments.csv",
+      "data/commitments.json"]),
+])
+def test_generate_edit_of_body_rewrites_only_pages_showing_it(data_dir, tmp_path, old, new, also):
     docs = tmp_path / "docs"
     generate(data_dir, docs)
     _age(docs)
     before = _mtimes(docs)
     source = data_dir / "replies" / "003_b7eee806dff20c32.txt"
-    source.write_text(source.read_text(encoding="utf-8").replace("持续推进院士", "持续推进两院院士")
-                      .replace("培育壮大新兴产业工作", "培育壮大战略性新兴产业工作"), encoding="utf-8")
+    text = source.read_text(encoding="utf-8")
+    assert old in text
+    source.write_text(text.replace(old, new), encoding="utf-8")
     result = generate(data_dir, docs)
     changed = sorted(k for k, v in _mtimes(docs).items() if v != before.get(k))
-    assert changed == result.written == ["replies/003_b7eee806dff20c32.md"]
+    assert changed == sorted(result.written) == sorted(["replies/003_b7eee806dff20c32.md", *also])
+    for rel in changed:
+        assert new in (docs / rel).read_text(encoding="utf-8"), rel
 
 
 def test_generate_edit_of_metadata_rewrites_dependent_pages_only(data_dir, tmp_path):

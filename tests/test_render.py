@@ -2,17 +2,21 @@ import csv
 import io
 import json
 import re
+from html import unescape
 
 import pytest
 import yaml
 from markdown import Markdown
 from mkdocs.utils.meta import get_data
 
-from generator.model import Block, BlockKind, Reply
-from generator.pipeline import collect, render_all
-from generator.render import Renderer, md_escape, open_data_csv, open_data_csv_pieces, open_data_json
+from generator.index import build_index
+from generator.model import OUTCOME, Block, BlockKind, Proposer, Reply
+from generator.pipeline import collect, generate, load_context, render_all
+from generator.render import (AGENCY_COMMITMENTS, COMMITMENT_FIELDS, PAGE_SIZE, PINYIN_WHOLE, Renderer, md_escape,
+                              open_data_csv, open_data_csv_pieces, open_data_json, reply_id_of_path)
+from generator.text import pinyin_key
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, copies_data_dir
 
 
 @pytest.fixture(scope="module")
@@ -367,3 +371,237 @@ def test_render_citation_hostile_values_inert_and_well_formed(data_dir, hostile)
     assert fields["number"] == reply.doc_number
     [item] = json.loads(forms["csl"])
     assert item["title"] == item["publisher"] == item["author"][0]["literal"] == hostile
+
+
+# --- Commitments (办理承诺), outcomes, proposers in pinyin order ------------------------
+
+OUTCOMES = ["A", "B", None, "C", "A"]  # the outcome given to copy n of the samples: OUTCOMES[n % 5]
+COPIES = 60  # 12 of each sample: an agency leading three samples has 204 commitments
+
+
+@pytest.fixture(scope="module")
+def copies_run(tmp_path_factory):
+    """COPIES copies of the samples with outcomes set by sidecars (a few undated),
+    generated into a docs dir: (docs dir, result)."""
+    work = tmp_path_factory.mktemp("copies")
+    data = copies_data_dir(work / "data", COPIES)
+    for n in range(COPIES):
+        lines = [f"classification: {OUTCOMES[n % 5]}"] if OUTCOMES[n % 5] else []
+        if n in (7, 8):
+            lines.append("date: null")
+        if lines:
+            (data / "replies" / f"r{n:03d}.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = generate(data, work / "docs", cache_dir=work / "cache")
+    return work / "docs", result
+
+
+def _docs(docs) -> dict[str, str]:
+    return {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8") for p in docs.rglob("*.md")}
+
+
+def _marked(files: dict[str, str]) -> dict[str, list[tuple[int, str]]]:
+    """Reply id → the (N, text) of the paragraphs its page marks `#commitment-N`, as a
+    reader sees them: the page converted to HTML, the text unescaped."""
+    md = Markdown(extensions=["tables", "attr_list", "md_in_html", "admonition"])
+    marked = {}
+    for rel, content in files.items():
+        reply_id = reply_id_of_path(rel)
+        if reply_id is None or rel == "replies/index.md":
+            continue
+        html = md.reset().convert(get_data(content)[0])
+        marked[reply_id] = [(int(n), unescape(re.sub(r"<[^>]+>", "", text))) for n, text in re.findall(
+            r'<p class="reply-commitment" id="commitment-(\d+)">(.*?)</p>', html, flags=re.S)]
+    return marked
+
+
+def _json(docs, name):
+    return json.loads((docs / "data" / name).read_text(encoding="utf-8"))
+
+
+def _newest_first(records: list[dict], replies: list[dict]) -> list[tuple[str, int]]:
+    """(reply id, N) of commitment `records` as lists show them: newest reply first (undated
+    last, ties by id), each reply's in page order."""
+    dates = {r["id"]: r["date"] or "" for r in replies}
+    order = sorted(records, key=lambda c: (c["reply_id"], c["number"]))
+    order.sort(key=lambda c: dates[c["reply_id"]], reverse=True)  # stable: ties stay by id
+    return [(c["reply_id"], c["number"]) for c in order]
+
+
+_LINK = re.compile(r"replies/([^/)#]+)\.md#commitment-(\d+)\)")
+
+
+def _listed(pages: list[str]) -> list[tuple[str, int]]:
+    return [(reply_id, int(n)) for page in pages for reply_id, n in _LINK.findall(page)]
+
+
+def test_commitments_open_data_equal_what_reply_pages_mark(copies_run):
+    docs, result = copies_run
+    files = _docs(docs)
+    records = _json(docs, "commitments.json")
+    assert records and all(list(r) == list(COMMITMENT_FIELDS) for r in records)
+    text = (docs / "data" / "commitments.json").read_text(encoding="utf-8")
+    assert text == json.dumps(records, ensure_ascii=False, indent=1) + "\n"  # as the replies' open data
+    assert [(r["reply_id"], r["number"]) for r in records] == sorted((r["reply_id"], r["number"]) for r in records)
+    from_data: dict[str, list] = {}
+    for record in records:
+        from_data.setdefault(record["reply_id"], []).append((record["number"], record["text"]))
+    marked = {reply_id: found for reply_id, found in _marked(files).items() if found}
+    assert from_data == marked
+    # Each record carries its reply's agency, year, date and outcome, as the replies' open data has them.
+    replies = {r["id"]: r for r in _json(docs, "replies.json")}
+    for record in records:
+        reply = replies[record["reply_id"]]
+        assert [record[f] for f in ("agency", "year", "date", "classification")] == \
+            [reply[f] for f in ("agency", "year", "date", "classification")]
+    rows = list(csv.DictReader(io.StringIO((docs / "data" / "commitments.csv").read_text(encoding="utf-8")
+                                           .lstrip("\ufeff"))))
+    assert [(row["reply_id"], int(row["number"]), row["text"]) for row in rows] == \
+        [(r["reply_id"], r["number"], r["text"]) for r in records]
+
+
+def test_commitments_none_from_summary_only_or_withheld_replies(data_dir, tmp_path):
+    whole = _json(_generated(data_dir, tmp_path / "whole"), "commitments.json")
+    texts = {r["reply_id"]: [c["text"] for c in whole if c["reply_id"] == r["reply_id"]] for r in whole}
+    summary, withheld = "001_efe964a827ed06ef", "003_b7eee806dff20c32"
+    assert texts[summary] and texts[withheld]
+    (data_dir / "replies" / f"{summary}.yml").write_text("publish: summary\n", encoding="utf-8")
+    (data_dir / "replies" / f"{withheld}.yml").write_text("publish: false\n", encoding="utf-8")
+    docs = _generated(data_dir, tmp_path / "docs")
+    records = _json(docs, "commitments.json")
+    assert {r["reply_id"] for r in records} == set(texts) - {summary, withheld}
+    everything = "".join(p.read_text(encoding="utf-8") for p in docs.rglob("*") if p.is_file())
+    for reply_id in (summary, withheld):
+        for text in texts[reply_id]:
+            assert md_escape(text)[:40] not in everything and text[:40] not in everything
+    assert withheld not in everything
+    assert f"{summary}.md#commitment" not in everything
+
+
+def _generated(data_dir, docs):
+    generate(data_dir, docs, cache_dir=docs.parent / "cache")
+    return docs
+
+
+def test_agency_page_outcome_counts_equal_open_data(copies_run):
+    docs, result = copies_run
+    replies = _json(docs, "replies.json")
+    assert {r["classification"] for r in replies} == {"A", "B", "C", None}
+    for agency in result.index.agencies:
+        page = (docs / "agencies" / agency.slug / "index.md").read_text(encoding="utf-8")
+        lead = [r for r in replies if r["agency"] and result.index.agency_by_name[r["agency"]] == agency]
+        shown = dict(re.findall(r"^\| (A 类|B 类|C 类|未标注)(?:：[^|]*)? \| (\d+) \|$", page, flags=re.M))
+        if not lead:
+            assert not shown
+            continue
+        expected = {f"{c} 类": sum(1 for r in lead if r["classification"] == c) for c in OUTCOME}
+        expected["未标注"] = sum(1 for r in lead if not r["classification"])
+        assert {k: int(v) for k, v in shown.items()} == expected
+        for letter, meaning in OUTCOME.items():
+            assert f"| {letter} 类：{meaning} |" in page
+
+
+def test_agency_commitments_newest_cut_then_paginated(copies_run):
+    docs, result = copies_run
+    records, replies = _json(docs, "commitments.json"), _json(docs, "replies.json")
+    paginated = 0
+    for agency in result.index.agencies:
+        base = docs / "agencies" / agency.slug
+        page = (base / "index.md").read_text(encoding="utf-8")
+        own = _newest_first([c for c in records if c["agency"] and
+                             result.index.agency_by_name[c["agency"]] == agency], replies)
+        section = page.split("## 办理承诺")[1]
+        assert _listed([section]) == own[:AGENCY_COMMITMENTS]
+        if len(own) <= AGENCY_COMMITMENTS:
+            assert not (base / "commitments.md").exists() and "commitments.md" not in section
+            continue
+        paginated += 1
+        assert "(commitments.md)" in section and f"{len(own)} 项" in section
+        pages = [base / "commitments.md"] + [base / "commitments" / "page" / f"{n}.md"
+                                             for n in range(2, -(-len(own) // PAGE_SIZE) + 1)]
+        texts = [p.read_text(encoding="utf-8") for p in pages]
+        assert _listed(texts) == own
+        assert all(len(_listed([t])) <= PAGE_SIZE for t in texts)
+        assert not (base / "commitments" / "page" / f"{len(pages) + 1}.md").exists()
+    assert paginated  # the fixture has an agency past the cut
+
+
+def test_commitments_by_year_pages_hold_each_year_newest_first(copies_run):
+    docs, _ = copies_run
+    records, replies = _json(docs, "commitments.json"), _json(docs, "replies.json")
+    index = (docs / "commitments" / "index.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| \[(\d{4} 年|年份不详)\]\([^)]+\) \| (\d+) \|$", index, flags=re.M))
+    years = sorted({r["year"] for r in records}, key=lambda y: (y is None, -(y or 0)))
+    assert None in years  # two copies are undated
+    assert list(listed) == [f"{y} 年" if y else "年份不详" for y in years]
+    for year in years:
+        own = _newest_first([c for c in records if c["year"] == year], replies)
+        assert int(listed[f"{year} 年" if year else "年份不详"]) == len(own)
+        folder = docs / "commitments" / (str(year) if year else "undated")
+        pages = [folder / "index.md"] + sorted((folder / "page").glob("*.md"), key=lambda p: int(p.stem)) \
+            if (folder / "page").exists() else [folder / "index.md"]
+        assert len(pages) == -(-len(own) // PAGE_SIZE)
+        assert _listed([p.read_text(encoding="utf-8") for p in pages]) == own
+
+
+def test_about_page_explains_outcome_classes(run):
+    _, files = run
+    about = files["about.md"]
+    section = about.split("## 办理结果")[1].split("## ")[0]
+    for letter, meaning in OUTCOME.items():
+        assert f"**{letter} 类**：{meaning}" in section
+    assert "data/commitments.json" in about
+
+
+PINYIN_NAMES = {  # sample → (proposer, type): surnames pypinyin reads otherwise (单 dan, 曾 ceng), a group
+    "000": ("张三、安宁", "委员"), "001": ("单立", "代表"), "002": ("九三学社", "党派团体"),
+    "003": ("曾华、白雪", "代表"), "004": ("民进省委会", "党派团体"),
+}
+
+
+def _sections(page: str) -> dict[str, list[tuple[str, list[str]]]]:
+    """Group heading → [(letter, names under it)] of a pinyin page."""
+    out: dict[str, list] = {}
+    for group in re.split(r"^## ", page, flags=re.M)[1:]:
+        title = group.split(" {")[0]
+        out[title] = [(letter.replace("\\", ""), re.findall(r"^- \[([^\]]+)\]", names, flags=re.M))
+                      for letter, names in re.findall(r"^### (\S+) \{[^}]*\}\n(.*?)(?=^### |\Z)", group,
+                                                      flags=re.M | re.S)]
+    return out
+
+
+def test_proposers_pinyin_order_initials_and_groups_apart(data_dir, tmp_path):
+    for prefix, (name, kind) in PINYIN_NAMES.items():
+        sidecar = next((data_dir / "replies").glob(f"{prefix}_*.txt")).with_suffix(".yml")
+        sidecar.write_text(f"proposer: {name}\nproposer_type: {kind}\n", encoding="utf-8")
+    docs = _generated(data_dir, tmp_path / "docs")
+    page = (docs / "proposers" / "pinyin" / "index.md").read_text(encoding="utf-8")
+    sections = _sections(page)
+    assert sections["代表和委员"] == [("A", ["安宁"]), ("B", ["白雪"]), ("S", ["单立"]), ("Z", ["曾华", "张三"])]
+    assert sections["党派团体和其他"] == [("J", ["九三学社"]), ("M", ["民进省委会"])]
+    # Letters at the top link to their headings; each list links to the other.
+    assert "[A](#members-a) · [B](#members-b) · [S](#members-s) · [Z](#members-z)" in page
+    assert "### S { #members-s }" in page
+    assert "(../index.md)" in page
+    assert "(pinyin/index.md)" in (docs / "proposers" / "index.md").read_text(encoding="utf-8")
+
+
+def test_proposers_pinyin_split_by_letter_and_paginated(tmp_path):
+    """A group larger than PINYIN_WHOLE gets a page per letter; a letter of more than
+    PAGE_SIZE names, pages of its own. Every page stays small."""
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华"
+    names = [f"张{a}{b}" for a in given for b in given][:PINYIN_WHOLE + 30] + ["安宁", "白雪", "Smith"]
+    proposers = [(Proposer(name=n, slug=f"p{k}", type="委员"), [None] * (1 + k % 3)) for k, n in enumerate(names)]
+    proposers.append((Proposer(name="民进省委会", slug="g", type="党派团体"), [None]))
+    renderer = Renderer(ROOT / "templates", build_index([], load_context(DATA).registry, []))
+    pages = dict(renderer._pinyin_pages(proposers))
+    index = pages["proposers/pinyin/index.md"]
+    assert "[Z](members/z/index.md)" in index and "[A](members/a/index.md)" in index
+    assert "- [安宁]" not in index and _sections(index)["党派团体和其他"] == [("M", ["民进省委会"])]
+    zhang = sorted((n for n in names if n.startswith("张")), key=lambda n: pinyin_key(n, surname=True))
+    z_pages = ["proposers/pinyin/members/z/index.md"] + [
+        f"proposers/pinyin/members/z/page/{n}.md" for n in range(2, -(-len(zhang) // PAGE_SIZE) + 1)]
+    assert [n for rel in z_pages for _, found in _sections(pages[rel])["代表和委员"] for n in found] == zhang
+    assert _sections(pages["proposers/pinyin/members/s/index.md"])["代表和委员"] == [("S", ["Smith"])]
+    assert set(pages) == {"proposers/pinyin/index.md", *z_pages, *(f"proposers/pinyin/members/{x}/index.md"
+                                                                     for x in "abs")}
+    assert max(len(p.encode()) for p in pages.values()) < 30_000
