@@ -28,7 +28,8 @@ def _violations(page) -> list[str]:
 def _page_types(site: Path) -> list[str]:
     return ["", "replies/", "replies/r000/", "agencies/", first_key_page(site, "agencies"), "themes/", first_key_page(site, "themes"),
             "sessions/", first_key_page(site, "sessions"), "proposers/", first_key_page(site, "proposers"), "years/",
-            first_key_page(site, "years"), "about/", "quality/", "404.html", "find/?year=2024"]
+            first_key_page(site, "years"), "about/", "quality/", "404.html", "find/?year=2024",
+            "commitments/", "proposers/pinyin/"]
 
 
 def test_a11y_every_page_type_no_serious_violation(browser, served_300):

@@ -72,7 +72,7 @@ def test_archive_opens_from_disk_offline(archive, tmp_path, browser):
     page.locator("article table a", has_text="吉林省科学技术厅").click()
     page.wait_for_load_state()
     assert page.url.endswith("agencies/jl-science-tech/index.html")
-    page.locator("article table").first.locator("a").first.click()
+    page.locator("article .reply-list table").first.locator("a").first.click()  # a reply it led
     page.wait_for_load_state()
     assert "/replies/" in page.url and page.locator(".reply-card").count() == 1
     # The open data link resolves to the file in the archive.

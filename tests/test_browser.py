@@ -61,12 +61,12 @@ def test_agency_page_lists_lead_and_co_replies(page, server):
     base, _ = server
     page.goto(base + "/agencies/jl-science-tech/")
     assert page.inner_text("h1") == "吉林省科学技术厅"
-    tables = page.locator("article table")
+    tables = page.locator("article .reply-list table")  # the outcome counts come first, then the lists
     lead = tables.nth(0).inner_text()
     co = tables.nth(1).inner_text()
     assert "战滨华" in lead and "王乃晶" in lead and "民进省委会" in lead
     assert "徐川" in co and "民建省委会" in co
-    page.locator("article table").nth(0).locator("a").first.click()
+    tables.nth(0).locator("a").first.click()
     page.wait_for_load_state()
     assert "/replies/" in page.url
 

@@ -36,7 +36,7 @@ def page_types(site: Path) -> list[str]:
     rels = ["", "replies/", _first_reply(site), "agencies/", first_key_page(site, "agencies"), "themes/",
             first_key_page(site, "themes"), "sessions/", first_key_page(site, "sessions"), "proposers/",
             first_key_page(site, "proposers"), "years/", first_key_page(site, "years"), "about/", "404.html",
-            "find/?year=2024"]
+            "find/?year=2024", "commitments/", "proposers/pinyin/"]
     if (site / "replies" / "page" / "2" / "index.html").is_file():
         rels.append("replies/page/2/")
     return rels
