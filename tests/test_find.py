@@ -242,3 +242,23 @@ def test_find_downloads_no_search_index_without_a_query_and_little_with_one(brow
         settled(page)
         index = [url for url in fetched if "/pagefind/index/" in url]
         assert index and len(index) < chunks / 2, (len(index), chunks)
+
+
+def test_find_under_a_sub_path_links_every_result(browser, built_site, tmp_path):
+    """Hosted below the server's root (example.gov.cn/replies/), with and without a query:
+    every result links to its page there."""
+    work, result = built_site
+    shutil.copytree(work / "site", tmp_path / "root" / "sub")
+    base, stop = serve_directory(tmp_path / "root")
+    agency = result.replies[0].agency
+    try:
+        with guarded_page(browser, base) as page:
+            for params in ({}, {"query": agency}):
+                page.goto(open_find(browser, f"{base}/sub", params))
+                settled(page)
+                hrefs = page.eval_on_selector_all("#find-results a", "links => links.map(a => a.href)")
+                assert hrefs, params
+                for href in hrefs:
+                    assert href.startswith(f"{base}/sub/replies/") and page.request.get(href).status == 200, href
+    finally:
+        stop()

@@ -135,8 +135,9 @@
         items: async (from, to) => Promise.all(results.slice(from, to).map(async result => {
           const page = await result.data()
           const meta = page.meta || {}
-          // Pagefind's URLs are from the site's root, which may be below the server's.
-          return { url: new URL(page.url.replace(/^\//, ""), ROOT).href, title: meta.title || page.url,
+          // Pagefind's URLs are absolute paths (the site's folder included, from basePath).
+          const path = page.url.startsWith(ROOT.pathname) ? page.url.slice(ROOT.pathname.length) : page.url.replace(/^\//, "")
+          return { url: new URL(path, ROOT).href, title: meta.title || page.url,
                    line: [meta.agency, meta.date].filter(Boolean).join(" · "), excerpt: query ? page.excerpt : "" }
         }))
       }
