@@ -5,18 +5,19 @@ In: the `Index` of a run. Out:
   slugs, ASCII: Pagefind 1.5 matches no filter value in Chinese), which the reply page
   carries as Pagefind filters (`data-pagefind-filter`) with its sort value
   (`sort_value`, `data-pagefind-sort`);
-- `facets_script(index)`: `find/facets.js`, every facet's values with their names and
-  counts, in the order the page lists them (a few KB; the page's select boxes are filled
+- `facet_tables(index)`: every facet's values with their names and counts, in the order
+  the page lists them (one pass over the replies; the three scripts below take it);
+- `facets_script(index, tables)`: `find/facets.js`, those tables (a few KB; the page's select boxes are filled
   from it, so that the page does not grow with the archive);
-- `postings_script(index)`: `find/postings.js`, the reply ids in index order (newest
+- `postings_script(index, tables)`: `find/postings.js`, the reply ids in index order (newest
   first) and, for each value of each facet, the positions of its replies: what the hosted
   page filters and counts by when there is no query (Pagefind, asked for every page of a
   filter without a query, downloads its whole index: 21 MB at 10,000 replies);
-- `rows_script(index, …)`: `find/replies.js`, one row per reply with its facet values,
+- `rows_script(index, tables)`: `find/replies.js`, one row per reply with its facet values,
   which the page filters by itself where Pagefind cannot run (the offline archive opened
   from disk, a build with Material's search). Loaded by nothing else.
 
-Both scripts assign a global, so that a page opened from disk (file://, where a script
+The scripts assign a global, so that a page opened from disk (file://, where a script
 may not fetch) can load them with a <script> tag.
 """
 
@@ -26,6 +27,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .index import Index, session_key
 from .model import OUTCOME, Reply, proposal_ref
@@ -52,6 +54,11 @@ FACETS = (
 PAGE_FILTER = ("page", "reply")  # on every reply page: a filter-only query lists replies, not other pages
 
 
+@lru_cache(maxsize=64)  # pinyin is slow (30 µs), and a run has a few kinds and proposer types
+def _code(name: str) -> str:
+    return slugify(name)
+
+
 def reply_facets(reply: Reply, index: Index) -> dict[str, list[str]]:
     """The facet values of `reply`: {facet key: [value, ...]} (values are slugs or codes)."""
     agencies = [index.agency_by_name[name].slug for name in (reply.agency, *reply.co_agencies) if name]
@@ -62,8 +69,8 @@ def reply_facets(reply: Reply, index: Index) -> dict[str, list[str]]:
         "theme": [index.theme_by_name[name].slug for name in reply.themes],
         "session": [session.slug] if session is not None else [],
         "year": [str(reply.year)] if reply.year else [],
-        "kind": [slugify(reply.proposal_kind)] if reply.proposal_kind else [],
-        "ptype": [slugify(reply.proposer_type)] if reply.proposer_type else [],
+        "kind": [_code(reply.proposal_kind)] if reply.proposal_kind else [],
+        "ptype": [_code(reply.proposer_type)] if reply.proposer_type else [],
         "outcome": [reply.classification.lower() if reply.classification else NO_OUTCOME],
     }
 
@@ -103,9 +110,9 @@ def _counts(index: Index) -> tuple[dict[str, Counter], dict[str, str], dict[str,
         for key, values in reply_facets(reply, index).items():
             counts[key].update(values)
         if reply.proposal_kind:
-            kinds[slugify(reply.proposal_kind)] = reply.proposal_kind
+            kinds[_code(reply.proposal_kind)] = reply.proposal_kind
         if reply.proposer_type:
-            ptypes[slugify(reply.proposer_type)] = reply.proposer_type
+            ptypes[_code(reply.proposer_type)] = reply.proposer_type
     return counts, kinds, ptypes
 
 
@@ -138,9 +145,9 @@ def _script(name: str, data) -> str:
     return f"window.{name}={text};\n"
 
 
-def facets_script(index: Index) -> str:
-    """`find/facets.js`: the facet tables (see `facet_tables`) and the number of replies."""
-    return _script("REPLY_FACETS", {"total": len(index.replies), "facets": facet_tables(index)})
+def facets_script(index: Index, tables: list[dict]) -> str:
+    """`find/facets.js`: the facet tables (`facet_tables(index)`) and the number of replies."""
+    return _script("REPLY_FACETS", {"total": len(index.replies), "facets": tables})
 
 
 def _base36(number: int) -> str:
@@ -153,12 +160,11 @@ def _base36(number: int) -> str:
             return out
 
 
-def postings_script(index: Index) -> str:
+def postings_script(index: Index, tables: list[dict]) -> str:
     """`find/postings.js`: {"ids": the reply ids joined by newlines, in index order (newest
     first), "postings": for each facet (FACETS order) and each of its values (the
     facets.js order), the positions of its replies in that order, as base-36 differences
     from the previous one joined by commas (a few bytes a reply and facet)}."""
-    tables = facet_tables(index)
     positions = [{value[0]: n for n, value in enumerate(table["values"])} for table in tables]
     lists: list[list[list[int]]] = [[[] for _ in table["values"]] for table in tables]
     ids = []
@@ -176,12 +182,11 @@ def postings_script(index: Index) -> str:
                                                                        for facet in lists]})
 
 
-def rows_script(index: Index) -> Iterator[str]:
+def rows_script(index: Index, tables: list[dict]) -> Iterator[str]:
     """`find/replies.js` in pieces: for each reply, newest first, [id, label, reference,
     date, lead agency, proposer, facet values (one list per FACETS entry, as indices into
     that facet's table), text searched by the offline page (label, proposer, agencies, doc
     number)]."""
-    tables = facet_tables(index)
     positions = [{value[0]: n for n, value in enumerate(table["values"])} for table in tables]
     yield "window.REPLY_ROWS=["
     for number, reply in enumerate(index.replies):

@@ -46,8 +46,8 @@ import yaml
 from .charts import bar_chart
 from .cite import citation
 from .config import SiteConfig
-from .facets import (FACETS, FACETS_SCRIPT, POSTINGS_SCRIPT, ROWS_SCRIPT, facets_script, filter_marks,
-                     postings_script, rows_script, sort_value)
+from .facets import (FACETS, FACETS_SCRIPT, POSTINGS_SCRIPT, ROWS_SCRIPT, facet_tables, facets_script,
+                     filter_marks, postings_script, rows_script, sort_value)
 from .feeds import SITE_FEED, feed_link, feed_tasks
 from .index import Commitment, Index, proposer_names, session_key
 from .model import OUTCOME, Block, BlockKind, Reply, cn_date, proposal_ref
@@ -493,9 +493,10 @@ class Renderer:
         here = "find/index.md"
         yield here, yaml_block({"hide": ["navigation", "toc"], **NOT_SEARCHED}) + self._render(
             "find.md.j2", here=here, facets=[f for f in FACETS if f.key != "lead"], total=len(self.index.replies))
-        yield FACETS_SCRIPT, facets_script(self.index)
-        yield POSTINGS_SCRIPT, postings_script(self.index)
-        yield ROWS_SCRIPT, "".join(rows_script(self.index))
+        tables = facet_tables(self.index)  # a pass over every reply: once for the three scripts
+        yield FACETS_SCRIPT, facets_script(self.index, tables)
+        yield POSTINGS_SCRIPT, postings_script(self.index, tables)
+        yield ROWS_SCRIPT, "".join(rows_script(self.index, tables))
 
     def _agency_pages(self, agency, replies) -> Pages:
         base = f"agencies/{agency.slug}"
