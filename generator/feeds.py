@@ -24,7 +24,6 @@ files in an offline archive (`mkdocs_hooks.rewrite_feed_links`).
 
 from __future__ import annotations
 
-import heapq
 import json
 import re
 import uuid
@@ -131,9 +130,7 @@ def atom(path: str, key: Key | None, replies: Sequence[Reply], site: SiteConfig)
 
 def agency_replies(index: Index, agency) -> ReplyList:
     """The newest FEED_SIZE replies an agency led or co-handled, newest first."""
-    found = index.agencies[agency]
-    # Positions in index.replies, the smaller the newer; a reply is in one list or both.
-    return ReplyList(index.replies, heapq.nsmallest(FEED_SIZE, set(found.lead.positions) | set(found.co.positions)))
+    return ReplyList(index.replies, index.agencies[agency].newest(FEED_SIZE))
 
 
 def _feed(key: Key | None, replies: Sequence[Reply], site: SiteConfig) -> Iterator[tuple[str, str]]:

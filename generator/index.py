@@ -106,6 +106,11 @@ class AgencyReplies:
     def total(self) -> int:
         return len(self.lead) + len(self.co)
 
+    def newest(self, count: int) -> list[int]:
+        """The positions (in the index's replies: the smaller, the newer) of its newest
+        `count` replies, lead or co-handled; a reply may be in both lists."""
+        return heapq.nsmallest(count, set(self.lead.positions) | set(self.co.positions))
+
 
 @dataclass
 class Index:
@@ -250,8 +255,7 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
     # Postings, newest first: the newest CANDIDATES_PER_KEY of each key.
     postings: dict[tuple, array] = {}
     for agency, found in index.agencies.items():
-        postings[("agency", agency.slug)] = array("I", heapq.nsmallest(
-            CANDIDATES_PER_KEY, set(found.lead.positions) | set(found.co.positions)))
+        postings[("agency", agency.slug)] = array("I", found.newest(CANDIDATES_PER_KEY))
     for theme, found in index.themes.items():
         postings[("theme", theme.name)] = found.positions[:CANDIDATES_PER_KEY]
     for proposer, found in index.proposers.items():
