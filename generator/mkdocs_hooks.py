@@ -79,7 +79,8 @@ SEARCH_PAGE_JS = "assets/javascripts/search-page.js"  # site-relative; see on_po
 PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
 # Decided per build, in on_files: the engine, the pages Pagefind indexes, and each reply
 # page's result line (agency · date) and the title it is named by, by its URL.
-_engine = {"name": "material", "pages": [], "lines": {}, "titles": {}, "sorts": {}}
+_engine = {"name": "material", "pages": {}, "lines": {}, "titles": {}, "sorts": {},
+           "bundles": None, "digests": None, "jobs": None}
 log = logging.getLogger("mkdocs.hooks.search")
 
 
@@ -120,16 +121,37 @@ def on_files(files, config, **kwargs):
         if path.is_file() and files.get_file_from_path(uri) is None:
             files.append(File(uri, str(PROJECT_DOCS), config["site_dir"], config["use_directory_urls"]))
     _engine["name"] = search_engine(config)
-    _engine["pages"] = []
-    _engine["lines"] = {}
-    _engine["titles"] = {}
-    _engine["sorts"] = {}
+    _engine.update(pages={}, lines={}, titles={}, sorts={}, bundles=None, digests=None, jobs=None)
     if _engine["name"] == "pagefind":
         try:
             import pagefind  # noqa: F401  (the package that ships the binary)
         except ImportError:
             raise PluginError("the Pagefind search engine needs `pip install 'pagefind[extended]'`") from None
     return files
+
+
+def take_page_state(page) -> dict:
+    """What this module keeps of `page` for the build's end, taken out of it: the build
+    engine (generator/sitebuild.py) carries it from the worker that rendered the page, or
+    from its cache, and gives it back with `put_page_state`, in page order."""
+    url, dest = page.url, page.file.dest_uri
+    return {"indexed": _engine["pages"].pop(dest, None) is not None, "line": _engine["lines"].pop(url, None),
+            "title": _engine["titles"].pop(url, None), "sorts": _engine["sorts"].pop(dest, None)}
+
+
+def put_page_state(page, state: dict) -> None:
+    url, dest = page.url, page.file.dest_uri
+    if state.get("indexed"):
+        _engine["pages"][dest] = True
+    for key, where, name in (("line", "lines", url), ("title", "titles", url), ("sorts", "sorts", dest)):
+        if state.get(key) is not None:
+            _engine[where][name] = state[key]
+
+
+def use_pagefind_cache(bundles: Path | None, digests: dict[str, str | None], jobs: int | None) -> None:
+    """Let Pagefind reuse the bundles in `bundles` of shards whose pages have the same
+    output digests (`digests`, by site path), and run `jobs` shards at a time."""
+    _engine.update(bundles=bundles, digests=digests, jobs=jobs)
 
 
 def is_reply(page) -> bool:
@@ -166,7 +188,7 @@ def on_page_content(html_text, page, config, **kwargs):
     page.meta["search"] = {**search, "exclude": True}
     if search.get("exclude"):
         return html_text
-    _engine["pages"].append(page.file.dest_uri)
+    _engine["pages"][page.file.dest_uri] = True
     # A merge of Pagefind's shards needs the sort values, which its index does not keep.
     if sorts := {name: html.unescape(value) for name, value in _SORT_MARK.findall(html_text)}:
         _engine["sorts"][page.file.dest_uri] = sorts
@@ -303,7 +325,8 @@ def _pagefind(site_dir: Path, pages: list[str], shard_pages: int) -> None:
         shutil.copyfile(PAGEFIND_WORKER, worker)
         Path(f"{worker}.map").unlink(missing_ok=True)  # the map of the replaced file
     try:
-        shards = build_index(site_dir, pages, shard_pages, progress=log.info, sorts=_engine["sorts"])
+        shards = build_index(site_dir, pages, shard_pages, progress=log.info, sorts=_engine["sorts"],
+                             jobs=_engine["jobs"], bundles=_engine["bundles"], digests=_engine["digests"])
     except PagefindError as exc:
         raise PluginError(str(exc)) from None
     log.info(f"Pagefind indexed {len(pages)} pages in {shards} shard(s)")
@@ -322,7 +345,7 @@ def on_post_build(config, **kwargs):
     localise_feeds(site, config.site_url or "", config.use_directory_urls)
     if _engine["name"] == "pagefind":
         shard_pages = int((config.extra or {}).get("pagefind_shard_pages") or SHARD_PAGES)
-        _pagefind(site, _engine["pages"], shard_pages)
+        _pagefind(site, list(_engine["pages"]), shard_pages)
     path = site / "search" / "search_index.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
     _write_search_page(site, {"config": data["config"], "docs": []}

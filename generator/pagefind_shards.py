@@ -36,13 +36,14 @@ import subprocess
 import sys
 import tempfile
 import zlib
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import cbor2
 
-SHARD_PAGES = 1000  # pages per Pagefind run: about 1 GB of memory for Chinese replies
+SHARD_PAGES = 250  # pages per Pagefind run (about 300 MB of memory for Chinese replies)
+BUNDLE_FORMAT = "pagefind-1.5 1"  # in a kept bundle's name: another Pagefind, other bundles
 CHUNK_SIZE = 20000  # Pagefind's default index_chunk_size: positions per index chunk
 SIGNATURE = b"pagefind_dcd"
 BUNDLE = "pagefind"
@@ -60,42 +61,94 @@ def run_pagefind(site: Path, output: Path) -> None:
         raise PagefindError(f"Pagefind failed: {(done.stderr or done.stdout).strip()[-2000:]}")
 
 
+def shards_of(pages: list[str], shard_pages: int) -> list[list[str]]:
+    """The sorted `pages` cut into shards of about `shard_pages` (from half to one and a
+    half times that). Where a shard ends is said by its last page's path (its digest), not
+    by a count, so a page added or removed changes its own shard only: the other shards
+    keep their pages, and their bundles can be reused (see `build_index`)."""
+    if shard_pages < 1:
+        raise ValueError("shard_pages must be at least 1")
+    low, high = max(1, shard_pages // 2), max(1, shard_pages * 3 // 2)
+    period = max(1, shard_pages - low)
+    shards: list[list[str]] = [[]]
+    for page in pages:
+        shards[-1].append(page)
+        size = len(shards[-1])
+        ends = size >= low and int.from_bytes(hashlib.blake2b(page.encode(), digest_size=8).digest(), "big") % period == 0
+        if size >= high or ends:
+            shards.append([])
+    return [shard for shard in shards if shard] or [[]]
+
+
 def build_index(site_dir: Path, pages: Iterable[str], shard_pages: int = SHARD_PAGES,
                 run: Callable[[Path, Path], None] = run_pagefind,
                 progress: Callable[[str], None] | None = None, jobs: int | None = None,
-                sorts: Mapping[str, Mapping[str, str]] | None = None) -> int:
+                sorts: Mapping[str, Mapping[str, str]] | None = None,
+                bundles: Path | None = None, digests: Mapping[str, str | None] | None = None) -> int:
     """Write `site_dir/pagefind/` for `pages` (paths relative to `site_dir`); returns the
-    number of shards. Each shard is a directory of hard links (copies where links fail)
-    to its pages, so Pagefind sees only them and gives them their URLs on the site.
-    `sorts`: each page's `data-pagefind-sort` values ({page: {sort: value}}), which a merge
-    of several shards needs (see the module's docstring)."""
+    number of shards (`shards_of`), indexed `jobs` at a time. Each shard is a directory of
+    hard links (copies where links fail) to its pages, so Pagefind sees only them and gives
+    them their URLs on the site. `sorts`: each page's `data-pagefind-sort` values ({page:
+    {sort: value}}), which a merge of several shards needs (see the module's docstring).
+    `bundles`: a folder keeping each shard's bundle, named by its pages and their contents
+    (`digests`: {page: digest of its HTML}), so that a later build reuses the bundles of
+    shards whose pages did not change; the others are removed from it."""
     pages = sorted(set(pages))
-    if shard_pages < 1:
-        raise ValueError("shard_pages must be at least 1")
+    jobs = max(1, jobs or 1)
     out = site_dir / BUNDLE
     work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir.parent))
     try:
-        bundles = []
-        shards = [pages[i:i + shard_pages] for i in range(0, len(pages), shard_pages)] or [[]]
-        for number, shard in enumerate(shards):
-            if progress:
-                progress(f"Pagefind: shard {number + 1}/{len(shards)}, {len(shard)} pages")
-            stage = work / f"site{number}"
-            for page in shard:
+        shards = shards_of(pages, shard_pages)
+        keys = [_shard_key(shard, digests) if bundles is not None else None for shard in shards]
+        paths = [bundles / key if key else work / f"bundle{n}" for n, key in enumerate(keys)]
+        todo = [n for n, path in enumerate(paths) if not (path / "pagefind-entry.json").is_file()]
+        if progress:
+            progress(f"Pagefind: {len(todo)} of {len(shards)} shard(s) to index, {sum(map(len, shards))} pages")
+
+        def index(n: int) -> None:
+            stage = work / f"site{n}"
+            for page in shards[n]:
                 _link(site_dir / page, stage / page)
             stage.mkdir(parents=True, exist_ok=True)
-            bundle = work / f"bundle{number}"
-            run(stage, bundle)
+            target = paths[n] if keys[n] is None else work / f"new{n}"
+            run(stage, target)
             shutil.rmtree(stage)
-            bundles.append(bundle)
+            if keys[n] is not None:
+                paths[n].parent.mkdir(parents=True, exist_ok=True)
+                shutil.rmtree(paths[n], ignore_errors=True)
+                os.replace(target, paths[n])
+
+        if jobs > 1 and len(todo) > 1:
+            with ThreadPoolExecutor(jobs) as pool:  # each runs the Pagefind binary
+                list(pool.map(index, todo))
+        else:
+            for n in todo:
+                index(n)
         if out.exists():
             shutil.rmtree(out)
         # One bundle is "merged" too: Pagefind writes a filter's values in no fixed order
         # (so the same pages gave other file names on each build); the merge sorts them.
-        merge_bundles(bundles, out, jobs, {page_url(page): values for page, values in (sorts or {}).items()})
-        return len(bundles)
+        merge_bundles(paths, out, jobs, {page_url(page): values for page, values in (sorts or {}).items()},
+                      keep=bundles is not None)
+        if bundles is not None and bundles.is_dir():
+            used = {path.name for path in paths}
+            for old in bundles.iterdir():
+                if old.name not in used:
+                    shutil.rmtree(old, ignore_errors=True)
+        return len(shards)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _shard_key(shard: list[str], digests: Mapping[str, str | None] | None) -> str | None:
+    """The name of a shard's bundle: its pages and their contents (None when a digest is
+    missing: the bundle is not kept)."""
+    if digests is None or any(digests.get(page) is None for page in shard):
+        return None
+    h = hashlib.blake2b(f"{BUNDLE_FORMAT}\n".encode(), digest_size=16)
+    for page in shard:
+        h.update(f"{page}\t{digests[page]}\n".encode())
+    return h.hexdigest()
 
 
 def page_url(page: str) -> str:
@@ -137,10 +190,11 @@ def _check_meta(meta, path: Path) -> None:
 # --- merging --------------------------------------------------------------------------
 
 def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None,
-                  sorts: Mapping[str, Mapping[str, str]] | None = None) -> None:
+                  sorts: Mapping[str, Mapping[str, str]] | None = None, keep: bool = False) -> None:
     """Merge Pagefind bundles of disjoint page sets into one bundle at `out`, on `jobs`
     processes (default: one per core), each merging a range of the word list. `sorts`:
-    the sort values of the pages ({page URL: {sort: value}}), needed when they have any."""
+    the sort values of the pages ({page URL: {sort: value}}), needed when they have any.
+    `keep`: leave the bundles as they are (their page fragments are linked, not moved)."""
     jobs = jobs or os.cpu_count() or 1
     entries = [json.loads((b / "pagefind-entry.json").read_text(encoding="utf-8")) for b in bundles]
     versions = {e.get("version") for e in entries}
@@ -155,7 +209,7 @@ def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None,
             if item.is_file() and item.suffix != ".pf_meta" and item.name != "pagefind-entry.json":
                 if not (out / item.name).exists():
                     shutil.copyfile(item, out / item.name)
-    renamed = [_move_fragments(bundle / "fragment", out / "fragment") for bundle in bundles]
+    renamed = [_move_fragments(bundle / "fragment", out / "fragment", keep) for bundle in bundles]
     languages = {}
     for language in sorted({lang for e in entries for lang in e.get("languages", {})}):
         having = [i for i, e in enumerate(entries) if language in e.get("languages", {})]
@@ -173,9 +227,9 @@ def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None,
                                              encoding="utf-8")
 
 
-def _move_fragments(source: Path, target: Path) -> dict[str, str]:
-    """Move a bundle's page fragments; a name already taken by other content is changed.
-    Returns {old name: new name} for the changed ones."""
+def _move_fragments(source: Path, target: Path, keep: bool = False) -> dict[str, str]:
+    """Move (`keep`: link) a bundle's page fragments; a name already taken by other
+    content is changed. Returns {old name: new name} for the changed ones."""
     renamed = {}
     if not source.is_dir():
         return renamed
@@ -188,7 +242,11 @@ def _move_fragments(source: Path, target: Path) -> dict[str, str]:
                 if not destination.exists():
                     break
             renamed[stem] = destination.name.removesuffix(".pf_fragment")
-        shutil.move(str(item), str(destination))
+        if keep:
+            destination.unlink(missing_ok=True)
+            _link(item, destination)
+        else:
+            shutil.move(str(item), str(destination))
     return renamed
 
 

@@ -8,14 +8,15 @@ MkDocs hooks (`generator/mkdocs_hooks.py`) make sure Chinese search is segmented
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
-from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
 from .mkdocs_hooks import plugin
 from .pipeline import ROOT
+from .sitebuild import build as engine_build
 
 
 class BuildError(RuntimeError):
@@ -47,11 +48,14 @@ def _enable_offline(config) -> None:
 
 
 def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file: Path = ROOT / "mkdocs.yml",
-               offline: bool = False, search: str | None = None, extra: dict | None = None) -> list[str]:
+               offline: bool = False, search: str | None = None, extra: dict | None = None,
+               jobs: int | None = None, cache_dir: Path | None = None, progress=None) -> list[str]:
     """Build the site; returns MkDocs' warnings. Under `strict` any warning fails.
     `offline` builds for opening from disk (see `_enable_offline`); `search` overrides
     mkdocs.yml's `extra.search_engine` (auto | material | pagefind); `extra` overrides
-    other `extra` settings."""
+    other `extra` settings. `jobs`: processes rendering pages (default: one per core);
+    `cache_dir`: the build cache, for rendering only what changed since the last build
+    into `site_dir` (None: a full build; see generator/sitebuild.py)."""
     collector = _Collector()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
@@ -65,7 +69,7 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file
         if search:
             config["extra"]["search_engine"] = search
         config["extra"].update(extra or {})
-        mkdocs_build(config)
+        engine_build(config, jobs=jobs or os.cpu_count() or 1, cache_dir=cache_dir, progress=progress)
     except (Abort, ConfigurationError) as exc:
         detail = "; ".join(collector.messages[-3:]) or str(exc)
         raise BuildError(f"MkDocs build failed: {detail}") from None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.pagefind_shards import (PagefindError, _move_fragments, _trim_ranges, build_index,
-                                       merge_bundles, read_pf, run_pagefind)
+                                       merge_bundles, read_pf, run_pagefind, shards_of)
 
 
 def decoded(bundle: Path, language: str = "zh"):
@@ -75,7 +75,7 @@ def test_build_index_counts_shards(tmp_path):
         (site / f"p{n}").mkdir(parents=True)
         (site / pages[-1]).write_text(f"<html lang='en'><body><main data-pagefind-body><h1>Page {n}</h1>"
                                       f"<p>word{n} kiwi</p></main></body></html>", encoding="utf-8")
-    assert build_index(site, pages, shard_pages=2) == 3
+    assert build_index(site, pages, shard_pages=2) == len(shards_of(pages, 2)) > 1
     words, urls, count, _ = decoded(site / "pagefind", "en")
     assert count == 5 and [u for u, _ in urls] == [f"/p{n}/" for n in range(5)]
     assert {u for u, _, _ in words["kiwi"][0]} == {f"/p{n}/" for n in range(5)}
@@ -121,10 +121,10 @@ def test_build_index_merges_filters_and_sorts_as_one_run(tmp_path):
     pages, sorts = filtered_site(one, 7)
     filtered_site(shards, 7)
     run_pagefind(one, tmp_path / "bundle")  # Pagefind's own index
-    assert build_index(shards, pages, shard_pages=2, sorts=sorts) == 4
+    assert build_index(shards, pages, shard_pages=2, sorts=sorts) == len(shards_of(pages, 2)) > 2
     merged, single = filters_and_sorts(shards / "pagefind"), filters_and_sorts(tmp_path / "bundle")
     assert merged == single
-    assert build_index(one, pages, shard_pages=len(pages), sorts=sorts) == 1  # one shard: the same index
+    assert build_index(one, pages, shard_pages=2 * len(pages), sorts=sorts) == 1  # one shard: the same index
     assert filters_and_sorts(one / "pagefind") == single
     assert merged[0]["kind"]["k1"] == {"/p1/", "/p4/"} and len(merged[0]["tag"]["all"]) == 7
     assert merged[1]["date"][0] == "/p0/" and "/p1/" not in merged[1]["date"]  # p1 has no date
@@ -167,3 +167,59 @@ def test_trim_ranges_like_pagefind(ranges, expected):
     chunks = [[a, b, "name"] for a, b in ranges]
     _trim_ranges(chunks)
     assert [c[:2] for c in chunks] == expected
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 50, 250])
+def test_shards_of_sizes_and_order(size):
+    pages = sorted(f"replies/r{n:05d}/index.html" for n in range(1200))
+    shards = shards_of(pages, size)
+    assert [page for shard in shards for page in shard] == pages  # a partition, in order
+    assert all(len(shard) <= max(1, size * 3 // 2) for shard in shards)
+    assert all(len(shard) >= max(1, size // 2) for shard in shards[:-1])
+
+
+@pytest.mark.parametrize("change", ["add", "remove"])
+def test_shards_of_a_change_moves_one_shard(change):
+    """A page added or removed changes the shard it is in; the others keep their pages
+    (so their Pagefind bundles are reused)."""
+    pages = sorted(f"replies/r{n:05d}/index.html" for n in range(0, 4000, 2))
+    other = sorted(pages + ["replies/r01001/index.html"]) if change == "add" else \
+        [p for p in pages if p != "replies/r01000/index.html"]
+    before, after = shards_of(pages, 100), shards_of(other, 100)
+    changed = [s for s in after if s not in before]
+    assert 1 <= len(changed) <= 2 and len(after) - len(changed) >= len(before) - 2
+
+
+def test_build_index_reuses_kept_bundles(tmp_path):
+    """With a bundle folder, a second build indexes only the shards whose pages changed,
+    and gives the same bytes as a build from nothing."""
+    site = tmp_path / "site"
+    pages = []
+    for n in range(12):
+        pages.append(f"p{n:02d}/index.html")
+        (site / f"p{n:02d}").mkdir(parents=True)
+        (site / pages[-1]).write_text(f"<html lang='en'><body><main data-pagefind-body><h1>Page {n}</h1>"
+                                      f"<p>word{n} kiwi</p></main></body></html>", encoding="utf-8")
+    runs = []
+
+    def counted(stage, out):
+        runs.append(len(list(stage.rglob("*.html"))))
+        run_pagefind(stage, out)
+
+    digests = {page: str(n) for n, page in enumerate(pages)}
+    bundles = tmp_path / "bundles"
+    shards = build_index(site, pages, shard_pages=4, run=counted, bundles=bundles, digests=digests)
+    assert len(runs) == shards == len(list(bundles.iterdir())) > 2
+    (site / pages[5]).write_text("<html lang='en'><body><main data-pagefind-body><h1>Page 5</h1>"
+                                 "<p>zebra kiwi</p></main></body></html>", encoding="utf-8")
+    runs.clear()
+    build_index(site, pages, shard_pages=4, run=counted, bundles=bundles, digests={**digests, pages[5]: "new"})
+    holding = next(s for s in shards_of(pages, 4) if pages[5] in s)
+    assert runs == [len(holding)]  # only the changed page's shard
+    assert len(list(bundles.iterdir())) == shards  # its old bundle removed
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("pagefind"))
+    build_index(fresh, pages, shard_pages=4)
+    tree = lambda root: {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert tree(site / "pagefind") == tree(fresh / "pagefind")
+    assert "zebra" in decoded(site / "pagefind", "en")[0]
