@@ -10,8 +10,11 @@ artefacts kept, since only words inside lines change) and measures, each in a fr
   runs up to N = 10,000, the machine being a shared one), replies/s, peak memory (workers
   included), and the size of the open-data export for comparison;
 - incremental: a second generate after one reply changed (the cache is warm);
-- build (N <= --build-max): `python -m generator build` wall time and peak memory (MkDocs
-  and Pagefind), site size, the largest HTML page, the search engine chosen; then Chromium
+- build (N <= --build-max): the site build alone (`site.build_site`, MkDocs and Pagefind,
+  full, on every core) wall time and peak memory (all its processes together); then one
+  reply's text changed, `python -m generator build` (generate, then the build rendering
+  only what changed) wall time, and up to 10,000 whether that site equals a full build
+  of the same docs byte for byte; site size, the largest HTML page, the search engine chosen; then Chromium
   searches the site for a known reply: the bytes downloaded before the first result and
   whether the reply was found; and opens the 检索 page filtered by agency × year × theme
   (the busiest agency, its newest year, its commonest theme that year): the bytes
@@ -120,21 +123,78 @@ def make_corpus(n: int, target: Path, seed: int = 20261121) -> Path:
     return data
 
 
+def _tree_memory_kb(root: int) -> int:
+    """The memory (KB) of process `root` and all its descendants, now: the sum of their
+    proportional set sizes (Pss), so that pages forked workers share with their parent
+    count once."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
+                    parents[int(entry.name)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    family, changed = {root}, True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                changed = True
+    total = 0
+    for pid in family:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+                total += next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+        except OSError:
+            continue
+    return total
+
+
 def run(args: list[str]) -> tuple[float, int, str]:
-    """Run a command; returns (seconds, peak RSS in KB of it and the processes it waited
-    for — workers, Pagefind — measured for this command alone, stdout)."""
+    """Run a command; returns (seconds, peak memory in KB of it and its processes together
+    — workers and Pagefind runs at once counted together (`_tree_memory_kb`), sampled every
+    0.2 s, and no lower than the largest single process's peak; stdout)."""
+    import threading
+
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err, text=True,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
+        peak, done = [0], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.2):
+                peak[0] = max(peak[0], _tree_memory_kb(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
         if proc.returncode:
             raise SystemExit(f"{' '.join(args)} failed:\n{err.read()[-2000:]}")
-        return seconds, usage.ru_maxrss, out.read()
+        return seconds, max(usage.ru_maxrss, peak[0]), out.read()
+
+
+# The site build alone, in a fresh process: docs, site, build cache ("" for none).
+BUILD = ("import sys; from pathlib import Path; from generator.site import build_site; "
+         "build_site(Path(sys.argv[1]), Path(sys.argv[2]), cache_dir=Path(sys.argv[3]) if sys.argv[3] else None)")
+IDENTITY_MAX = 10000  # up to this N the bench builds the changed docs again in full to compare
+
+
+def tree_digest(root: Path) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def tree_size(root: Path) -> int:
@@ -281,13 +341,27 @@ def bench(n: int, build: bool, repeat: int) -> dict:
     seconds, _, _ = run([py, "-m", "generator", "generate", "-q", "--data", str(data), "--docs", str(docs)])
     row["incremental_s"] = round(seconds, 2)
     if build:
+        cache = target / "build-cache"
+        _discard(cache)
+        # The build alone (MkDocs and Pagefind; generate is measured above), full: no cache.
+        seconds, peak, _ = run([py, "-c", BUILD, str(docs), str(site), str(cache)])
+        row.update({"build_s": round(seconds, 1), "build_peak_memory_mb": round(peak / 1024)})
+        # One reply's text changed: generate and build, as an editor runs them.
+        edited = data / "replies" / "r000001.txt"
+        text = edited.read_text(encoding="utf-8")
+        edited.write_text(text.replace("。", "，并抓好落实。", 1), encoding="utf-8")
         seconds, peak, _ = run([py, "-m", "generator", "build", "-q", "--data", str(data), "--docs", str(docs),
-                                "--site", str(site)])
+                                "--site", str(site), "--build-cache", str(cache)])
+        row.update({"changed_build_s": round(seconds, 1), "changed_build_peak_memory_mb": round(peak / 1024)})
+        if n <= IDENTITY_MAX:  # the same docs built in full: the same bytes?
+            full = target / "site-full"
+            _discard(full)
+            run([py, "-c", BUILD, str(docs), str(full), ""])
+            row["changed_build_identical"] = tree_digest(site) == tree_digest(full)
+            _discard(full)
         pages = list(site.rglob("*.html"))
         largest = max(pages, key=lambda p: p.stat().st_size)
         row.update({
-            "build_s": round(seconds, 1),
-            "build_peak_memory_mb": round(peak / 1024),
             "search_engine": "pagefind" if (site / "pagefind").is_dir() else "material",
             "site_mb": round(tree_size(site) / 2**20, 1),
             "largest_page_kb": round(largest.stat().st_size / 1024, 1),
@@ -310,6 +384,7 @@ def machine() -> dict:
 COLUMNS = [("replies", "N"), ("generate_s", "generate s"), ("replies_per_s", "replies/s"),
            ("peak_memory_mb", "generate peak MB"), ("open_data_mb", "open data MB"),
            ("incremental_s", "incremental s"), ("build_s", "build s"), ("build_peak_memory_mb", "build peak MB"),
+           ("changed_build_s", "1 changed: generate + build s"), ("changed_build_identical", "= full build"),
            ("site_mb", "site MB"), ("largest_page_kb", "largest page KB"), ("search_engine", "search"),
            ("search_download_mb", "MB before 1st result"), ("search_found", "found"),
            ("filter_download_mb", "检索 MB before 1st result"), ("filter_exact", "exact")]

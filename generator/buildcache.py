@@ -7,10 +7,12 @@ holding
 
 - the build's fingerprint (`fingerprint`): everything every page depends on — the
   project's code, the theme and its overrides, MkDocs, Material, Markdown and Pagefind
-  versions, the config as loaded, the nav as built, the docs dir's hidden settings files.
+  versions, the config as loaded (with the docs dir's `.site.json` applied), the nav as
+  built, and Material's search dictionary when the pages' text goes into its index.
   Another fingerprint makes a full build;
 - per page (by its source path, `src_uri`) a `PageRecord`: the source's stat and digest,
-  the files its links looked up and whether they existed, the output's stat and digest,
+  the files its links looked up (whether each was there is kept once, for all pages, in
+  `targets`), the output's stat and digest,
   and what the build needs of the page without rendering it (its log lines, anchors,
   search entries and the hooks' per-page state);
 - per static file (by its output path) a `StaticRecord`: the stats of the source and of
@@ -32,7 +34,7 @@ from importlib import metadata
 from pathlib import Path
 
 FILE = "build.pickle"
-FORMAT = 1  # bump when the records change shape
+FORMAT = 3  # bump when the records change shape
 # What the pages are made with, besides the config and the nav.
 PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pagefind", "jieba")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -56,25 +58,26 @@ def stat_key(path: str | os.PathLike) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a record per page, 100,000s of them in memory
 class PageRecord:
     """What a build keeps of one page (see the module's docstring)."""
 
     source_stat: tuple[int, int] | None
     source_digest: str | None
-    deps: dict[str, bool]  # docs paths its links looked up → whether a file was there
+    deps: tuple[str, ...]  # the docs paths its links looked up (`BuildCache.targets`: found or not)
     output_stat: tuple[int, int] | None  # None: the page wrote nothing
     output_digest: str | None
-    logs: list[tuple[str, int, str]] = field(default_factory=list)  # (logger, level, message)
-    anchors: set[str] | None = None  # the page's own anchors (MkDocs' present_anchor_ids)
+    logs: tuple[tuple[str, int, str], ...] = ()  # (logger, level, message)
+    anchors: tuple[str, ...] | None = None  # the page's own anchors (MkDocs' present_anchor_ids)
     links_to_anchors: dict[str, dict[str, str]] | None = None  # target src_uri → anchor → link
-    search: list = field(default_factory=list)  # Material's search entries for the page
+    search: tuple = ()  # Material's search entries for the page
     hooks: dict | None = None  # generator/mkdocs_hooks.py's per-page state
 
 
-@dataclass
+@dataclass(slots=True)
 class StaticRecord:
     source_stat: tuple[int, int] | None
+    source_digest: str | None
     copied_stat: tuple[int, int] | None  # the copy right after copying
     final_stat: tuple[int, int] | None  # the copy after the build (on_post_build may rewrite it)
 
@@ -87,6 +90,7 @@ class BuildCache:
     fingerprint: str
     pages: dict[str, PageRecord] = field(default_factory=dict)
     static: dict[str, StaticRecord] = field(default_factory=dict)
+    targets: dict[str, bool] = field(default_factory=dict)  # every path a page looked up → found
     notice: str = ""  # why the last build's records are not used, if they are not
 
     @classmethod
@@ -104,14 +108,16 @@ class BuildCache:
             return cls(folder, fingerprint, notice="build cache of another version: full build")
         if stored.get("fingerprint") != fingerprint:
             return cls(folder, fingerprint, notice="code, theme, config or nav changed: full build")
-        return cls(folder, fingerprint, stored.get("pages") or {}, stored.get("static") or {})
+        return cls(folder, fingerprint, stored.get("pages") or {}, stored.get("static") or {},
+                   stored.get("targets") or {})
 
-    def save(self, pages: dict[str, PageRecord], static: dict[str, StaticRecord]) -> None:
+    def save(self, pages: dict[str, PageRecord], static: dict[str, StaticRecord], targets: dict[str, bool]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / FILE
         temp = path.with_name(f".{FILE}.{os.getpid()}")
         with open(temp, "wb") as handle:
-            pickle.dump({"format": FORMAT, "fingerprint": self.fingerprint, "pages": pages, "static": static},
+            pickle.dump({"format": FORMAT, "fingerprint": self.fingerprint, "pages": pages, "static": static,
+                         "targets": targets},
                         handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, path)
 
@@ -165,8 +171,10 @@ def _plain(value, depth: int = 0):
     return type(value).__name__ if " at 0x" in text else text
 
 
-def fingerprint(config, nav_shape: list, docs_dir: Path, extra: dict | None = None) -> str:
-    """A digest of what every page of the build depends on (see the module's docstring)."""
+def fingerprint(config, nav_shape: list, extra: dict | None = None) -> str:
+    """A digest of what every page of the build depends on (see the module's docstring).
+    The docs dir's settings files (`.site.json`) reach the pages through the config, which
+    is taken after `on_config`; `extra`: anything else the caller knows they depend on."""
     theme = config.theme
     parts = {
         "python": sys.version,
@@ -179,7 +187,10 @@ def fingerprint(config, nav_shape: list, docs_dir: Path, extra: dict | None = No
                    if key not in ("theme", "nav", "docs_dir", "site_dir", "config_file_path")},
         "plugins": {name: _plain(getattr(p, "config", {})) for name, p in config.plugins.items()},
         "nav": nav_shape,
-        "settings": {p.name: _tree_digest(p) for p in sorted(docs_dir.glob(".*")) if p.is_file()},
         "extra": extra or {},
     }
-    return digest(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode())
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    # Where the docs and the site are is not what they hold (a CI runner's checkout, a copy).
+    for key in ("docs_dir", "site_dir"):
+        text = text.replace(json.dumps(str(config[key]), ensure_ascii=False)[1:-1], f"<{key}>")
+    return digest(text.encode())

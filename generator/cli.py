@@ -77,10 +77,12 @@ def _generate_then(args, step) -> int:
 
 
 def _build(args) -> int:
-    from .site import build_site
+    from .site import build_site, default_build_cache
 
     def step(result):
-        warnings = build_site(args.docs, args.site, strict=args.strict, search=args.search)
+        cache = None if args.full else (args.build_cache or default_build_cache(args.docs, args.site))
+        warnings = build_site(args.docs, args.site, strict=args.strict, search=args.search, jobs=args.jobs,
+                              cache_dir=cache, progress=None if args.quiet else default_progress)
         return f"site built in {args.site} ({len(warnings)} MkDocs warnings)"
 
     return _generate_then(args, step)
@@ -162,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--search", choices=("auto", "material", "pagefind"), default=None,
                        help="search engine (default: mkdocs.yml's extra.search_engine; auto: Pagefind, "
                             "Material's in offline archives)")
+    build.add_argument("--full", action="store_true",
+                       help="render every page again (default: only the pages that changed since the last build)")
+    build.add_argument("--build-cache", type=Path, default=None,
+                       help="the build cache's folder (default: .cache/site/<site dir name> beside the docs dir)")
     build.set_defaults(run=_build)
     check = commands.add_parser("check", help="report data quality per reply; writes nothing")
     _common(check)

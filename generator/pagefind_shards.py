@@ -128,7 +128,7 @@ def build_index(site_dir: Path, pages: Iterable[str], shard_pages: int = SHARD_P
             shutil.rmtree(out)
         # One bundle is "merged" too: Pagefind writes a filter's values in no fixed order
         # (so the same pages gave other file names on each build); the merge sorts them.
-        merge_bundles(paths, out, jobs, {page_url(page): values for page, values in (sorts or {}).items()},
+        merge_bundles(paths, out, None, {page_url(page): values for page, values in (sorts or {}).items()},
                       keep=bundles is not None)
         if bundles is not None and bundles.is_dir():
             used = {path.name for path in paths}

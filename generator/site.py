@@ -32,6 +32,12 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def default_build_cache(docs_dir: Path, site_dir: Path) -> Path:
+    """`.cache/site/<site dir name>` beside the docs dir (the project root for `docs`),
+    one per site dir, so that two sites built from one docs dir keep their own records."""
+    return docs_dir.resolve().parent / ".cache" / "site" / (site_dir.resolve().name or "site")
+
+
 IFRAME_WORKER_SHIM = "assets/javascripts/iframe-worker-shim.js"  # a local copy, docs-relative
 
 

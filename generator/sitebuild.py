@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -71,13 +72,16 @@ def _hooks(config):
 
 
 def _search(config):
+    """Material's search plugin, whose index keeps its entries in a list (`entries`)."""
     found = next((p for key, p in config.plugins.items() if key.rsplit("/", 1)[-1] == "search"), None)
-    return found if found is not None and hasattr(getattr(found, "search_index", None), "_entries") else None
+    if found is None or not getattr(found.config, "enabled", True) or not hasattr(found, "search_index"):
+        return None
+    return found if found is not None and isinstance(getattr(found.search_index, "entries", None), list) else None
 
 
 # The build's state, inherited by the forked workers (set before the pool starts).
 _RUN: dict = {}
-_LOOKED: list[dict[str, bool] | None] = [None]  # the page being rendered: the files its links looked up
+_LOOKED: list[dict[str, None] | None] = [None]  # the page being rendered: the files its links looked up
 
 
 class _Capture(logging.Handler):
@@ -98,7 +102,7 @@ def _record_lookups(files: Files) -> None:
     def looked(path: str):
         found = lookup(files, path)
         if _LOOKED[0] is not None:
-            _LOOKED[0].setdefault(os.path.normpath(path).replace(os.sep, "/"), found is not None)
+            _LOOKED[0][sys.intern(os.path.normpath(path).replace(os.sep, "/"))] = None
         return found
 
     files.get_file_from_path = looked
@@ -124,6 +128,19 @@ def _end_page(logger: logging.Logger, saved: list) -> None:
     _LOOKED[0] = None
 
 
+def _fingerprint(config, nav, hooks) -> str:
+    """`buildcache.fingerprint`. Material's search dictionary (jieba's user dictionary, in
+    the docs dir) changes whenever a name is added; the pages depend on it only when their
+    text goes into Material's index."""
+    search = next((p for key, p in config.plugins.items() if key.rsplit("/", 1)[-1] == "search"), None)
+    user_dict = Path(str(search.config.get("jieba_dict_user") or "")) if search is not None else None
+    engine = hooks.search_engine(config) if hooks is not None and hasattr(hooks, "search_engine") else "material"
+    extra = {}
+    if engine != "pagefind" and user_dict and user_dict.is_file():
+        extra["search_dictionary"] = file_digest(user_dict)
+    return fingerprint(config, _nav_shape(nav), extra)
+
+
 def _render(index: int, populated: bool = False, keep: bool = False) -> PageRecord:
     """Populate (unless `populated`) and build doc page number `index`; its record. The
     page's effects on the search plugin and the hooks are taken into the record."""
@@ -134,18 +151,18 @@ def _render(index: int, populated: bool = False, keep: bool = False) -> PageReco
     logger = logging.getLogger("mkdocs")
     capture, saved = _start_page(logger)
     search, hooks = run["search"], run["hooks"]
-    entries = len(search.search_index._entries) if search else 0
+    entries = len(search.search_index.entries) if search else 0
     try:
         if not populated:
             mkdocs._populate_page(page, config, files)
         mkdocs._build_page(page, config, run["doc_files"], run["nav"], run["env"])
-        looked = dict(_LOOKED[0] or {})
+        looked = tuple(_LOOKED[0] or ())
     finally:
         _end_page(logger, saved)
-    found = []
+    found: list = []
     if search:
-        found = search.search_index._entries[entries:]
-        del search.search_index._entries[entries:]
+        found = search.search_index.entries[entries:]
+        del search.search_index.entries[entries:]
     source = file.abs_src_path
     out_stat = stat_key(file.abs_dest_path)
     record = PageRecord(
@@ -154,10 +171,11 @@ def _render(index: int, populated: bool = False, keep: bool = False) -> PageReco
         deps=looked,
         output_stat=out_stat,
         output_digest=file_digest(file.abs_dest_path) if out_stat else None,
-        logs=capture.lines,
-        anchors=set(page.present_anchor_ids) if page.present_anchor_ids is not None else None,
-        links_to_anchors={target.src_uri: dict(links) for target, links in (page.links_to_anchors or {}).items()},
-        search=found,
+        logs=tuple(capture.lines),
+        anchors=tuple(sorted(page.present_anchor_ids)) if page.present_anchor_ids is not None else None,
+        links_to_anchors={target.src_uri: dict(links) for target, links in (page.links_to_anchors or {}).items()}
+        or None,
+        search=tuple(found),
         hooks=hooks.take_page_state(page) if hooks is not None and hasattr(hooks, "take_page_state") else None,
     )
     if not keep:  # memory: a worker holds one page's text at a time
@@ -170,8 +188,9 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, PageRecord]]:
     return [(index, _render(index)) for index in indices]
 
 
-def _reusable(record: PageRecord | None, file: File, lookup) -> bool:
-    """Whether `file`'s page in the site dir is still what rendering it would give."""
+def _reusable(record: PageRecord | None, file: File, moved: set[str]) -> bool:
+    """Whether `file`'s page in the site dir is still what rendering it would give.
+    `moved`: the paths pages looked up that were found then and are not now, or the reverse."""
     if record is None or record.output_stat is None or file.abs_src_path is None:
         return False
     now = stat_key(file.abs_src_path)
@@ -179,35 +198,56 @@ def _reusable(record: PageRecord | None, file: File, lookup) -> bool:
         if now is None or file_digest(file.abs_src_path) != record.source_digest:
             return False
         record.source_stat = now  # touched, not changed (a checkout, a copy)
-    if any((lookup(path) is not None) != there for path, there in record.deps.items()):
+    if moved and not moved.isdisjoint(record.deps):
         return False
-    return stat_key(file.abs_dest_path) == record.output_stat
+    out = stat_key(file.abs_dest_path)
+    if out != record.output_stat:
+        # Restored from a CI cache, copied: the times differ and the bytes may not.
+        if out is None or file_digest(file.abs_dest_path) != record.output_digest:
+            return False
+        record.output_stat = out
+    return True
 
 
 def _static_reusable(record: StaticRecord | None, file: File) -> bool:
     if record is None or file.abs_src_path is None or record.copied_stat != record.final_stat:
         return False  # a copy on_post_build rewrote is copied again, then rewritten again
-    return stat_key(file.abs_src_path) == record.source_stat and stat_key(file.abs_dest_path) == record.final_stat
+    source, copy = stat_key(file.abs_src_path), stat_key(file.abs_dest_path)
+    if source is None or copy is None:
+        return False
+    if source != record.source_stat:
+        if file_digest(file.abs_src_path) != record.source_digest:
+            return False
+        record.source_stat = source
+    if copy != record.final_stat:
+        if file_digest(file.abs_dest_path) != record.source_digest:
+            return False
+        record.final_stat = record.copied_stat = copy
+    return True
 
 
 def _clear(site_dir: Path, keep: set[str]) -> None:
     """Remove from the site dir every file not in `keep` (paths relative to it), and the
-    folders left empty."""
-    for root, dirs, names in os.walk(site_dir, topdown=False):
-        folder = Path(root)
-        for name in names:
-            path = folder / name
-            if path.relative_to(site_dir).as_posix() not in keep:
-                path.unlink()
-        for name in dirs:
-            path = folder / name
-            if path.is_symlink():
-                path.unlink()
-            else:
-                try:
-                    path.rmdir()
-                except OSError:
-                    pass  # not empty: it holds kept files
+    folders left empty. (Strings, not Paths: a site has tens of thousands of files.)"""
+
+    def clear(folder: str, prefix: str) -> bool:  # whether the folder is left empty
+        empty = True
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if clear(entry.path, rel + "/"):
+                        os.rmdir(entry.path)
+                    else:
+                        empty = False
+                elif rel in keep:
+                    empty = False
+                else:
+                    os.unlink(entry.path)
+        return empty
+
+    if site_dir.is_dir():
+        clear(str(site_dir), "")
 
 
 def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None) -> BuildStats:
@@ -243,6 +283,9 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         lookup = files.get_file_from_path
         _record_lookups(files)
         hooks, search = _hooks(config), _search(config)
+        if search is None and any(key.rsplit("/", 1)[-1] == "search" for key in config.plugins):
+            # A search plugin whose entries this engine cannot carry: one process, no cache.
+            jobs, cache_dir = 1, None
         _RUN.update(config=config, files=files, doc_files=doc_files, nav=nav, env=env, search=search, hooks=hooks)
         position = {id(file): n for n, file in enumerate(doc_files)}
         # The nav's pages first, here: every page shows their titles.
@@ -253,11 +296,12 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         env = _RUN["env"] = config.plugins.on_env(env, config=config, files=files)
         site_dir = Path(config.site_dir)
         if cache_dir is not None:
-            cache = BuildCache.open(Path(cache_dir), fingerprint(config, _nav_shape(nav), Path(config.docs_dir)))
+            cache = BuildCache.open(Path(cache_dir), _fingerprint(config, nav, hooks))
             stats.notice = cache.notice
         old_pages = cache.pages if cache else {}
+        moved = {path for path, there in (cache.targets if cache else {}).items() if (lookup(path) is not None) != there}
         reuse = {n for n, file in enumerate(doc_files)
-                 if n not in nav_pages and _reusable(old_pages.get(file.src_uri), file, lookup)}
+                 if n not in nav_pages and _reusable(old_pages.get(file.src_uri), file, moved)}
         static = [file for file in files if not file.is_documentation_page() and file.inclusion.is_included()]
         old_static = cache.static if cache else {}
         static_kept = {file.dest_uri for file in static if _static_reusable(old_static.get(file.dest_uri), file)}
@@ -277,7 +321,9 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
                 continue
             file.copy_file()
             st = stat_key(file.abs_dest_path)
-            copied[file.dest_uri] = StaticRecord(stat_key(file.abs_src_path) if file.abs_src_path else None, st, st)
+            source = file.abs_src_path
+            copied[file.dest_uri] = StaticRecord(stat_key(source) if source else None,
+                                                 file_digest(source) if source and cache else None, st, st)
         for template in config.theme.static_templates:
             mkdocs._build_theme_template(template, env, files, config, nav)
         for template in config.extra_templates:
@@ -291,16 +337,19 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         records.update(_render_all(todo, jobs, say))
         for n in reuse:
             records[n] = old_pages[doc_files[n].src_uri]
+        # Anchors are checked against the pages links point into: only theirs are needed.
+        targets = {uri for record in records.values() for uri in (record.links_to_anchors or ())}
         # Replayed in page order, as one process would have made them.
         for n, file in enumerate(doc_files):
             record = records[n]
             for name, level, message in record.logs:
                 logging.getLogger(name).log(level, message)
             if search and record.search:
-                search.search_index._entries.extend(record.search)
+                search.search_index.entries.extend(record.search)
             if hooks is not None and record.hooks is not None:
                 hooks.put_page_state(file.page, record.hooks)
-            file.page.present_anchor_ids = set(record.anchors) if record.anchors is not None else None
+            if file.src_uri in targets:
+                file.page.present_anchor_ids = set(record.anchors) if record.anchors is not None else None
             file.page.links_to_anchors = {target: links for uri, links in (record.links_to_anchors or {}).items()
                                           if (target := lookup(uri)) is not None}
         if hooks is not None and hasattr(hooks, "use_pagefind_cache"):
@@ -311,13 +360,15 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         for file in doc_files:
             file.page.validate_anchor_links(files=files, log_level=log_level)
         config.plugins.on_post_build(config=config)
+        if cache:  # saved before a strict failure too: the next build replays its warnings
+            for key, record in copied.items():
+                record.final_stat = stat_key(site_dir / key)
+            looked = {path for record in records.values() for path in record.deps}
+            cache.save({file.src_uri: records[n] for n, file in enumerate(doc_files)}, copied,
+                       {path: lookup(path) is not None for path in sorted(looked)})
         if counts := counter.get_counts():
             msg = ", ".join(f"{v} {k.lower()}s" for k, v in counts)
             raise Abort(f"Aborted with {msg} in strict mode!")
-        if cache:
-            for key, record in copied.items():
-                record.final_stat = stat_key(site_dir / key)
-            cache.save({file.src_uri: records[n] for n, file in enumerate(doc_files)}, copied)
         log.info(f"Documentation built in {time.monotonic() - start:.2f} seconds "
                  f"({stats.rendered} of {stats.pages} pages rendered)")
         return stats
@@ -341,7 +392,11 @@ def _render_all(todo: list[int], jobs: int, say) -> dict[int, PageRecord]:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                              initializer=die_with_parent) as pool:
         for count, part in enumerate(pool.map(_render_chunk, chunks), 1):
-            done.update(part)
+            for index, record in part:
+                # Shared, not one copy per page: pages link to the same few hundred index pages.
+                record.deps = tuple(map(sys.intern, record.deps))
+                record.anchors = tuple(map(sys.intern, record.anchors)) if record.anchors else record.anchors
+                done[index] = record
             if count % step == 0 and count < len(chunks):
                 say(f"rendered {len(done)} of {len(todo)} pages")
     return done
