@@ -16,11 +16,13 @@ into a word table kept beside it (`_make_table`: where each word's page list lie
 first and last page, a digest): a word's merged postings are its shards' page lists as
 they are, but for the first page number of each. Chunks end at words their hashes pick
 (`_chunked`), not at a running count, and a chunk is gzip of pieces deflated one by one
-(`_pieces`; each with the piece before as its dictionary, all one deflate stream). So a
-shard whose pages changed changes the pieces holding its changed page lists (and the
-pieces after those) and no others: with a cache of the last merge (`build_index` keeps one
-beside the bundles), a merge compresses only those again and takes the rest from it, the
-same bytes as a merge without it.
+(`_pieces`; each with the piece before as its dictionary, all one deflate stream). Worker
+processes merge a range of words each, read from the tables as they go, so memory does not
+grow with the index, and the chunks are the same bytes whatever the number of workers.
+A shard whose pages changed changes the pieces holding its changed page lists (and the
+pieces after those) and no others: with a cache of the last merge (`build_index` keeps
+one beside the bundles), a merge compresses only those again and takes the rest from it,
+the same bytes as a merge without it.
 
 Filters (`data-pagefind-filter`) are merged value by value, page numbers shifted. Sort
 orders (`data-pagefind-sort`) cannot be merged from the index alone, which keeps a sort's
@@ -34,7 +36,6 @@ rather than merged wrongly.
 
 from __future__ import annotations
 
-import collections
 import functools
 import gc
 import gzip
@@ -51,6 +52,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -74,9 +76,9 @@ LEVEL = 6  # zlib's compression level, as gzip's default
 WINDOW = 32 << 10  # deflate's window: the most of a dictionary used
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no time: as gzip.compress(mtime=0)
 GZIP_END = b"\x03\x00"  # an empty last block, after the pieces' sync flushes
-TASK_BYTES = 4 << 20  # a worker's task: chunks of about this many bytes
+BOUNDARY = CHUNK_SIZE * 128  # positions, on average, between words ending a chunk whatever its size
 TABLES = "words"  # in a bundle: its word tables, one per language (see `_make_table`)
-TABLE_FORMAT = "words 2"
+TABLE_FORMAT = "words 3"
 MERGE_CACHE = "merged"  # in `build_index`'s bundle folder: the last merge's chunks
 MERGE_FORMAT = "merge 1"
 STATE = "state.json"  # in the merge cache: what its chunks are made of
@@ -277,7 +279,7 @@ def _without_gc(function):
 @_without_gc
 def _make_table(task) -> None:
     """Write a bundle's word table (one language): a header line ({format, the pages'
-    URLs}), then a line per index chunk, in order, of its words' rows [word, start, end,
+    URLs, where the other lines start after it}), then a line per index chunk, in order, of its words' rows [word, start, end,
     pages, first page, last page, size, variants or 0, digest]. The word's page list lies
     at [start, end) of the chunk's decompressed bytes (its items, without the list's
     head); pages are numbered in the shard; the size is Pagefind's (positions and pages);
@@ -294,14 +296,15 @@ def _make_table(task) -> None:
             rows = _table_rows(zlib.decompress(path.read_bytes(), 31))
         except (ValueError, TypeError, IndexError, KeyError, zlib.error, cbor2.CBORDecodeError) as exc:
             raise PagefindError(f"{path}: unknown Pagefind index layout ({exc}); expected Pagefind 1.5") from None
-        lines.append(json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
+        lines.append(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
     urls = [_fragment_url(bundle / "fragment" / f"{page[0]}.pf_fragment") for page in meta[1]]
-    header = {"format": TABLE_FORMAT, "urls": urls}
+    places = list(itertools.accumulate(map(len, lines), initial=0))[:-1]
+    header = {"format": TABLE_FORMAT, "urls": urls, "lines": places}
     target = _table_path(bundle, meta_hash)
     target.parent.mkdir(exist_ok=True)
     temporary = target.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text("\n".join([json.dumps(header, ensure_ascii=False, separators=(",", ":")), *lines]) + "\n",
-                         encoding="utf-8")
+    temporary.write_bytes(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+                          + b"".join(lines))
     os.replace(temporary, target)
 
 
@@ -346,22 +349,22 @@ def _table_rows(raw: bytes) -> list[list]:
     return rows
 
 
-def _table_rows_of(path: Path, shard: int) -> Iterator[tuple]:
-    """A word table's rows as (word, shard, chunk number, row), in order, read a line at a
-    time (the file is not held open: a merge reads hundreds of tables side by side)."""
-    offset = None
-    for chunk in itertools.count():
+def _table_rows_of(path: str, shard: int, froms: list[str], low: str | None) -> Iterator[tuple]:
+    """A word table's rows as (word, shard, chunk number, row), in order, from the word
+    `low` on (`froms`: each index chunk's first word), read a line at a time: the file is
+    not held open, a merge reads hundreds of tables side by side."""
+    with open(path, "rb") as handle:
+        places = json.loads(handle.readline())["lines"]
+        base = handle.tell()
+    for chunk, place in enumerate(places):
+        if low is not None and chunk + 1 < len(froms) and froms[chunk + 1] <= low:
+            continue  # all its words are before `low`
         with open(path, "rb") as handle:
-            if offset is None:
-                handle.readline()  # the header
-            else:
-                handle.seek(offset)
+            handle.seek(base + place)
             line = handle.readline()
-            offset = handle.tell()
-        if not line.strip():
-            return
         for row in json.loads(line):
-            yield row[0], shard, chunk, row
+            if low is None or row[0] >= low:
+                yield row[0], shard, chunk, row
 
 
 # --- merging --------------------------------------------------------------------------
@@ -392,12 +395,13 @@ def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None,
     languages_of = sorted({lang for e in entries for lang in e.get("languages", {})})
     wanted = [(str(b), e["languages"][lang]["hash"]) for b, e in zip(bundles, entries) for lang in languages_of
               if lang in e.get("languages", {})]
-    pool = _Pool(jobs)
+    pool, linker = _Pool(jobs), ThreadPoolExecutor(1)
     try:
         # Tables before fragments: a table holds its pages' URLs, read from the fragments.
         pool.map(_make_table, [task for task in wanted if _table_header(_table_path(Path(task[0]), task[1])) is None])
-        renamed = [_move_fragments(bundle / "fragment", out / "fragment", keep) for bundle in bundles]
-        state = _load_state(cache)
+        # The fragments are linked meanwhile (system calls: the thread mostly waits on them).
+        moving = linker.submit(lambda: [_move_fragments(bundle / "fragment", out / "fragment", keep)
+                                        for bundle in bundles])
         languages, saved = {}, {}
         for language in languages_of:
             having = [i for i, e in enumerate(entries) if language in e.get("languages", {})]
@@ -407,13 +411,15 @@ def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None,
                 path = bundles[i] / f"pagefind.{meta_hash}.pf_meta"
                 meta = read_pf(path)
                 _check_meta(meta, path)
-                shards.append((bundles[i], meta, renamed[i], _table_path(bundles[i], meta_hash)))
+                shards.append((bundles[i], meta, i, _table_path(bundles[i], meta_hash)))
             first = entries[having[0]]["languages"][language]
-            name, page_count, saved[language] = _merge_language(
-                language, shards, out, pool, sorts or {}, state.get(language, {}), cache)
+            name, page_count, saved[language] = _merge_language(language, shards, out, pool, sorts or {}, cache,
+                                                                moving)
             languages[language] = {**first, "hash": name, "page_count": page_count}
+        moving.result()  # with no language, still done
     finally:
         pool.close()
+        linker.shutdown()
     entry = {**entries[0], "languages": languages}
     (out / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
                                              encoding="utf-8")
@@ -438,20 +444,6 @@ class _Pool:
             return list(self._executor().map(function, tasks))
         return [function(task) for task in tasks]
 
-    def stream(self, function, tasks: Iterable) -> Iterator:
-        """function(task) for each task, in order, no more than twice as many at work as
-        there are processes (the tasks are made as the results are taken)."""
-        if self.jobs <= 1:
-            yield from map(function, tasks)
-            return
-        running: collections.deque = collections.deque()
-        for task in tasks:
-            running.append(self._executor().submit(function, task))
-            if len(running) >= 2 * self.jobs:
-                yield running.popleft().result()
-        while running:
-            yield running.popleft().result()
-
     def close(self) -> None:
         if self.executor is not None:
             self.executor.shutdown(cancel_futures=True)
@@ -463,58 +455,59 @@ def _move_fragments(source: Path, target: Path, keep: bool = False) -> dict[str,
     renamed = {}
     if not source.is_dir():
         return renamed
+    source, target = str(source), str(target)  # paths as text: fragments are many
     for name in sorted(os.listdir(source)):
-        item = source / name
-        if _place(item, target / name, keep):
+        item = os.path.join(source, name)
+        if _place(item, os.path.join(target, name), keep):
             continue
-        if (target / name).read_bytes() == item.read_bytes():
+        if Path(target, name).read_bytes() == Path(item).read_bytes():
             if not keep:
-                item.unlink()
+                os.unlink(item)
             continue
         stem = name.removesuffix(".pf_fragment")
         for n in itertools.count(1):
-            if _place(item, target / f"{stem}x{n}.pf_fragment", keep):
+            if _place(item, os.path.join(target, f"{stem}x{n}.pf_fragment"), keep):
                 renamed[stem] = f"{stem}x{n}"
                 break
     return renamed
 
 
-def _place(item: Path, destination: Path, keep: bool) -> bool:
+def _place(item: str, destination: str, keep: bool) -> bool:
     """Link `item` at `destination` (a copy where links fail), then remove it unless
     `keep`; False, and nothing done, when the name is taken."""
     try:
-        os.link(item, destination)  # one system call: fragments are many
+        os.link(item, destination)  # one system call
     except FileExistsError:
         return False
     except OSError:  # another file system, or links not allowed
-        if destination.exists():
+        if os.path.exists(destination):
             return False
         shutil.copyfile(item, destination)
     if not keep:
-        item.unlink()
+        os.unlink(item)
     return True
 
 
-def _merge_language(language: str, shards: list, out: Path, pool: _Pool,
-                    sorts: Mapping[str, Mapping[str, str]], old: dict, cache: Path | None) -> tuple[str, int, list]:
+def _merge_language(language: str, shards: list, out: Path, pool: _Pool, sorts: Mapping[str, Mapping[str, str]],
+                    cache: Path | None, moving) -> tuple[str, int, list]:
     """Write one language's index chunks, filters and metadata; returns the metadata's
-    name, the number of pages and what the cache keeps of the chunks."""
+    name, the number of pages and what the cache keeps of the chunks. `shards`: (bundle,
+    metadata, bundle number, word table); `moving`: the fragments' renames, by bundle
+    number, once they are linked."""
     fields = sorted({field for _, meta, _, _ in shards for field in meta[5]})
-    pages, urls, offsets, field_maps, streams = [], [], [], [], []
+    urls, offsets, field_maps = [], [], []
     filters: dict[str, dict[str, list[int]]] = {}
     sorted_pages: dict[str, set[int]] = {}  # the pages each shard's sort holds, numbered as merged
     offset = 0
-    for s, (bundle, meta, renamed, table) in enumerate(shards):
+    for s, (bundle, meta, _, table) in enumerate(shards):
         header = _table_header(table)
         if header is None or len(header["urls"]) != len(meta[1]):
             raise PagefindError(f"{table}: no word table of this bundle")
         field_map = [fields.index(field) for field in meta[5]]
         field_map = None if field_map == list(range(len(field_map))) else field_map
-        pages.extend([renamed.get(page[0], page[0]), *page[1:]] for page in meta[1])
         urls.extend(header["urls"])
         offsets.append(offset)
         field_maps.append(field_map)
-        streams.append(_table_rows_of(table, s))
         for filter_name, name in meta[3]:
             path = Path(bundle) / "filter" / f"{name}.pf_filter"
             stored = read_pf(path)
@@ -531,7 +524,9 @@ def _merge_language(language: str, shards: list, out: Path, pool: _Pool,
         payload = _encode([filter_name, [[value, filters[filter_name][value]] for value in sorted(filters[filter_name])]])
         merged_filters.append([filter_name, _write_new(out, language, payload, 7, "filter/{}.pf_filter")])
     merged_sorts = _merge_sorts(sorted_pages, urls, sorts)
-    chunks = _write_chunks(language, shards, field_maps, offsets, streams, out, pool, old, cache)
+    chunks = _write_chunks(language, shards, field_maps, offsets, out, pool, cache)
+    renamed = moving.result()
+    pages = [[renamed[i].get(page[0], page[0]), *page[1:]] for _, meta, i, _ in shards for page in meta[1]]
     version = shards[0][1][0]
     payload = _encode([version, pages, [chunk[:3] for chunk in chunks], merged_filters, merged_sorts, fields])
     name = _write_new(out, language, payload, 10, "pagefind.{}.pf_meta")
@@ -668,15 +663,27 @@ def _cuts(hash64: int, size: int, mean: int) -> bool:
     return (hash64 >> 32) * mean < size << 32
 
 
+def _boundary(word: tuple) -> bool:
+    """Whether a word ends the chunk before it, whatever that chunk's size: said by its
+    hash (other bits than `_chunked` uses) with a chance of its size / BOUNDARY, so that
+    there is one in BOUNDARY positions, few enough to change chunk sizes little."""
+    return (word[6] & 0xFFFFFFFF) * BOUNDARY < word[1] << 32
+
+
 def _chunked(words: Iterator[tuple]) -> Iterator[list]:
     """The word list cut into index chunks at content-defined places: a chunk ends after a
     word once it holds CHUNK_MIN positions and the word's hash says so (a chance growing
     with the word's size), or once it holds CHUNK_MAX. Where chunks end depends on the
     words near there only, so a word whose postings changed changes its own chunk (and
     seldom the next one), not every chunk after it as a running count would. Sizes are
-    Pagefind's (positions and pages)."""
+    Pagefind's (positions and pages). A chunk also ends before a boundary word (see
+    `_boundary`): ranges of words from one to the next are cut alike wherever they are
+    merged, so workers can merge a range each."""
     chunk, size = [], 0
     for word in words:
+        if chunk and _boundary(word):
+            yield chunk
+            chunk, size = [], 0
         chunk.append(word)
         size += word[1]
         if size >= CHUNK_MAX or (size >= CHUNK_MIN and _cuts(word[6], word[1], CHUNK_MEAN)):
@@ -723,52 +730,22 @@ def _pieces(chunk: list) -> list[tuple]:
     return pieces
 
 
-@_without_gc
-def _write_chunks(language: str, shards: list, field_maps: list, offsets: list[int],
-                  streams: list, out: Path, pool: _Pool, old: dict, cache: Path | None) -> list[list]:
-    """Cut the merged word list into chunks and write them to `out/index`, the pieces the
-    cache holds taken from it; returns per chunk [from, to, name, key, digest, pieces]."""
-    old_chunks = {row[0]: row for row in old.get("chunks", [])}
-    old_pieces = {}
-    for key, name, digest, infos in old_chunks.values():
-        place = len(GZIP_HEADER)
-        for piece_key, size, raw_size, crc in infos:
-            old_pieces[piece_key] = (name, place, size, raw_size, crc)
-            place += size
-    chunks: list[list] = []  # [from, to, name, key, digest, pieces, name in the cache or None]
+def _write_chunks(language: str, shards: list, field_maps: list, offsets: list[int], out: Path, pool: _Pool,
+                  cache: Path | None) -> list[list]:
+    """Write the merged word list's chunks to `out/index`, a range of words per task;
+    returns per chunk [from, to, name, key, digest, pieces, name in the cache or None]."""
     work = out / ".chunks"
     work.mkdir()
-    bundles = [(str(bundle), [chunk[2] for chunk in meta[2]], field_map)
-               for (bundle, meta, _, _), field_map in zip(shards, field_maps)]
-    cached_index = str(cache / "index") if cache is not None else ""
-
-    def tasks() -> Iterator[tuple]:
-        batch, batch_size = [], 0
-        for chunk in _chunked(_merged_words(streams, offsets, field_maps)):
-            pieces = _pieces(chunk)
-            keys, before = [], b""
-            for content, _, _ in pieces:
-                # A piece's bytes: its content's, and its dictionary's (the piece before).
-                keys.append(hashlib.blake2b(b"P" + content + before if before else b"F" + content,
-                                            digest_size=16).hexdigest())
-                before = content
-            key = hashlib.blake2b("".join(keys).encode(), digest_size=16).hexdigest()
-            if key in old_chunks:  # the cache's chunk, the same bytes
-                _, name, digest, infos = old_chunks[key]
-                chunks.append([chunk[0][0], chunk[-1][0], None, key, digest, infos, name])
-                continue
-            chunks.append([chunk[0][0], chunk[-1][0], None, key, None, None, None])
-            batch.append((len(chunks) - 1, [(k, atoms, old_pieces.get(k)) for k, (_, atoms, _) in zip(keys, pieces)]))
-            batch_size += sum(length for _, _, length in pieces)
-            if batch_size >= TASK_BYTES:
-                yield language, bundles, cached_index, str(work), batch
-                batch, batch_size = [], 0
-        if batch:
-            yield language, bundles, cached_index, str(work), batch
-
-    for results in pool.stream(_build_chunks, tasks()):
-        for number, digest, infos in results:
-            chunks[number][4:6] = [digest, infos]
+    bundles = [(str(bundle), [chunk[2] for chunk in meta[2]], [chunk[0] for chunk in meta[2]], field_map, offset,
+                str(table)) for (bundle, meta, _, table), field_map, offset in zip(shards, field_maps, offsets)]
+    # Any bounds would do (chunks start at boundary words whatever the ranges): these give
+    # each range about as many of the shards' index chunks.
+    starts = sorted(chunk[0] for _, meta, _, _ in shards for chunk in meta[2][1:])
+    parts = pool.jobs * 4 if pool.jobs > 1 else 1
+    bounds = [None, *sorted({starts[len(starts) * n // parts] for n in range(1, parts)} if starts else ()), None]
+    state = (str(cache), os.getpid(), time.monotonic_ns()) if cache is not None else None
+    tasks = [(language, bundles, low, high, state, str(work)) for low, high in itertools.pairwise(bounds)]
+    chunks = [chunk for part in pool.map(_merge_range, tasks) for chunk in part]
     for chunk, name in zip(chunks, _short_names([chunk[4] for chunk in chunks])):
         chunk[2] = f"{language}_{name}"
         target = out / "index" / f"{chunk[2]}.pf_index"
@@ -791,13 +768,56 @@ def _short_names(digests: list[str]) -> list[str]:
     return [digest[:lengths[digest]] for digest in digests]
 
 
+def _in_range(words: Iterator[tuple], low: str | None, high: str | None) -> Iterator[tuple]:
+    """The words of the range from the first boundary word at or after `low` to the first
+    at or after `high` (see `_chunked`): ranges cut anywhere give every chunk to one of them."""
+    started = low is None
+    for word in words:
+        boundary = _boundary(word)
+        if high is not None and boundary and word[0] >= high:
+            return
+        started = started or boundary
+        if started:
+            yield word
+
+
 @_without_gc
-def _build_chunks(task) -> list[tuple]:
-    """Write chunks into the work folder, named by their SHA-1: the gzip of their pieces,
-    each compressed on its own (or taken from the cache) and ended by a sync flush, so
-    that the pieces joined are one deflate stream. Returns (number, digest, pieces)."""
-    language, bundles, cached_index, work, batch = task
+def _merge_range(task) -> list[list]:
+    """Merge, cut and write the chunks of a range of the word list (see `_in_range`) into
+    the work folder, named by their SHA-1; chunks the cache has are left there. Returns
+    their rows (see `_write_chunks`)."""
+    language, bundles, low, high, state, work = task
+    old_chunks, old_pieces = _cached(state, language)
+    streams = [_table_rows_of(table, s, froms, low) for s, (_, _, froms, _, _, table) in enumerate(bundles)]
+    words = _merged_words(streams, [bundle[4] for bundle in bundles], [bundle[3] for bundle in bundles])
     raws: dict[int, dict[int, memoryview]] = {}
+    rows = []
+    for chunk in _chunked(_in_range(words, low, high)):
+        pieces = _pieces(chunk)
+        keys, before = [], b""
+        for content, _, _ in pieces:
+            # A piece's bytes: its content's, and its dictionary's (the piece before).
+            keys.append(hashlib.blake2b(b"P" + content + before if before else b"F" + content,
+                                        digest_size=16).hexdigest())
+            before = content
+        key = hashlib.blake2b("".join(keys).encode(), digest_size=16).hexdigest()
+        if key in old_chunks:  # the cache's chunk, the same bytes
+            _, name, digest, infos = old_chunks[key]
+            rows.append([chunk[0][0], chunk[-1][0], None, key, digest, infos, name])
+            continue
+        payload, infos = _chunk_file([(k, atoms, old_pieces.get(k)) for k, (_, atoms, _) in zip(keys, pieces)],
+                                     bundles, raws, state)
+        digest = hashlib.sha1(payload).hexdigest()
+        with open(Path(work) / digest, "wb") as handle:
+            handle.write(payload)
+        rows.append([chunk[0][0], chunk[-1][0], None, key, digest, infos, None])
+    return rows
+
+
+def _chunk_file(pieces: list, bundles: list, raws: dict, state) -> tuple[bytes, list]:
+    """A chunk's file and [key, compressed size, size, CRC] of its pieces: gzip of the
+    pieces, each deflated on its own (or taken from the cache) and ended by a sync flush,
+    so that they join into one deflate stream."""
 
     def raw(s: int, chunk: int) -> memoryview:
         held = raws.setdefault(s, {})
@@ -815,7 +835,7 @@ def _build_chunks(task) -> list[tuple]:
                 parts.append(atom)
                 continue
             s, chunk, start, end, first, delta, count = atom[:7]
-            data, field_map = raw(s, chunk), bundles[s][2]
+            data, field_map = raw(s, chunk), bundles[s][3]
             if field_map is None:
                 parts.append(b"\x83" + _cbor_head(0, delta))
                 parts.append(data[start + 1 + _uint_size(first):end])
@@ -827,37 +847,30 @@ def _build_chunks(task) -> list[tuple]:
                 parts.append(cbor2.dumps(pages)[len(head):])
         return b"".join(parts)
 
-    results = []
-    for number, pieces in batch:
-        compressed, infos, files = [], [], {}
-        crc = total = 0
-        before = None  # the bytes of the piece before, once made
-        for n, (key, atoms, cached) in enumerate(pieces):
-            if cached is not None:
-                name, place, size, raw_size, piece_crc = cached
-                if name not in files:
-                    files[name] = (Path(cached_index) / f"{name}.pf_index").read_bytes()
-                data = files[name][place:place + size]
-                before = None
-            else:
-                if n and before is None:
-                    before = made(pieces[n - 1][1])
-                piece = made(atoms)
-                compressor = (zlib.compressobj(LEVEL, zlib.DEFLATED, -15, zdict=before[-WINDOW:]) if n
-                              else zlib.compressobj(LEVEL, zlib.DEFLATED, -15))
-                data = compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH)
-                raw_size, piece_crc = len(piece), zlib.crc32(piece)
-                before = piece
-            crc = _crc_joined(crc, piece_crc, raw_size) if n else piece_crc
-            total += raw_size
-            compressed.append(data)
-            infos.append([key, len(data), raw_size, piece_crc])
-        payload = b"".join([GZIP_HEADER, *compressed, GZIP_END, struct.pack("<II", crc, total & 0xFFFFFFFF)])
-        digest = hashlib.sha1(payload).hexdigest()
-        with open(Path(work) / digest, "wb") as handle:
-            handle.write(payload)
-        results.append((number, digest, infos))
-    return results
+    compressed, infos, files = [], [], {}
+    crc = total = 0
+    before = None  # the bytes of the piece before, once made
+    for n, (key, atoms, cached) in enumerate(pieces):
+        if cached is not None:
+            name, place, size, raw_size, piece_crc = cached
+            if name not in files:
+                files[name] = (Path(state[0]) / "index" / f"{name}.pf_index").read_bytes()
+            data = files[name][place:place + size]
+            before = None
+        else:
+            if n and before is None:
+                before = made(pieces[n - 1][1])
+            piece = made(atoms)
+            compressor = (zlib.compressobj(LEVEL, zlib.DEFLATED, -15, zdict=before[-WINDOW:]) if n
+                          else zlib.compressobj(LEVEL, zlib.DEFLATED, -15))
+            data = compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH)
+            raw_size, piece_crc = len(piece), zlib.crc32(piece)
+            before = piece
+        crc = _crc_joined(crc, piece_crc, raw_size) if n else piece_crc
+        total += raw_size
+        compressed.append(data)
+        infos.append([key, len(data), raw_size, piece_crc])
+    return b"".join([GZIP_HEADER, *compressed, GZIP_END, struct.pack("<II", crc, total & 0xFFFFFFFF)]), infos
 
 
 def _crc_joined(crc: int, more: int, length: int) -> int:
@@ -884,7 +897,22 @@ def _merge_format() -> str:
     """What the cache's pieces depend on besides their content: this layout, the chunking
     and zlib's compressor (another zlib may compress alike bytes otherwise)."""
     return (f"{MERGE_FORMAT} {TABLE_FORMAT} zlib {zlib.ZLIB_RUNTIME_VERSION} level {LEVEL} "
-            f"chunks {CHUNK_MIN}/{CHUNK_MEAN}/{CHUNK_MAX} pieces {PIECE_MIN}/{PIECE_MEAN}/{PIECE_MAX}")
+            f"chunks {CHUNK_MIN}/{CHUNK_MEAN}/{CHUNK_MAX}/{BOUNDARY} pieces {PIECE_MIN}/{PIECE_MEAN}/{PIECE_MAX}")
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(state, language: str) -> tuple[dict, dict]:
+    """The cache's chunks of a language, by key, and where each piece of theirs lies
+    ({key: (chunk name, place, size, size decompressed, CRC)}); read once per merge and
+    process (`state`: the cache's folder and what tells merges apart)."""
+    chunks = {row[0]: row for row in _load_state(Path(state[0])).get(language, {}).get("chunks", [])} if state else {}
+    pieces = {}
+    for _, name, _, infos in chunks.values():
+        place = len(GZIP_HEADER)
+        for key, size, raw_size, crc in infos:
+            pieces[key] = (name, place, size, raw_size, crc)
+            place += size
+    return chunks, pieces
 
 
 def _load_state(cache: Path | None) -> dict:

@@ -3,6 +3,7 @@ Pagefind run makes, word for word; what cannot be merged is refused."""
 
 import gzip
 import hashlib
+import itertools
 import json
 import random
 import shutil
@@ -369,17 +370,20 @@ def fake_words(sizes: list[int]) -> list[tuple]:
 
 def test_chunks_end_where_their_words_say():
     """Chunks hold CHUNK_MIN positions at least (as Pagefind's) and end past it at words
-    their hashes pick, CHUNK_MAX at most unless one word is more; a word whose size
-    changed moves the ends of its chunk and the next few only."""
+    their hashes pick, CHUNK_MAX at most unless one word is more, or before a boundary
+    word; a word whose size changed moves the ends of its chunk and the next few only."""
     rng = random.Random(11)
     sizes = [rng.choice([1, 2, 3, 5, 8, 20, 60, 300, 2000, 30000]) for _ in range(20000)]
     chunks = list(_chunked(iter(fake_words(sizes))))
-    totals = [sum(word[1] for word in chunk) for chunk in chunks]
     assert len(chunks) > 100
-    for chunk, total in zip(chunks[:-1], totals):
-        assert total >= pagefind_shards.CHUNK_MIN and total - chunk[-1][1] < pagefind_shards.CHUNK_MAX
-    small = [sum(word[1] for word in chunk) for chunk in _chunked(iter(fake_words(
-        [rng.choice([1, 2, 3, 5, 8, 20, 60]) for _ in range(200000)])))][:-1]
+    boundary = pagefind_shards._boundary
+    assert [word[0] for chunk in chunks for word in chunk[1:] if boundary(word)] == []  # each starts a chunk
+    for chunk, after in itertools.pairwise(chunks):
+        total = sum(word[1] for word in chunk)
+        assert total - chunk[-1][1] < pagefind_shards.CHUNK_MAX
+        assert total >= pagefind_shards.CHUNK_MIN or boundary(after[0])
+    small = [sum(word[1] for word in chunk) for chunk, after in itertools.pairwise(_chunked(iter(fake_words(
+        [rng.choice([1, 2, 3, 5, 8, 20, 60]) for _ in range(200000)])))) if not boundary(after[0])]
     assert len(small) > 50  # about CHUNK_MEAN past the minimum on average
     assert pagefind_shards.CHUNK_MIN + pagefind_shards.CHUNK_MEAN / 2 < sum(small) / len(small) \
         < pagefind_shards.CHUNK_MIN + pagefind_shards.CHUNK_MEAN * 3 / 2
@@ -408,3 +412,19 @@ def test_pieces_end_where_their_page_lists_say():
         assert length >= pagefind_shards.PIECE_MIN and length - last_size < pagefind_shards.PIECE_MAX
     segments = [atom for _, atoms, _ in pieces for atom in atoms if not isinstance(atom, bytes)]
     assert segments == [segment for word in chunk for segment in word[3]]  # all, in order, once
+
+
+def test_build_index_same_bytes_whatever_the_jobs(tmp_path, small_chunks, monkeypatch):
+    """Workers merge a range of words each, from boundary word to boundary word: the
+    index is the same bytes on one process and on several."""
+    monkeypatch.setattr(pagefind_shards, "BOUNDARY", 50)  # many ranges
+    pages = [f"p{n:02d}/index.html" for n in range(30)]
+    trees = []
+    for jobs in (1, 2, 3):
+        site = tmp_path / f"site{jobs}"
+        for page in pages:
+            write_page(site, page, random.Random(page).sample(VOCABULARY, 12))
+        build_index(site, pages, shard_pages=5, jobs=jobs)
+        trees.append(tree(site / "pagefind"))
+    assert len([name for name in trees[0] if name.parts[0] == "index"]) > 10
+    assert trees[0] == trees[1] == trees[2]
