@@ -428,20 +428,19 @@ def merge_bundles(bundles: list[Path], out: Path, jobs: int | None = None,
 
 
 class _Pool:
-    """Forked worker processes, started at the first task given to them; with one job,
-    or one task, the work is done here."""
+    """`jobs` forked worker processes (none for one job: the work is done here)."""
 
     def __init__(self, jobs: int):
-        self.jobs, self.executor = jobs, None
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
-        return self.executor
+        self.jobs = jobs
+        self.executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) if jobs > 1 else None
+        if self.executor is not None:
+            # Forked now, before this process starts a thread: a child forked while another
+            # thread holds a lock would wait for it forever.
+            self.executor.submit(int).result()
 
     def map(self, function, tasks: list) -> list:
-        if self.jobs > 1 and len(tasks) > 1:
-            return list(self._executor().map(function, tasks))
+        if self.executor is not None and len(tasks) > 1:
+            return list(self.executor.map(function, tasks))
         return [function(task) for task in tasks]
 
     def close(self) -> None:
