@@ -585,9 +585,10 @@ def _write_new(out: Path, language: str, payload: bytes, length: int, pattern: s
 # --- the merged word list, cut into chunks and pieces -------------------------------------
 
 def _merged_words(streams: list[Iterator[tuple]], offsets: list[int], field_maps: list) -> Iterator[tuple]:
-    """The shards' word tables as one word list: (word, size, pages, segments, variants,
-    word's UTF-8, its hash). A segment is a shard's page list: (shard, chunk, start, end,
-    first page, its number as merged, pages, what its bytes are made of, their length).
+    """The shards' word tables as one word list: (word, size, page count, segments, its
+    variants as CBOR, the word in UTF-8, its hash). A segment is a shard's page list:
+    (shard, chunk, start, end, first page, its number as merged, page count, what its bytes
+    are made of, their length).
     Only its first page number changes: it becomes the difference from the previous
     shard's last page. Python compares strings by code point, which is Rust's (UTF-8
     byte) order."""
