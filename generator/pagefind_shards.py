@@ -932,14 +932,15 @@ def _load_state(cache: Path | None) -> dict:
 
 
 def _save_state(cache: Path, out: Path, saved: dict) -> None:
-    """Make the cache the chunks just written: their files (links to `out`'s) and what
-    they are made of."""
+    """Make the cache the chunks just written: their files (links to `out`'s, copies where
+    links fail) and what they are made of."""
+    kept = {f"{name}.pf_index": digest for rows in _load_state(cache).values() for _, name, digest, _ in rows["chunks"]}
     (cache / STATE).unlink(missing_ok=True)  # no state while its files change
     index = cache / "index"
     index.mkdir(parents=True, exist_ok=True)
-    wanted = {f"{name}.pf_index" for rows in saved.values() for _, name, _, _ in rows}
+    wanted = {f"{name}.pf_index": digest for rows in saved.values() for _, name, digest, _ in rows}
     for name in os.listdir(index):
-        if name not in wanted or not os.path.samefile(index / name, out / "index" / name):
+        if kept.get(name) is None or kept[name] != wanted.get(name):
             (index / name).unlink()
     for name in wanted:
         if not (index / name).exists():
