@@ -211,7 +211,7 @@ def read_pf(path: Path):
 
 
 def _encode(value) -> bytes:
-    # mtime=0: the same index gives the same bytes, so unchanged chunks keep their names.
+    # mtime=0: the same metadata and filters give the same bytes, so they keep their names.
     return gzip.compress(SIGNATURE + cbor2.dumps(value), compresslevel=6, mtime=0)
 
 
