@@ -29,10 +29,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs import utils
@@ -57,6 +59,7 @@ class BuildStats:
     rendered: int = 0  # of them, rendered by this build (the rest were still right)
     full: bool = True  # whether the site dir was emptied first
     notice: str = ""  # why the build was full, when a cache was given
+    seconds: dict = field(default_factory=dict)  # set-up, render, post_build (Pagefind…), total
 
 
 def supported(config) -> str | None:
@@ -235,6 +238,9 @@ def _clear(site_dir: Path, keep: set[str]) -> None:
         with os.scandir(folder) as entries:
             for entry in entries:
                 rel = prefix + entry.name
+                if not prefix and entry.name.startswith("."):  # hidden: left, as MkDocs does
+                    empty = False
+                    continue
                 if entry.is_dir(follow_symlinks=False):
                     if clear(entry.path, rel + "/"):
                         os.rmdir(entry.path)
@@ -308,22 +314,29 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         stats.full = not reuse and not static_kept
         if cache:
             cache.forget()  # until this build succeeds
+        old_site = None
         if stats.full:
             log.info("Cleaning site directory")
-            utils.clean_directory(config.site_dir)
+            old_site = _set_aside(site_dir)
         else:
             _clear(site_dir, {doc_files[n].dest_uri for n in reuse} | static_kept)
         log.info(f"Building documentation to directory: {config.site_dir}")
         copied: dict[str, StaticRecord] = {}
-        for file in static:
-            if file.dest_uri in static_kept:
-                copied[file.dest_uri] = old_static[file.dest_uri]
-                continue
-            file.copy_file()
-            st = stat_key(file.abs_dest_path)
-            source = file.abs_src_path
-            copied[file.dest_uri] = StaticRecord(stat_key(source) if source else None,
-                                                 file_digest(source) if source and cache else None, st, st)
+
+        def copy_static() -> None:
+            """The static files (the open data, feeds, assets), and the old site deleted:
+            disk work, done while the workers render (the pages need neither)."""
+            for file in static:
+                if file.dest_uri in static_kept:
+                    copied[file.dest_uri] = old_static[file.dest_uri]
+                    continue
+                file.copy_file()
+                st = stat_key(file.abs_dest_path)
+                source = file.abs_src_path
+                copied[file.dest_uri] = StaticRecord(stat_key(source) if source else None,
+                                                     file_digest(source) if source and cache else None, st, st)
+            if old_site is not None:
+                shutil.rmtree(old_site, ignore_errors=True)
         for template in config.theme.static_templates:
             mkdocs._build_theme_template(template, env, files, config, nav)
         for template in config.extra_templates:
@@ -334,7 +347,10 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         stats.pages, stats.rendered = len(doc_files), len(todo) + len(nav_pages)
         say(f"rendering {len(todo) + len(nav_pages)} of {len(doc_files)} pages"
             + (f" on {jobs} processes" if jobs > 1 and len(todo) >= PARALLEL_FROM else ""))
-        records.update(_render_all(todo, jobs, say))
+        rendering = time.monotonic()
+        records.update(_render_all(todo, jobs, say, copy_static))
+        stats.seconds["render"] = round(time.monotonic() - rendering, 1)
+        stats.seconds["setup"] = round(rendering - start, 1)
         for n in reuse:
             records[n] = old_pages[doc_files[n].src_uri]
         # Anchors are checked against the pages links point into: only theirs are needed.
@@ -359,7 +375,9 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         log_level = config.validation.links.anchors
         for file in doc_files:
             file.page.validate_anchor_links(files=files, log_level=log_level)
+        post = time.monotonic()
         config.plugins.on_post_build(config=config)
+        stats.seconds["post_build"] = round(time.monotonic() - post, 1)  # Pagefind, the search index
         if cache:  # saved before a strict failure too: the next build replays its warnings
             for key, record in copied.items():
                 record.final_stat = stat_key(site_dir / key)
@@ -369,8 +387,10 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         if counts := counter.get_counts():
             msg = ", ".join(f"{v} {k.lower()}s" for k, v in counts)
             raise Abort(f"Aborted with {msg} in strict mode!")
-        log.info(f"Documentation built in {time.monotonic() - start:.2f} seconds "
-                 f"({stats.rendered} of {stats.pages} pages rendered)")
+        stats.seconds["total"] = round(time.monotonic() - start, 1)
+        say(f"site built in {stats.seconds['total']} s: {stats.rendered} of {stats.pages} pages rendered "
+            f"({stats.seconds['render']} s), set-up {stats.seconds['setup']} s, "
+            f"after the pages (Pagefind…) {stats.seconds['post_build']} s")
         return stats
     except Exception as e:
         config.plugins.on_build_error(error=e)
@@ -383,15 +403,35 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         _RUN.clear()
 
 
-def _render_all(todo: list[int], jobs: int, say) -> dict[int, PageRecord]:
+def _set_aside(site_dir: Path) -> Path | None:
+    """Empty the site dir at once: its contents moved into a folder beside it (a rename),
+    to be deleted later (returned; None when there was nothing)."""
+    # Hidden entries stay, as MkDocs leaves them (a deployment's `.git`, `.nojekyll`).
+    entries = [e for e in site_dir.iterdir() if not e.name.startswith(".")] if site_dir.is_dir() else []
+    if not entries:
+        site_dir.mkdir(parents=True, exist_ok=True)
+        return None
+    trash = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
+    for entry in entries:
+        os.rename(entry, trash / entry.name)
+    return trash
+
+
+def _render_all(todo: list[int], jobs: int, say, meanwhile) -> dict[int, PageRecord]:
+    """Render the pages `todo` (on `jobs` forked workers), calling `meanwhile()` in a
+    thread of this process while they work (before, without workers)."""
     if jobs <= 1 or len(todo) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        meanwhile()
         return {n: _render(n) for n in todo}
     chunks = [todo[n:n + CHUNK] for n in range(0, len(todo), CHUNK)]
     done: dict[int, PageRecord] = {}
     step = max(1, len(chunks) // 10)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                              initializer=die_with_parent) as pool:
-        for count, part in enumerate(pool.map(_render_chunk, chunks), 1):
+        results = pool.map(_render_chunk, chunks)  # the workers are forked here, before the thread
+        helper = ThreadPoolExecutor(1)
+        side = helper.submit(meanwhile)
+        for count, part in enumerate(results, 1):
             for index, record in part:
                 # Shared, not one copy per page: pages link to the same few hundred index pages.
                 record.deps = tuple(map(sys.intern, record.deps))
@@ -399,6 +439,8 @@ def _render_all(todo: list[int], jobs: int, say) -> dict[int, PageRecord]:
                 done[index] = record
             if count % step == 0 and count < len(chunks):
                 say(f"rendered {len(done)} of {len(todo)} pages")
+        side.result()  # its errors are the build's
+        helper.shutdown()
     return done
 
 

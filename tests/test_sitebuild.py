@@ -155,8 +155,12 @@ def test_build_incremental_restores_a_page_changed_in_the_site(corpus, tmp_path,
     page = next(p for p in sorted((site / "replies").rglob("index.html")) if p.parent.name != "replies")
     page.write_text("tampered", encoding="utf-8")
     (site / "stray.html").write_text("not the build's", encoding="utf-8")
+    (site / ".git").mkdir()  # hidden: left alone, as MkDocs does (a deployment's repository)
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n", encoding="utf-8")
     site_module.build_site(docs, site, strict=True, cache_dir=cache)
-    assert tree(site) == before
+    assert tree(site) == {**before, ".git/HEAD": b"ref: refs/heads/gh-pages\n"}
+    site_module.build_site(docs, site, strict=True, cache_dir=cache, extra={"search_engine": "material"})
+    assert stats[-1].full and (site / ".git" / "HEAD").is_file()
 
 
 @pytest.mark.parametrize("what", ["config", "damaged cache"])
