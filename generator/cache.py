@@ -26,7 +26,8 @@ _INHERITED: list = []  # connections a forked process got from its parent (see D
 # Modules of the later stages (index, render, site) and the command line: what an
 # extraction result cannot depend on. Every other module counts, new ones included.
 NOT_EXTRACTION = frozenset({"__main__.py", "archive.py", "charts.py", "check.py", "cli.py", "index.py",
-                            "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "site.py", "store.py"})
+                            "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "rendercache.py", "site.py",
+                            "store.py"})
 
 
 def fingerprint(data_dir: Path, keep_contacts: bool, ocr: bool = False) -> str:
@@ -97,6 +98,11 @@ class DiskCache(MemoryCache):
         self._restarted = False  # set aside and started again once this run already
         self.notices: list[str] = []  # what went wrong with the cache, for the run's output
         self._start()
+
+    @property
+    def unusable(self) -> bool:
+        """The file could not be used: the run keeps its entries in memory."""
+        return self._memory
 
     def __getstate__(self):  # sent to a spawned worker: without the connection
         return {**self.__dict__, "_db": None, "_pid": 0}

@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -35,6 +35,7 @@ from .privacy import public_name, redact, redact_fields
 from .read import ReadError, ReadOptions, read_bytes
 from .readers import is_reply_file, max_bytes, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
+from .rendercache import SEP, Facts, RenderCache, recording, static_digest
 from .render import (COMMITMENT_FIELDS, SITE_SETTINGS, USER_DICT, Renderer, commitment_records, csv_pieces,
                      jieba_user_dict, json_list_pieces, open_data_csv_pieces, open_data_json_pieces, original_path,
                      reply_commitments, reply_files, reply_id_of_file, reply_record_path)
@@ -214,9 +215,10 @@ class _Worker:
     ctx: Context | None = None
     cache: MemoryCache | None = None
     folder: Path | None = None  # replies/
-    tasks: list | None = None  # the rendering work, inherited by forked workers
-    reply_tasks: int = 0  # how many of `tasks` render reply pages (they come first)
+    units: list | None = None  # the rendering work (`_Unit`s), inherited by forked workers
     writer: Writer | None = None
+    facts: Facts | None = None  # the render cache's facts, when the run has one
+    static: str = ""  # its static digest
 
 
 _WORKER = _Worker()
@@ -347,12 +349,27 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     for image in ctx.site.images():  # the publisher's logo and icon, named by site.yml
         yield image.path, image.data
     yield from _originals(result, ctx)
-    # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
-    yield "data/replies.json", open_data_json_pieces(result.replies)
-    yield "data/replies.csv", open_data_csv_pieces(result.replies)
-    # The commitments of the replies published in full (the others have none).
-    yield "data/commitments.json", json_list_pieces(commitment_records(result.replies))
-    yield "data/commitments.csv", csv_pieces(COMMITMENT_FIELDS, commitment_records(result.replies))
+
+
+def _commitments_json(replies) -> Iterator[str]:
+    return json_list_pieces(commitment_records(replies))
+
+
+def _commitments_csv(replies) -> Iterator[str]:
+    return csv_pieces(COMMITMENT_FIELDS, commitment_records(replies))
+
+
+def _open_data_file(path: str, pieces: Callable, replies) -> Iterator[tuple[str, Iterator[str]]]:
+    yield path, pieces(replies)
+
+
+def _open_data_tasks(replies: ReplyList) -> list[Callable[[], Iterator[tuple[str, Iterator[str]]]]]:
+    """The open data, a task per file, in pieces (it grows with the archive). It is
+    metadata only, so summary-only replies are in it too; withheld ones are not; the
+    commitments are those of the replies published in full (the others have none)."""
+    return [partial(_open_data_file, path, pieces, replies) for path, pieces in (
+        ("data/replies.json", open_data_json_pieces), ("data/replies.csv", open_data_csv_pieces),
+        ("data/commitments.json", _commitments_json), ("data/commitments.csv", _commitments_csv))]
 
 
 def _originals(result: RunResult, ctx: Context) -> Iterator[tuple[str, bytes]]:
@@ -378,9 +395,9 @@ def _reply_files(result: RunResult, renderer: Renderer, replies: Iterable[Reply]
         yield reply_record_path(reply.id), renderer.reply_record(reply)
 
 
-def _reply_chunk(result: RunResult, renderer: Renderer, start: int) -> Iterator[tuple[str, str]]:
-    """The pages of the published replies start…start+CHUNK (read here, in the worker)."""
-    return _reply_files(result, renderer, result.replies[start:start + CHUNK])
+def _reply_unit(result: RunResult, renderer: Renderer, position: int) -> Iterator[tuple[str, str]]:
+    """The files of the reply at `position` in the store (read here, in the worker)."""
+    return _reply_files(result, renderer, [result.store[position]])
 
 
 def _renderer(result: RunResult, ctx: Context, templates: Path) -> Renderer:
@@ -394,8 +411,9 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     `generate` writes them as they are rendered)."""
     renderer = _renderer(result, ctx, templates)
     replies = result.replies.by_id()
-    extra = ((rel, content if isinstance(content, str) else "".join(content))
-             for rel, content in _extra_files(result, ctx, renderer))
+    files = chain(_extra_files(result, ctx, renderer),
+                  chain.from_iterable(task() for task in _open_data_tasks(result.replies)))
+    extra = ((rel, content if isinstance(content, (str, bytes)) else "".join(content)) for rel, content in files)
     return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(), extra))
 
 
@@ -469,15 +487,49 @@ class _Owned:
         yield from (rel for rel in files if rel not in self.refused) if self.refused else files
 
 
-def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str, str]:
-    """Render and stage a slice of the run's work list (reply chunks, then site tasks);
-    returns the paths staged, the paths produced by site tasks and the paths refused
-    (hand-written files), one per line each."""
+@dataclass
+class _Unit:
+    """One piece of render work: `task()` yields its files (path, content). `name`: what
+    the render cache knows it by (None: it always runs), `declared`: the facts its name
+    holds. `listed`: its paths go into the manifest's list (a reply's files are derived
+    from its id)."""
+
+    task: Callable[[], Iterable[tuple[str, str | bytes | Iterable[str]]]]
+    name: str | None = None
+    declared: frozenset = frozenset()
+    listed: bool = True
+
+
+@dataclass
+class _Done:
+    """What running a unit gave: the paths staged, produced and refused (hand-written
+    files), one per line each, and what it read (fact names, one per line) with the
+    signature they make (None: not to be cached)."""
+
+    number: int
+    staged: str = ""
+    produced: str = ""
+    refused: str = ""
+    facts: str = ""
+    signature: bytes | None = None
+
+
+def _run_unit(number: int, unit: _Unit, writer: Writer, facts: Facts | None, static: str) -> _Done:
+    """Render and stage the files of `unit`, noting what it reads when there are facts."""
     staged, produced, refused = [], [], []
-    for number in range(*bounds):
-        listed = number >= _WORKER.reply_tasks  # a reply's files' paths are its id's: not listed
-        _stage(_WORKER.writer, _WORKER.tasks[number](), staged, produced if listed else None, refused)
-    return "\n".join(staged), "\n".join(produced), "\n".join(refused)
+    if facts is None or unit.name is None:
+        _stage(writer, unit.task(), staged, produced, refused)
+        return _Done(number, "\n".join(staged), "\n".join(produced), "\n".join(refused))
+    with recording() as reads:
+        _stage(writer, unit.task(), staged, produced, refused)
+    names = sorted(set(facts.names(reads)) | unit.declared)
+    signature = None if refused else facts.signature(static, unit.name, names)
+    return _Done(number, "\n".join(staged), "\n".join(produced), "\n".join(refused), "\n".join(names), signature)
+
+
+def _run_units(numbers: list[int]) -> list[_Done]:
+    """Run the units `numbers` of the run's work list (in a worker, or here)."""
+    return [_run_unit(n, _WORKER.units[n], _WORKER.writer, _WORKER.facts, _WORKER.static) for n in numbers]
 
 
 def _stage(writer: Writer, files: Iterable[tuple[str, str | bytes | Iterable[str]]], staged: list[str],
@@ -497,34 +549,96 @@ def _lines(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
+REPLY_JOB = 256  # reply units per task sent to a render worker
+SITE_JOB = 32  # other units per task
+
+
+def _units(result: RunResult, renderer: Renderer, facts: Facts | None) -> list[_Unit]:
+    """The render work of the reply pages and the site's pages, in the order of the
+    manifest: a unit per published reply, then one per task of `Renderer.site_page_tasks`."""
+    store = result.store
+    units = [_Unit(partial(_reply_unit, result, renderer, position), f"reply{SEP}{store.id(position)}", listed=False)
+             for position in result.replies.positions]
+    for task in renderer.site_page_tasks():
+        name, declared = facts.unit_name(task) if facts is not None else (None, frozenset())
+        units.append(_Unit(task, name, declared))
+    return units
+
+
+def _jobs(numbers: list[int], units: list[_Unit]) -> list[list[int]]:
+    """`numbers` cut into the tasks sent to workers: replies by REPLY_JOB, others by SITE_JOB."""
+    jobs: list[list[int]] = []
+    for number in numbers:
+        size = SITE_JOB if units[number].listed else REPLY_JOB
+        if not jobs or len(jobs[-1]) >= size or units[jobs[-1][-1]].listed != units[number].listed:
+            jobs.append([])
+        jobs[-1].append(number)
+    return jobs
+
+
 def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Writer, jobs: int,
-                 progress=None) -> tuple[PathList, _Owned]:
+                 progress=None, renders: RenderCache | None = None,
+                 facts: Facts | None = None) -> tuple[PathList, _Owned]:
     """Render and stage every page, reply pages and key pages on `jobs` forked workers
-    (which inherit the index), the other files meanwhile here. Returns (paths staged,
-    every path produced); refuses to produce one path twice. A hand-written file at a
-    generated path is left alone: a problem, and not owned."""
+    (which inherit the index), the other files meanwhile here. With a render cache
+    (`renders` and the run's `facts`), a unit whose files would come out the same is not
+    run: its files stand. Returns (paths staged, every path produced); refuses to produce
+    one path twice. A hand-written file at a generated path is left alone: a problem, and
+    not owned."""
+    if renders is None:
+        facts = None
     replies = result.replies
-    tasks = [partial(_reply_chunk, result, renderer, n) for n in range(0, len(replies), CHUNK)]
-    _WORKER.reply_tasks = len(tasks)
-    tasks += renderer.site_page_tasks()
-    _WORKER.tasks, _WORKER.writer = tasks, writer
-    chunks = [(n, min(n + CHUNK, len(tasks))) for n in range(0, len(tasks), CHUNK)]
+    published = facts.list(replies, "published") if facts is not None else replies
+    parent = [_Unit(task, *(facts.unit_name(task) if facts is not None else (None, frozenset())))
+              for task in _open_data_tasks(published)]
+    units = _units(result, renderer, facts)
+    kept = {n: files for n, unit in enumerate(units)
+            if renders is not None and (files := renders.fresh(unit.name, facts)) is not None}
+    _WORKER.units, _WORKER.writer, _WORKER.facts = units, writer, facts
+    _WORKER.static = renders.static if renders is not None else ""
+    work = _jobs([n for n in range(len(units)) if n not in kept], units)
     pool = None
-    if jobs > 1 and len(replies) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and len(work) > 1 and len(replies) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                    initializer=die_with_parent)
     try:
-        pending = [pool.submit(_write_chunk, chunk) for chunk in chunks] if pool else []
+        pending = [pool.submit(_run_units, job) for job in work] if pool else []
         if progress:
-            progress(f"rendering {len(replies)} reply pages and the index pages")
+            progress(f"rendering {len(units) - len(kept)} of {len(units)} units: reply pages and the index pages")
         extra_staged, extra, extra_refused = [], [], []
         _stage(writer, _extra_files(result, ctx, renderer), extra_staged, extra, extra_refused)
         parts = [("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused))]
-        parts += [future.result() for future in pending] if pool else [_write_chunk(c) for c in chunks]
+        for number, unit in enumerate(parent):  # the open data, here, as the workers render
+            files = renders.fresh(unit.name, facts) if renders is not None else None
+            if files is not None:
+                parts.append(("", "\n".join(files), ""))
+                continue
+            done = _run_unit(number, unit, writer, facts, _WORKER.static)
+            if renders is not None:
+                renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))
+            parts.append((done.staged, done.produced, done.refused))
+        finished: dict[int, _Done] = {}
+        for job in ([future.result() for future in pending] if pool else [_run_units(job) for job in work]):
+            for done in job:
+                finished[done.number] = done
     finally:
         if pool:
             pool.shutdown()
-        _WORKER.tasks = _WORKER.writer = None
+        _WORKER.units = _WORKER.writer = _WORKER.facts = None
+    listed = []  # the paths produced by listed units, in the units' order
+    for number, unit in enumerate(units):
+        done = finished.get(number)
+        if done is None:
+            files = kept[number]
+            if unit.listed:
+                listed.append("\n".join(files))
+            continue
+        if renders is not None:
+            renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))
+        if unit.listed:
+            listed.append(done.produced)
+        parts.append((done.staged, "", done.refused))
+    parts.append(("", "\n".join(p for p in listed if p), ""))
     produced = [rel for _, part, _ in parts for rel in _lines(part)]
     refused = frozenset(rel for _, _, part in parts for rel in _lines(part))
     owned = _Owned(set(produced) - refused, [rel for rel in produced if rel not in refused], replies,
@@ -558,11 +672,18 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     cache = DiskCache(cache_dir or default_cache_dir(docs_dir), fingerprint(data_dir, keep_contacts, ocr))
     result = collect(data_dir, ctx, progress, jobs, cache)
     renderer = _renderer(result, ctx, TEMPLATES)
+    # The render cache: the units of render work whose files would come out the same are skipped.
+    facts = Facts(result.store)
+    facts.watch(result.index)
+    facts.known(renderer, "renderer")
+    facts.known(ctx.site, "site")
+    renders = RenderCache(None if cache.unusable else cache.root,
+                          static_digest(TEMPLATES, data_dir, f"{keep_contacts} {ocr}", ctx.site), docs_dir)
     with DocsLock(docs_dir, say=progress):
         writer = Writer(docs_dir)
         try:
             writer.remove_staged()
-            result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress)
+            result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress, renders, facts)
         except OSError as exc:  # nothing replaced yet: docs/ is as the last run left it
             writer.abort()
             raise WriteError(describe(exc, docs_dir)) from None
@@ -574,9 +695,10 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
             result.removed = writer.finish(owned)
         except OSError as exc:
             raise WriteError(describe(exc, docs_dir, staged=False)) from None
+        renders.save()  # the files are in place: what they are now is what the next run finds
     cache.prune(result.cache_keys())
     cache.close()
-    result.notices += cache.notices
+    result.notices += cache.notices + renders.notices
     result.seconds = time.perf_counter() - started
     return result
 

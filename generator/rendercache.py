@@ -1,0 +1,526 @@
+"""The render cache: which generated files a run need not render again.
+
+In: the run's units of render work — one reply's page and record, one task of the
+site's pages (a key's pages, a listing, a feed…), one open-data file — each named by
+what work it is; the store and index of the run; what the last run's units read and
+wrote (`renders.sqlite3`, beside the extraction cache). Out: for each unit, whether its
+files would come out the same (then it is skipped and its files left as they are), and,
+after the run, what each unit that ran read and wrote, kept for the next run.
+
+How it knows. A unit reads the run's data through a few doors, and each notes a *fact*
+while a unit runs (`recording`):
+- the `ReplyStore` (`store.reads`): a reply's metadata (`r`), its commitments (`c`), its
+  body's cache key (`b`, which names the body);
+- the `Index`, watched (`Facts.watch`): a list of replies (`l`: its ids and dates, in
+  order), a lookup in a table of keys (`n`: the key found, or none), a whole table (`t`),
+  a key's postings for related replies (`p`), a reply's commitment count (`c`).
+Everything else a unit uses is in its name — what `Facts.describe` makes of the task:
+its function, arguments and closure, lists in them counting as facts — or is static: the
+code, the templates, the libraries that write the files, the data dir's settings
+(`static_digest`). A unit's signature hashes the static digest, its name and the digest
+of every fact it read. Rendering is deterministic, so a unit whose facts have the digests
+they had reads what it read then, step by step, and writes the same bytes: when its files
+are still those the last run left (size, mtime, inode), it is skipped. A fact that is gone
+(a reply deleted) has no digest, and its units run; so does a unit whose task holds
+something `describe` does not know. Deleting `renders.sqlite3` is always safe; one that
+cannot be used is started again, or the run renders everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import sqlite3
+import sys
+import types
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import fields, is_dataclass
+from datetime import date as Date
+from functools import partial
+from pathlib import Path
+
+from . import store as store_module
+from .index import AgencyReplies, Index
+from .model import Key
+from .store import ReplyList, ReplyStore
+
+PACKAGE = Path(__file__).resolve().parent
+DB_NAME = "renders.sqlite3"
+SEP = "\x1f"  # between the parts of a fact's name (ids and slugs never hold it)
+# The libraries whose versions can change the bytes of a generated file.
+LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "pypinyin", "feedgen", "lxml", "python-dateutil", "opencc", "jieba")
+
+
+class Undescribable(TypeError):
+    """A task holds something whose state `describe` cannot tell: it always runs."""
+
+
+def _digest(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=DIGEST)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))  # no two lists of parts hash alike
+        h.update(part)
+    return h.digest()
+
+
+DIGEST = 16  # bytes of every fact's digest (so that digests laid end to end never run together)
+ABSENT = _digest(b"absent")  # a lookup that found nothing: a fact like any other
+
+
+def static_digest(templates: Path, data_dir: Path | None, options: str, site) -> str:
+    """Everything every unit depends on that is not a fact: the whole package's code (a
+    change anywhere renders everything again: never wrong), the templates, the library
+    versions, the data dir's settings, the run's options and its site settings."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{sys.version} {options}".encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        h.update(_digest(path.relative_to(PACKAGE).as_posix().encode(), path.read_bytes()))
+    for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+        h.update(_digest(path.relative_to(templates).as_posix().encode(), path.read_bytes()))
+    for library in LIBRARIES:
+        try:
+            version = importlib.metadata.version(library)
+        except importlib.metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{library} {version};".encode())
+    import yaml  # its C dumper or the Python one: the same YAML, but said anyway
+
+    h.update(f"libyaml {getattr(yaml, '__with_libyaml__', False)};".encode())
+    for name in ("agencies.yml", "themes.yml", "site.yml"):
+        path = None if data_dir is None else data_dir / name
+        h.update(_digest(name.encode(), path.read_bytes() if path is not None and path.is_file() else b""))
+    h.update(repr(site).encode())
+    for image in getattr(site, "images", lambda: [])():
+        h.update(_digest(image.key.encode(), image.data))
+    return h.hexdigest()
+
+
+def _note(fact: tuple) -> None:
+    reads = store_module.reads
+    if reads is not None:
+        reads.add(fact)
+
+
+@contextmanager
+def recording() -> Iterator[set]:
+    """Note every fact read inside the block into the set it gives."""
+    before = store_module.reads
+    store_module.reads = reads = set()
+    try:
+        yield reads
+    finally:
+        store_module.reads = before
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    before, store_module.reads = store_module.reads, None
+    try:
+        yield
+    finally:
+        store_module.reads = before
+
+
+def _token(key):
+    """A key as a fact names it: index keys are equal by type and slug."""
+    return (type(key).__name__, key.slug) if isinstance(key, Key) else key
+
+
+class WatchedList(ReplyList):
+    """A list of replies of the index that notes itself (`l`) whenever it is used: every
+    use of a `ReplyList` goes through its positions."""
+
+    def __init__(self, plain: ReplyList, fact: str):
+        self.source = plain.source
+        self._positions = plain.positions
+        self.fact = fact
+
+    @property
+    def positions(self):
+        _note(("l", self.fact))
+        return self._positions
+
+
+class WatchedMap(Mapping):
+    """A table of the index that notes each lookup (`n`, or `p` for the postings) and any
+    use of the whole table (`t`)."""
+
+    def __init__(self, table: str, items: dict, kind: str = "n"):
+        self.table, self._items, self._kind = table, items, kind
+
+    def _looked_up(self, key) -> None:
+        _note((self._kind, self.table, _token(key)))
+
+    def __getitem__(self, key):
+        self._looked_up(key)
+        return self._items[key]
+
+    def get(self, key, default=None):
+        self._looked_up(key)
+        return self._items.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._looked_up(key)
+        return key in self._items
+
+    def _whole(self) -> dict:
+        _note(("t", self.table))
+        return self._items
+
+    def __iter__(self):
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+    def keys(self):
+        return self._whole().keys()
+
+    def items(self):
+        return self._whole().items()
+
+    def values(self):
+        return self._whole().values()
+
+
+class WatchedCounts(Sequence):
+    """The index's commitment count of each reply, by rank: each count read notes the
+    reply's commitments (`c`)."""
+
+    def __init__(self, counts, stored: Sequence[int]):
+        self._counts, self._stored = counts, stored  # rank → count, rank → store position
+
+    def __getitem__(self, rank):
+        if isinstance(rank, slice):
+            return [self[n] for n in range(*rank.indices(len(self._counts)))]
+        if rank < 0:
+            rank += len(self._counts)
+        _note(("c", self._stored[rank]))
+        return self._counts[rank]
+
+    def __len__(self) -> int:
+        _note(("l", "all"))
+        return len(self._counts)
+
+
+def _store_positions(replies) -> list[int]:
+    """The store positions of a list of replies (its positions followed down its sources)."""
+    positions = list(replies._positions if isinstance(replies, WatchedList) else replies.positions)
+    source = replies.source
+    while isinstance(source, ReplyList):
+        inner = source._positions if isinstance(source, WatchedList) else source.positions
+        positions = [inner[p] for p in positions]
+        source = source.source
+    if not isinstance(source, ReplyStore):
+        raise Undescribable(f"not a list of the store: {type(source).__name__}")
+    return positions
+
+
+class Facts:
+    """The facts of one run: what a recorded read is called (`names`), what it is worth
+    (`digest`, made once per fact and kept), and what a task is (`describe`)."""
+
+    def __init__(self, store: ReplyStore):
+        self.store = store
+        self._lists: dict[str, WatchedList] = {}
+        self._tables: dict[str, dict[str, tuple]] = {}  # table → repr(token) → (key, value)
+        self._postings: dict[str, object] = {}  # repr(token) → array of ranks
+        self._ranked: list[int] = []  # rank → store position
+        self._known: dict[int, str] = {}  # id() of the run's renderer and index → their names
+        self._digests: dict[str, bytes | None] = {}
+
+    # --- watching -------------------------------------------------------------------
+
+    def list(self, replies: ReplyList, fact: str) -> WatchedList:
+        """`replies` watched as the list named `fact`."""
+        if fact in self._lists:
+            raise ValueError(f"two lists named {fact!r}")
+        self._lists[fact] = watched = WatchedList(replies, fact)
+        return watched
+
+    def _table(self, table: str, items: dict, kind: str = "n") -> WatchedMap:
+        self._tables[table] = {repr(_token(key)): (key, value) for key, value in items.items()}
+        return WatchedMap(table, items, kind)
+
+    def known(self, value, name: str) -> None:
+        """`value` (the run's renderer, its site settings) is described as `name`: what
+        it holds is static (see `static_digest`) or watched."""
+        self._known[id(value)] = name
+
+    def watch(self, index: Index) -> Index:
+        """Watch `index` in place: its lists and tables note what a unit reads of them."""
+        self._ranked = _store_positions(index.ranked if index.ranked is not None else index.replies)
+        lists = self.list
+        index.agencies = self._table("agencies", {
+            agency: AgencyReplies(lists(found.lead, f"agencies{SEP}{agency.slug}{SEP}lead"),
+                                  lists(found.co, f"agencies{SEP}{agency.slug}{SEP}co"), found.outcomes)
+            for agency, found in index.agencies.items()})
+        for table in ("themes", "sessions", "proposers", "years"):
+            setattr(index, table, self._table(table, {
+                key: lists(found, f"{table}{SEP}{_token(key)!r}") for key, found in getattr(index, table).items()}))
+        for table in ("agency_by_name", "theme_by_name", "proposer_by_name"):
+            setattr(index, table, self._table(table, getattr(index, table)))
+        self._postings = {repr(_token(key)): ranks for key, ranks in index.postings.items()}
+        index.postings = WatchedMap("postings", index.postings, kind="p")
+        index.undated = lists(index.undated, "undated") if index.undated is not None else None
+        index.replies = lists(index.replies, "all")
+        index.commitment_counts = WatchedCounts(index.commitment_counts, self._ranked)
+        self.known(index, "index")
+        return index
+
+    # --- names and digests ----------------------------------------------------------
+
+    def names(self, reads: Iterable[tuple]) -> list[str]:
+        """The names of recorded reads, sorted."""
+        ids = self.store.id
+        out = []
+        for fact in reads:
+            kind = fact[0]
+            if kind in ("r", "c", "b"):
+                out.append(f"{kind}{SEP}{ids(fact[1])}")
+            elif kind in ("n", "p"):
+                out.append(f"{kind}{SEP}{fact[1]}{SEP}{fact[2]!r}")
+            else:  # l, t
+                out.append(f"{kind}{SEP}{fact[1]}")
+        return sorted(set(out))
+
+    def digest(self, name: str) -> bytes | None:
+        """What fact `name` is worth in this run; None if it is gone."""
+        try:
+            return self._digests[name]
+        except KeyError:
+            pass
+        with _quiet():
+            value = self._digests[name] = self._compute(name)
+        return value
+
+    def _compute(self, name: str) -> bytes | None:
+        kind, _, rest = name.partition(SEP)
+        store = self.store
+        if kind in ("r", "c", "b"):
+            position = store.position(rest)
+            if position is None:
+                return None
+            if kind == "r":
+                return store.metadata_digest(position)
+            if kind == "c":
+                return store.commitments_digest(position)
+            return _digest((store._key(position) or "").encode())
+        if kind == "l":
+            replies = self._lists.get(rest)
+            return None if replies is None else self._ranks_digest(_store_positions(replies))
+        if kind == "p":
+            _, _, token = rest.partition(SEP)
+            ranks = self._postings.get(token)
+            return ABSENT if ranks is None else self._ranks_digest([self._ranked[r] for r in ranks])
+        if kind == "n":
+            table, _, token = rest.partition(SEP)
+            if table not in self._tables:
+                return None
+            found = self._tables[table].get(token)
+            return ABSENT if found is None else _digest(self.describe(found[0]).encode(),
+                                                        self.describe(found[1]).encode())
+        if kind == "t":
+            if rest == "postings":
+                return _digest(*(token.encode() + (self.digest(f"p{SEP}postings{SEP}{token}") or b"")
+                                 for token in self._postings))
+            items = self._tables.get(rest)
+            if items is None:
+                return None
+            return _digest(*(_digest(self.describe(key).encode(), self.describe(value).encode())
+                             for key, value in items.values()))
+        return None
+
+    def _ranks_digest(self, positions: list[int]) -> bytes:
+        """A list of replies by store position: its ids and dates, in order (the dates
+        order the candidates of related replies across lists)."""
+        ids, dates = self.store.id, self.store.date_ordinal
+        return _digest("\n".join(f"{ids(p)} {dates(p)}" for p in positions).encode())
+
+    def signature(self, static: str, unit: str, names: list[str]) -> bytes | None:
+        """The signature of unit `unit` having read the facts `names` (sorted); None when
+        one of them is gone."""
+        known, values = self._digests, []
+        for name in names:
+            value = known.get(name)
+            if value is None:
+                value = self.digest(name)
+                if value is None:
+                    return None
+            values.append(value)
+        # Names hold no line break and every digest is DIGEST bytes: the parts cannot run together.
+        return _digest(static.encode(), unit.encode(), "\n".join(names).encode(), b"".join(values))
+
+    # --- tasks ----------------------------------------------------------------------
+
+    def describe(self, value, facts: set | None = None) -> str:
+        """`value` as text, equal for values that make the same work: plain values by
+        their repr, dataclasses and the package's plain objects field by field, functions by
+        their code's place and closure, the run's renderer and index by name, a watched
+        list by its fact (added to `facts`). Raises Undescribable for anything else."""
+        if value is None or isinstance(value, (bool, int, float, str, bytes, Date)):
+            return repr(value)
+        if id(value) in self._known:
+            return f"<{self._known[id(value)]}>"
+        if isinstance(value, Key):  # frozen, its fields plain values: its repr says all
+            return repr(value)
+        if isinstance(value, WatchedList):
+            if facts is not None:
+                facts.add(f"l{SEP}{value.fact}")
+            return f"L({value.fact!r})"
+        d = partial(self.describe, facts=facts)
+        if isinstance(value, (tuple, list)):
+            return ("(" if isinstance(value, tuple) else "[") + ",".join(map(d, value)) + ")"
+        if isinstance(value, (dict, frozenset, set)) and type(value).__module__ in ("builtins", "collections"):
+            if isinstance(value, dict):
+                inner = ",".join(f"{d(k)}:{d(v)}" for k, v in value.items())
+            else:
+                inner = ",".join(sorted(map(d, value)))
+            return f"{type(value).__name__}{{{inner}}}"
+        if isinstance(value, partial):
+            return f"partial({d(value.func)};{d(value.args)};{d(value.keywords)})"
+        if isinstance(value, types.MethodType):
+            return f"{d(value.__self__)}.{value.__func__.__qualname__}"
+        if isinstance(value, types.FunctionType):
+            code = value.__code__
+            try:
+                cells = tuple(cell.cell_contents for cell in value.__closure__ or ())
+            except ValueError:  # a cell not yet bound
+                raise Undescribable(f"{value.__qualname__}: an empty closure cell") from None
+            return (f"{value.__module__}.{value.__qualname__}@{code.co_firstlineno}"
+                    f"({d(cells)};{d(value.__defaults__)};{d(value.__kwdefaults__)})")
+        kind = type(value)
+        if is_dataclass(value) and not isinstance(value, type):
+            return f"{kind.__module__}.{kind.__qualname__}(" + ",".join(
+                f"{f.name}={d(getattr(value, f.name))}" for f in fields(value)) + ")"
+        if kind.__module__.startswith(__package__ + ".") and hasattr(value, "__dict__") \
+                and not any(c.__dict__.get("__slots__") for c in kind.__mro__):  # no state outside vars()
+            return f"{kind.__module__}.{kind.__qualname__}({d(vars(value))})"
+        raise Undescribable(f"cannot describe a {kind.__module__}.{kind.__qualname__}")
+
+    def unit_name(self, task) -> tuple[str | None, frozenset]:
+        """The name of the unit running `task` (None: it cannot be cached) and the facts
+        its description holds."""
+        facts: set = set()
+        try:
+            text = self.describe(task, facts)
+        except Undescribable:
+            return None, frozenset()
+        return "task" + SEP + hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), frozenset(facts)
+
+
+class RenderCache:
+    """What each unit of the last run read (its facts and signature) and wrote (its files
+    with their size, mtime and inode), in one SQLite file; read whole when opened, written
+    once, when the run's files are in place (`save`)."""
+
+    def __init__(self, root: Path | None, static: str, docs: Path):
+        self.static = static
+        self.docs = docs.resolve()
+        self._root = str(self.docs) + os.sep
+        self.path = None if root is None else root / DB_NAME
+        self.notices: list[str] = []
+        self._entries: dict[str, tuple[bytes, str, str]] = {}  # name → (signature, facts, outputs)
+        self._ran: dict[str, tuple[bytes, str, list[str]]] = {}  # this run's: name → (signature, facts, files)
+        self._kept: set[str] = set()  # units skipped: their entries stand
+        if self.path is not None:
+            self._load()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS units (name TEXT PRIMARY KEY, signature BLOB NOT NULL, "
+                    "facts TEXT NOT NULL, outputs TEXT NOT NULL)")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        return db
+
+    def _load(self) -> None:
+        """Read the last run's entries, if they were written for this code and docs dir."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _closing(self._open()) as db:
+                meta = dict(db.execute("SELECT name, value FROM meta"))
+                if meta.get("static") == self.static and meta.get("docs") == str(self.docs):
+                    self._entries = {name: (signature, facts, outputs) for name, signature, facts, outputs
+                                     in db.execute("SELECT name, signature, facts, outputs FROM units")}
+        except (sqlite3.DatabaseError, OSError) as exc:
+            self._entries = {}
+            self._start_again(exc)
+
+    def _start_again(self, exc: Exception) -> None:
+        """A damaged file is removed (nothing in it is worth keeping): the run renders all."""
+        self.notices.append(f"the render cache {self.path} could not be read ({exc}); started again")
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def fresh(self, name: str | None, facts: Facts) -> list[str] | None:
+        """The files of unit `name` if the last run's are what it would write now; else None."""
+        if name is None:
+            return None
+        entry = self._entries.get(name)
+        if entry is None:
+            return None
+        signature, names, outputs = entry
+        if facts.signature(self.static, name, names.split("\n") if names else []) != signature:
+            return None
+        files = []
+        for line in outputs.split("\n") if outputs else []:
+            rel, size, mtime, inode = line.rsplit("\t", 3)
+            try:
+                stat = os.stat(self._root + rel, follow_symlinks=False)
+            except OSError:
+                return None
+            if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != (int(size), int(mtime), int(inode)):
+                return None
+            files.append(rel)
+        self._kept.add(name)
+        return files
+
+    def ran(self, name: str | None, signature: bytes | None, names: str, files: list[str]) -> None:
+        """Unit `name` ran, read the facts `names` (one per line) and produced `files`."""
+        if name is not None and signature is not None:
+            self._ran[name] = (signature, names, files)
+
+    def save(self) -> None:
+        """Keep this run's units (their files as they are now in docs/) and forget the units
+        that did not come up; call once the run's files are in place."""
+        if self.path is None:
+            return
+        rows = []
+        for name, (signature, names, files) in self._ran.items():
+            outputs = []
+            try:
+                for rel in files:
+                    stat = os.stat(self._root + rel, follow_symlinks=False)
+                    outputs.append(f"{rel}\t{stat.st_size}\t{stat.st_mtime_ns}\t{stat.st_ino}")
+            except OSError:
+                continue  # not written after all: the next run renders it
+            rows.append((name, signature, names, "\n".join(outputs)))
+        gone = [(name,) for name in self._entries if name not in self._kept and name not in self._ran]
+        try:
+            with _closing(self._open()) as db:
+                db.execute("BEGIN")
+                meta = dict(db.execute("SELECT name, value FROM meta"))
+                if meta.get("static") != self.static or meta.get("docs") != str(self.docs):
+                    db.execute("DELETE FROM units")
+                    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                   [("static", self.static), ("docs", str(self.docs))])
+                db.executemany("DELETE FROM units WHERE name = ?", gone)
+                db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?)", rows)
+                db.execute("COMMIT")
+        except (sqlite3.DatabaseError, OSError) as exc:
+            self._start_again(exc)
+
+
+@contextmanager
+def _closing(db: sqlite3.Connection):
+    try:
+        yield db
+    finally:
+        db.close()
