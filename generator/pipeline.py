@@ -10,6 +10,8 @@ This module orchestrates: it owns no file (the writer owns docs/, the cache its 
 from __future__ import annotations
 
 import ctypes
+import functools
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -24,6 +26,7 @@ from itertools import chain
 from pathlib import Path
 
 from .cache import DiskCache, MemoryCache, dumps, fingerprint
+from . import render
 from .check import report
 from .classify import Classifier
 from .clean import clean_document
@@ -35,10 +38,10 @@ from .privacy import public_name, redact, redact_fields
 from .read import ReadError, ReadOptions, read_bytes
 from .readers import is_reply_file, max_bytes, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
-from .rendercache import SEP, Facts, RenderCache, recording, static_digest
-from .render import (COMMITMENT_FIELDS, SITE_SETTINGS, USER_DICT, Renderer, commitment_records, csv_pieces,
-                     jieba_user_dict, json_list_pieces, open_data_csv_pieces, open_data_json_pieces, original_path,
-                     reply_commitments, reply_files, reply_id_of_file, reply_record_path)
+from .rendercache import SEP, Facts, RenderCache, Splice, recording, static_digest
+from .render import (OPEN_DATA, SITE_SETTINGS, USER_DICT, OpenDataFile, Renderer, jieba_user_dict,
+                     open_data_pieces, original_path, reply_commitments, reply_files, reply_id_of_file,
+                     reply_record_path)
 from .store import ReplyList, ReplyStore
 from .sidecar import load_sidecar
 from .text import id_from_stem
@@ -138,44 +141,85 @@ def _stages(data: bytes, source: str, ctx: Context, name: str | None = None) -> 
     return reply, problems
 
 
-def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None, list[Problem], str | None, bytes | None]:
-    """`process`, with the cache key of the file (None when it could not be read) and,
-    when the stages ran (the cache did not have it), their result pickled for the cache."""
+@functools.lru_cache(maxsize=1)
+def commitment_rules() -> str:
+    """A digest of the rules that find a reply's commitments (`render.reply_commitments`):
+    render code, which the extraction cache's fingerprint leaves out, so a head (`_head`)
+    says which rules found its commitments."""
+    return hashlib.sha256(Path(render.__file__).read_bytes()).hexdigest()[:16]
+
+
+def _head(cached: tuple[Reply | None, list[Problem]]) -> tuple:
+    """What a run keeps of an extraction (reply, problems) before rendering: the rules
+    (`commitment_rules`), the reply without its body, its problems, and the texts of its
+    commitments as its page would number them were it published in full (a sidecar may
+    say otherwise: applied after)."""
+    reply, problems = cached
+    if reply is None:
+        return commitment_rules(), None, problems, ()
+    return (commitment_rules(), replace(reply, blocks=()), problems,
+            reply_commitments(replace(reply, publish="full")))
+
+
+def _process(path: Path, ctx: Context, cache: MemoryCache, body: bool = True, folders: dict | None = None):
+    """`process`, with the cache key of the file (None when it could not be read) and what
+    the cache is to keep: the stages' result pickled when they ran (the cache did not have
+    it), and its head (`_head`) when the cache had none. Without `body`, the reply comes
+    without its body and with its commitments, from the head where the cache has one
+    (a few KB: the whole entry is ten times that). `folders`: the run's memo of resolved
+    folders (`read.read_bytes`). Returns (reply, problems, key, fresh, head)."""
     source = path.name if ctx.keep_contacts else public_name(path.name)
-    key = fresh = None
+    key = fresh = head = None
+    promised: tuple[str, ...] = ()
     try:
-        data = read_bytes(path, max_bytes(path.name), root=ctx.data_dir)
+        data = read_bytes(path, max_bytes(path.name), root=ctx.data_dir, folders=folders)
     except ReadError as exc:
         reply, problems = None, [_unreadable(source, exc)]
     else:
         key = cache.key(source, data)
-        cached = cache.load(key)
-        if cached is None:
-            cached = _stages(data, source, ctx, path.name)
-            fresh = dumps(cached)
-        reply, problems = cached
+        found = None if body else cache.load_head(key)
+        if not (isinstance(found, tuple) and len(found) == 4 and found[0] == commitment_rules()):
+            cached = cache.load(key)
+            if cached is None:
+                cached = _stages(data, source, ctx, path.name)
+                fresh = dumps(cached)
+            reply, problems = cached
+            if not body:
+                found = _head(cached)
+                head = dumps(found)
+        if not body:
+            _, reply, problems, promised = found
+    reply, problems = _with_sidecar(path, source, reply, problems, ctx)
+    if not body and reply is not None:
+        reply = replace(reply, commitments=promised if reply.publish == "full" else ())
+    return reply, problems, key, fresh, head
+
+
+def _with_sidecar(path: Path, source: str, reply: Reply | None, problems: list[Problem],
+                  ctx: Context) -> tuple[Reply | None, list[Problem]]:
+    """The reply and problems with its sidecar's overrides, if it has one."""
     sidecar = path.with_suffix(".yml")
     if not os.path.lexists(sidecar):
-        return reply, _original_warning(reply, problems, ctx), key, fresh
+        return reply, _original_warning(reply, problems, ctx)
     themes = {theme.name for theme in ctx.classifier.themes}
     try:
         overrides = load_sidecar(sidecar, themes, ctx.data_dir)  # read every run: cheap, and not in the cache key
     except ValueError as exc:
         # Whether it asked to withhold the reply cannot be known: so it is named on no page.
-        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=False)], key, fresh
+        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=False)]
     if not ctx.keep_contacts:  # an editor's value as much as an extracted one
         redact_fields(overrides)
         for name in ("id", "source_url"):  # web addresses: never redacted (a link would break), refused
             if redact(overrides.get(name) or "")[1]:
                 message = f"sidecar {sidecar.name}: {name}: holds contact data; choose another"
-                return None, [Problem(source, message, zh="附属设置文件有误（编号或网址含联系方式）")], key, fresh
+                return None, [Problem(source, message, zh="附属设置文件有误（编号或网址含联系方式）")]
     if overrides.get("publish") == "none":  # nothing about it on a page, its problems included
         problems = [replace(p, public=False) for p in problems]
     if reply is None:
-        return None, problems, key, fresh
+        return None, problems
     settled = [p for p in problems if not (p.field and p.field in overrides)]  # the sidecar gives the value
     reply = replace(reply, **overrides)
-    return reply, _original_warning(reply, settled, ctx), key, fresh
+    return reply, _original_warning(reply, settled, ctx)
 
 
 def _original_warning(reply: Reply | None, problems: list[Problem], ctx: Context) -> list[Problem]:
@@ -189,18 +233,15 @@ def _original_warning(reply: Reply | None, problems: list[Problem], ctx: Context
         zh=f"原件随页面公开（originals: true），其中含有页面已隐去的 {reply.redactions} 处联系方式")]
 
 
-def _process_kept(path: Path, ctx: Context, cache: MemoryCache):
-    """`_process`, the reply carrying its commitments: all the run keeps of its body (read
-    here anyway), so that the pages listing them need not read it again."""
-    reply, problems, key, fresh = _process(path, ctx, cache)
-    if reply is not None:
-        reply = replace(reply, commitments=reply_commitments(reply))
-    return reply, problems, key, fresh
+def _process_kept(path: Path, ctx: Context, cache: MemoryCache, folders: dict):
+    """`_process` as a run keeps a reply: its metadata and the texts of its commitments,
+    all the run keeps of its body, so that the pages listing them need not read it."""
+    return _process(path, ctx, cache, body=False, folders=folders)
 
 
 def process(path: Path, ctx: Context, cache: MemoryCache | None = None) -> tuple[Reply | None, list[Problem]]:
     """One source file → its Reply (or None) and its problems. Never raises for bad input."""
-    reply, problems, _, _ = _process(path, ctx, cache or MemoryCache())
+    reply, problems, *_ = _process(path, ctx, cache or MemoryCache())
     return reply, problems
 
 
@@ -215,6 +256,7 @@ class _Worker:
     ctx: Context | None = None
     cache: MemoryCache | None = None
     folder: Path | None = None  # replies/
+    folders: dict | None = None  # the run's resolved folders (`read.read_bytes`)
     units: list | None = None  # the rendering work (`_Unit`s), inherited by forked workers
     writer: Writer | None = None
     facts: Facts | None = None  # the render cache's facts, when the run has one
@@ -243,20 +285,20 @@ def _init_worker(data_dir: Path, keep_contacts: bool, ocr: bool, cache: MemoryCa
     _WORKER.ctx = load_context(data_dir, keep_contacts, ocr)  # once per worker, not per reply
     _WORKER.cache = cache
     _WORKER.folder = data_dir / "replies"
+    _WORKER.folders = {}
 
 
 def _process_in_worker(name: str):
-    reply, problems, key, fresh = _process_kept(_WORKER.folder / name, _WORKER.ctx, _WORKER.cache)
-    if reply is not None:
-        reply = replace(reply, blocks=())  # the body travels pickled in `fresh`, or waits in the cache
-    return reply, problems, key, fresh
+    # The reply without its body: that travels pickled in `fresh`, or waits in the cache.
+    return _process_kept(_WORKER.folder / name, _WORKER.ctx, _WORKER.cache, _WORKER.folders)
 
 
 def _processed(names: list[str], data_dir: Path, ctx: Context, cache: MemoryCache, jobs: int):
-    """(reply, problems, key, fresh) for each file of replies/ named in `names`, in that
-    order, on `jobs` processes."""
+    """(reply, problems, key, fresh, head) for each file of replies/ named in `names`, in
+    that order, on `jobs` processes."""
     if jobs <= 1 or len(names) < PARALLEL_FROM:
-        yield from (_process_kept(data_dir / "replies" / name, ctx, cache) for name in names)
+        folders: dict = {}
+        yield from (_process_kept(data_dir / "replies" / name, ctx, cache, folders) for name in names)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(data_dir, ctx.keep_contacts, ctx.ocr, cache)) as pool:
@@ -300,10 +342,12 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     processed = _processed(names, data_dir, ctx, cache, jobs)
     # Ids differing only in case are one id: their pages would be one file on Windows and macOS.
     taken: dict[str, int] = {}  # folded id → position, for ids with capitals
-    for number, (reply, problems, key, fresh) in enumerate(processed, 1):
+    for number, (reply, problems, key, fresh, head) in enumerate(processed, 1):
         result.problems.extend(problems)
         if fresh is not None:
             cache.store(key, fresh)  # here, not in the workers: one process writes the cache
+        if head is not None:
+            cache.store_head(key, head)
         if progress and (number % 1000 == 0 or number == len(names)):
             progress(f"read {number}/{len(names)} replies")
         if reply is not None:
@@ -351,25 +395,10 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     yield from _originals(result, ctx)
 
 
-def _commitments_json(replies) -> Iterator[str]:
-    return json_list_pieces(commitment_records(replies))
-
-
-def _commitments_csv(replies) -> Iterator[str]:
-    return csv_pieces(COMMITMENT_FIELDS, commitment_records(replies))
-
-
-def _open_data_file(path: str, pieces: Callable, replies) -> Iterator[tuple[str, Iterator[str]]]:
-    yield path, pieces(replies)
-
-
-def _open_data_tasks(replies: ReplyList) -> list[Callable[[], Iterator[tuple[str, Iterator[str]]]]]:
-    """The open data, a task per file, in pieces (it grows with the archive). It is
-    metadata only, so summary-only replies are in it too; withheld ones are not; the
-    commitments are those of the replies published in full (the others have none)."""
-    return [partial(_open_data_file, path, pieces, replies) for path, pieces in (
-        ("data/replies.json", open_data_json_pieces), ("data/replies.csv", open_data_csv_pieces),
-        ("data/commitments.json", _commitments_json), ("data/commitments.csv", _commitments_csv))]
+def _open_data_file(file: OpenDataFile, replies: ReplyList, splice: Splice | None = None) -> Iterator[tuple[str, Iterator[str]]]:
+    """The open-data file `file` of the published `replies`, in pieces; with `splice`,
+    reusing the pieces of the last run's file whose replies did not change."""
+    yield file.path, (open_data_pieces(file, replies) if splice is None else splice.join(file, replies.by_id()))
 
 
 def _originals(result: RunResult, ctx: Context) -> Iterator[tuple[str, bytes]]:
@@ -412,7 +441,7 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     renderer = _renderer(result, ctx, templates)
     replies = result.replies.by_id()
     files = chain(_extra_files(result, ctx, renderer),
-                  chain.from_iterable(task() for task in _open_data_tasks(result.replies)))
+                  chain.from_iterable(_open_data_file(file, result.replies) for file in OPEN_DATA))
     extra = ((rel, content if isinstance(content, (str, bytes)) else "".join(content)) for rel, content in files)
     return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(), extra))
 
@@ -589,8 +618,9 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
         facts = None
     replies = result.replies
     published = facts.list(replies, "published") if facts is not None else replies
-    parent = [_Unit(task, *(facts.unit_name(task) if facts is not None else (None, frozenset())))
-              for task in _open_data_tasks(published)]
+    parent = [_Unit(partial(_open_data_file, file, published),
+                    *(facts.unit_name(partial(_open_data_file, file, published)) if facts is not None
+                      else (None, frozenset()))) for file in OPEN_DATA]
     units = _units(result, renderer, facts)
     kept = {n: files for n, unit in enumerate(units)
             if renders is not None and (files := renders.fresh(unit.name, facts)) is not None}
@@ -608,11 +638,14 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
         extra_staged, extra, extra_refused = [], [], []
         _stage(writer, _extra_files(result, ctx, renderer), extra_staged, extra, extra_refused)
         parts = [("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused))]
-        for number, unit in enumerate(parent):  # the open data, here, as the workers render
+        for number, (file, unit) in enumerate(zip(OPEN_DATA, parent)):  # the open data, here, as the workers render
             files = renders.fresh(unit.name, facts) if renders is not None else None
             if files is not None:
                 parts.append(("", "\n".join(files), ""))
                 continue
+            if renders is not None:  # its pieces of replies that did not change: read from the last run's
+                unit = replace(unit, task=partial(_open_data_file, file, published,
+                                                  renders.splice(unit.name, facts, file.path)))
             done = _run_unit(number, unit, writer, facts, _WORKER.static)
             if renders is not None:
                 renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))

@@ -648,15 +648,19 @@ def _by_id(replies: Sequence[Reply]) -> Iterable[Reply]:
     return replies.by_id() if isinstance(replies, ReplyList) else sorted(replies, key=lambda r: r.id)
 
 
+def _json_item(record: dict) -> str:
+    """`record` as an item of a JSON list with `indent=1`: one level deeper (JSON strings
+    hold no raw line break)."""
+    return json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n ")
+
+
 def json_list_pieces(records: Iterable[dict]) -> Iterator[str]:
     """A JSON list of `records` in pieces of one record: the same text as `json.dumps` of
     the list with `indent=1`, without ever holding it whole (it grows with the archive)."""
     yield "["
     empty = True
     for record in records:
-        text = json.dumps(record, ensure_ascii=False, indent=1)
-        # One level deeper inside the list; JSON strings hold no raw line break.
-        yield ("\n " if empty else ",\n ") + text.replace("\n", "\n ")
+        yield ("\n " if empty else ",\n ") + _json_item(record)
         empty = False
     yield "]\n" if empty else "\n]\n"
 
@@ -677,13 +681,18 @@ def commitment_records(replies: Sequence[Reply]) -> Iterator[dict]:
     are read."""
     ordered = (replies if isinstance(replies, ReplyList) else ReplyList(replies, range(len(replies)))).by_id()
     for n in range(len(ordered)):
-        if not ordered.commitment_count(n):
-            continue
-        reply = ordered[n]
-        for number, text in enumerate(ordered.commitments(n), 1):
-            yield {"reply_id": reply.id, "number": number, "agency": reply.agency, "year": reply.year,
-                   "date": reply.date.isoformat() if reply.date else None,
-                   "classification": reply.classification, "text": text}
+        yield from _reply_commitment_records(ordered, n)
+
+
+def _reply_commitment_records(replies: ReplyList, n: int) -> list[dict]:
+    """The commitment records of reply n of `replies` (read only when it has any)."""
+    if not replies.commitment_count(n):
+        return []
+    reply = replies[n]
+    return [{"reply_id": reply.id, "number": number, "agency": reply.agency, "year": reply.year,
+             "date": reply.date.isoformat() if reply.date else None,
+             "classification": reply.classification, "text": text}
+            for number, text in enumerate(replies.commitments(n), 1)]
 
 
 # A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): it begins with one
@@ -722,6 +731,79 @@ def csv_pieces(fields: Sequence[str], records: Iterable[dict], rows_per_piece: i
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+def _csv_text(rows: Iterable[Sequence]) -> str:
+    """`rows` as CSV lines, as `csv_pieces` writes them."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class OpenDataFile:
+    """An open-data file as a head, one piece per published reply in id order (empty
+    for a reply with nothing in it), the non-empty pieces parted by `separator`, and a
+    tail; `empty` is the whole file when no reply gives a piece. A piece is made from its
+    reply alone (`piece(replies, n)`, n its place in `replies`): so a run may reuse the
+    piece of a reply that did not change (`rendercache.Splice`)."""
+
+    path: str
+    head: str
+    separator: str
+    tail: str
+    empty: str
+    piece: Callable[[ReplyList, int], str]
+
+
+def _reply_json(replies: ReplyList, n: int) -> str:
+    return _json_item(replies[n].record())
+
+
+def _reply_csv(replies: ReplyList, n: int) -> str:
+    record = replies[n].record()
+    return _csv_text([[csv_cell(record[name]) for name in Reply.FIELDS]])
+
+
+def _commitments_json(replies: ReplyList, n: int) -> str:
+    return ",\n ".join(_json_item(record) for record in _reply_commitment_records(replies, n))
+
+
+def _commitments_csv(replies: ReplyList, n: int) -> str:
+    return _csv_text([csv_cell(record[name]) for name in COMMITMENT_FIELDS]
+                     for record in _reply_commitment_records(replies, n))
+
+
+def _csv_head(fields: Sequence[str]) -> str:
+    return "\ufeff" + _csv_text([fields])  # as `csv_pieces` begins
+
+
+# The open data: the replies' records (metadata only, so summary-only replies are in it
+# too) and the commitments of the replies published in full (the others have none), as
+# JSON (the text of `json.dumps(…, indent=1)` of the list) and CSV (as `csv_pieces`).
+OPEN_DATA = (
+    OpenDataFile("data/replies.json", "[\n ", ",\n ", "\n]\n", "[]\n", _reply_json),
+    OpenDataFile("data/replies.csv", _csv_head(Reply.FIELDS), "", "", _csv_head(Reply.FIELDS), _reply_csv),
+    OpenDataFile("data/commitments.json", "[\n ", ",\n ", "\n]\n", "[]\n", _commitments_json),
+    OpenDataFile("data/commitments.csv", _csv_head(COMMITMENT_FIELDS), "", "", _csv_head(COMMITMENT_FIELDS),
+                 _commitments_csv),
+)
+
+
+def joined(file: OpenDataFile, pieces: Iterable[str]) -> Iterator[str]:
+    """The text of `file` made of `pieces` (its replies', in order), in pieces."""
+    first = True
+    for piece in pieces:
+        if piece:
+            yield (file.head if first else file.separator) + piece
+            first = False
+    yield file.empty if first else file.tail
+
+
+def open_data_pieces(file: OpenDataFile, replies: Sequence[Reply]) -> Iterator[str]:
+    """The text of `file` for the published `replies`, in pieces."""
+    ordered = (replies if isinstance(replies, ReplyList) else ReplyList(replies, range(len(replies)))).by_id()
+    return joined(file, (file.piece(ordered, n) for n in range(len(ordered))))
 
 
 def open_data_json(replies: list[Reply]) -> str:

@@ -44,11 +44,13 @@ from pathlib import Path
 from . import store as store_module
 from .index import AgencyReplies, Index
 from .model import Key
+from .render import joined
 from .store import ReplyList, ReplyStore
 
 PACKAGE = Path(__file__).resolve().parent
 DB_NAME = "renders.sqlite3"
 SEP = "\x1f"  # between the parts of a fact's name (ids and slugs never hold it)
+RS = "\x1e"  # between the names of a piece's facts
 # The libraries whose versions can change the bytes of a generated file.
 LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "pypinyin", "feedgen", "lxml", "python-dateutil", "opencc", "jieba")
 
@@ -105,13 +107,16 @@ def _note(fact: tuple) -> None:
 
 @contextmanager
 def recording() -> Iterator[set]:
-    """Note every fact read inside the block into the set it gives."""
+    """Note every fact read inside the block into the set it gives (and, when a unit is
+    recording around it, into that unit's too: a part of a unit is read by the unit)."""
     before = store_module.reads
     store_module.reads = reads = set()
     try:
         yield reads
     finally:
         store_module.reads = before
+        if before is not None:
+            before |= reads
 
 
 @contextmanager
@@ -272,13 +277,15 @@ class Facts:
 
     # --- names and digests ----------------------------------------------------------
 
-    def names(self, reads: Iterable[tuple]) -> list[str]:
-        """The names of recorded reads, sorted."""
+    def names(self, reads: Iterable[tuple | str]) -> list[str]:
+        """The names of recorded reads (or names already), sorted."""
         ids = self.store.id
         out = []
         for fact in reads:
             kind = fact[0]
-            if kind in ("r", "c", "b"):
+            if isinstance(fact, str):
+                out.append(fact)
+            elif kind in ("r", "c", "b"):
                 out.append(f"{kind}{SEP}{ids(fact[1])}")
             elif kind in ("n", "p"):
                 out.append(f"{kind}{SEP}{fact[1]}{SEP}{fact[2]!r}")
@@ -411,6 +418,69 @@ class Facts:
         return "task" + SEP + hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), frozenset(facts)
 
 
+class Splice:
+    """An open-data file (`render.OpenDataFile`) made again from the file the last run
+    wrote: each reply's piece is a part of the unit with its own facts, and a piece whose
+    facts have the digests they had is read back from that file (where the last run noted
+    it) rather than made again. The old file is used only when it is still as that run left
+    it; then the pieces it holds are exactly those the run would make."""
+
+    def __init__(self, cache: RenderCache, name: str, facts: Facts, path: str):
+        self.cache, self.name, self.facts, self.path = cache, name, facts, path
+        self.old: dict[str, tuple[str, int, int, list[str]]] = {}  # id → (signature, offset, length, facts)
+        self.table: list[str] = []  # this run's pieces, as `old` is kept (see `RenderCache.save`)
+        entry = cache._entries.get(name)
+        if entry is not None and cache._pieces.get(name) is not None and cache._unchanged(entry[2]):
+            for line in cache._pieces[name].split("\n") if cache._pieces[name] else []:
+                reply_id, signature, offset, length, names = line.split("\t")
+                self.old[reply_id] = (signature, int(offset), int(length), names.split(RS) if names else [])
+
+    def join(self, file, replies: ReplyList) -> Iterator[str]:
+        """The text of `file` for `replies` (in id order), in pieces (`render.joined`)."""
+        return joined(file, self._pieces(file, replies))
+
+    def _pieces(self, file, replies: ReplyList) -> Iterator[str]:
+        facts, static, ids = self.facts, self.cache.static, replies.source
+        positions = _store_positions(replies)
+        handle = None
+        if self.old:
+            try:
+                handle = open(self.cache._root + self.path, "rb")
+            except OSError:
+                self.old = {}
+        offset = 0  # in the new file, in bytes
+        first = True
+        try:
+            for n, position in enumerate(positions):
+                reply_id = facts.store.id(position)
+                part = f"{self.name}{SEP}{reply_id}"
+                old = self.old.get(reply_id)
+                if old is not None and facts.signature(static, part, old[3]) == bytes.fromhex(old[0]):
+                    signature, start, length, names = old
+                    handle.seek(start)
+                    data = handle.read(length)
+                    piece = data.decode("utf-8")
+                    if store_module.reads is not None:
+                        store_module.reads.update(names)  # the unit read them as surely
+                else:
+                    with recording() as reads:
+                        piece = file.piece(replies, n)
+                    names = facts.names(reads)
+                    signature = (facts.signature(static, part, names) or b"").hex()  # b"": never matches
+                    data = piece.encode("utf-8")
+                    length = len(data)
+                if piece:
+                    offset += len(((file.head if first else file.separator)).encode("utf-8"))
+                    first = False
+                self.table.append(f"{reply_id}\t{signature}\t{offset}\t{length}\t{RS.join(names)}")
+                offset += length
+                yield piece
+        finally:
+            if handle is not None:
+                handle.close()
+        self.cache._spliced[self.name] = "\n".join(self.table)
+
+
 class RenderCache:
     """What each unit of the last run read (its facts and signature) and wrote (its files
     with their size, mtime and inode), in one SQLite file; read whole when opened, written
@@ -425,6 +495,8 @@ class RenderCache:
         self._entries: dict[str, tuple[bytes, str, str]] = {}  # name → (signature, facts, outputs)
         self._ran: dict[str, tuple[bytes, str, list[str]]] = {}  # this run's: name → (signature, facts, files)
         self._kept: set[str] = set()  # units skipped: their entries stand
+        self._pieces: dict[str, str] = {}  # an open-data unit's pieces (see `Splice`), as the last run left them
+        self._spliced: dict[str, str] = {}  # this run's
         if self.path is not None:
             self._load()
 
@@ -434,6 +506,7 @@ class RenderCache:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS units (name TEXT PRIMARY KEY, signature BLOB NOT NULL, "
                     "facts TEXT NOT NULL, outputs TEXT NOT NULL)")
+        db.execute("CREATE TABLE IF NOT EXISTS pieces (name TEXT PRIMARY KEY, pieces TEXT NOT NULL)")
         db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         return db
 
@@ -446,6 +519,7 @@ class RenderCache:
                 if meta.get("static") == self.static and meta.get("docs") == str(self.docs):
                     self._entries = {name: (signature, facts, outputs) for name, signature, facts, outputs
                                      in db.execute("SELECT name, signature, facts, outputs FROM units")}
+                    self._pieces = dict(db.execute("SELECT name, pieces FROM pieces"))
         except (sqlite3.DatabaseError, OSError) as exc:
             self._entries = {}
             self._start_again(exc)
@@ -469,6 +543,14 @@ class RenderCache:
         signature, names, outputs = entry
         if facts.signature(self.static, name, names.split("\n") if names else []) != signature:
             return None
+        files = self._unchanged(outputs)
+        if files is not None:
+            self._kept.add(name)
+        return files
+
+    def _unchanged(self, outputs: str) -> list[str] | None:
+        """The files of `outputs` (one per line, with the size, mtime and inode the last
+        run left them with) if each still has them; else None."""
         files = []
         for line in outputs.split("\n") if outputs else []:
             rel, size, mtime, inode = line.rsplit("\t", 3)
@@ -479,8 +561,11 @@ class RenderCache:
             if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != (int(size), int(mtime), int(inode)):
                 return None
             files.append(rel)
-        self._kept.add(name)
         return files
+
+    def splice(self, name: str | None, facts: Facts, path: str) -> Splice | None:
+        """How unit `name`, the open-data file `path`, reuses the pieces of the last run's."""
+        return None if name is None else Splice(self, name, facts, path)
 
     def ran(self, name: str | None, signature: bytes | None, names: str, files: list[str]) -> None:
         """Unit `name` ran, read the facts `names` (one per line) and produced `files`."""
@@ -503,16 +588,20 @@ class RenderCache:
                 continue  # not written after all: the next run renders it
             rows.append((name, signature, names, "\n".join(outputs)))
         gone = [(name,) for name in self._entries if name not in self._kept and name not in self._ran]
+        pieces = [(name, self._spliced[name]) for name in self._ran if name in self._spliced]
         try:
             with _closing(self._open()) as db:
                 db.execute("BEGIN")
                 meta = dict(db.execute("SELECT name, value FROM meta"))
                 if meta.get("static") != self.static or meta.get("docs") != str(self.docs):
                     db.execute("DELETE FROM units")
+                    db.execute("DELETE FROM pieces")
                     db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                    [("static", self.static), ("docs", str(self.docs))])
                 db.executemany("DELETE FROM units WHERE name = ?", gone)
+                db.executemany("DELETE FROM pieces WHERE name = ?", gone)
                 db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?)", rows)
+                db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?)", pieces)
                 db.execute("COMMIT")
         except (sqlite3.DatabaseError, OSError) as exc:
             self._start_again(exc)
