@@ -293,16 +293,30 @@ def _process_in_worker(name: str):
     return _process_kept(_WORKER.folder / name, _WORKER.ctx, _WORKER.cache, _WORKER.folders)
 
 
+EXTRACTING_HERE = 0.25  # seconds of extraction done here before the rest goes to worker processes
+
+
 def _processed(names: list[str], data_dir: Path, ctx: Context, cache: MemoryCache, jobs: int):
     """(reply, problems, key, fresh, head) for each file of replies/ named in `names`, in
-    that order, on `jobs` processes."""
-    if jobs <= 1 or len(names) < PARALLEL_FROM:
-        folders: dict = {}
-        yield from (_process_kept(data_dir / "replies" / name, ctx, cache, folders) for name in names)
+    that order, on `jobs` processes. Files are read here as long as the cache has them (a
+    fraction of a millisecond each: workers would cost more to start and feed than they
+    save) and few are extracted; once extracting has taken EXTRACTING_HERE seconds, the
+    rest go to the workers."""
+    folders: dict = {}
+    parallel, extracting = jobs > 1 and len(names) >= PARALLEL_FROM, 0.0
+    for number, name in enumerate(names):
+        if parallel and extracting >= EXTRACTING_HERE:
+            break
+        started = time.perf_counter()
+        processed = _process_kept(data_dir / "replies" / name, ctx, cache, folders)
+        if processed[3] is not None:  # not in the cache: extracted
+            extracting += time.perf_counter() - started
+        yield processed
+    else:
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(data_dir, ctx.keep_contacts, ctx.ocr, cache)) as pool:
-        yield from pool.map(_process_in_worker, names, chunksize=CHUNK)
+        yield from pool.map(_process_in_worker, names[number:], chunksize=CHUNK)
 
 
 def source_names(data_dir: Path) -> list[str]:
@@ -588,9 +602,9 @@ def _units(result: RunResult, renderer: Renderer, facts: Facts | None) -> list[_
     store = result.store
     units = [_Unit(partial(_reply_unit, result, renderer, position), f"reply{SEP}{store.id(position)}", listed=False)
              for position in result.replies.positions]
-    for task in renderer.site_page_tasks():
-        name, declared = facts.unit_name(task) if facts is not None else (None, frozenset())
-        units.append(_Unit(task, name, declared))
+    tasks = renderer.site_page_tasks()
+    names = facts.unit_names(tasks) if facts is not None else [(None, frozenset())] * len(tasks)
+    units += [_Unit(task, name, declared) for task, (name, declared) in zip(tasks, names)]
     return units
 
 
@@ -707,7 +721,7 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     renderer = _renderer(result, ctx, TEMPLATES)
     # The render cache: the units of render work whose files would come out the same are skipped.
     facts = Facts(result.store)
-    facts.watch(result.index)
+    renderer.index = result.index = facts.watch(result.index)
     facts.known(renderer, "renderer")
     facts.known(ctx.site, "site")
     renders = RenderCache(None if cache.unusable else cache.root,

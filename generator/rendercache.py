@@ -12,8 +12,9 @@ while a unit runs (`recording`):
 - the `ReplyStore` (`store.reads`): a reply's metadata (`r`), its commitments (`c`), its
   body's cache key (`b`, which names the body);
 - the `Index`, watched (`Facts.watch`): a list of replies (`l`: its ids and dates, in
-  order), a lookup in a table of keys (`n`: the key found, or none), a whole table (`t`),
-  a key's postings for related replies (`p`), a reply's commitment count (`c`).
+  order), the commitment counts of its replies (`k`), a lookup in a table of keys (`n`:
+  the key found, or none), a whole table (`t`), a key's postings for related replies
+  (`p`).
 Everything else a unit uses is in its name — what `Facts.describe` makes of the task:
 its function, arguments and closure, lists in them counting as facts — or is static: the
 code, the templates, the libraries that write the files, the data dir's settings
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+from array import array
 import os
 import sqlite3
 import sys
@@ -42,7 +44,7 @@ from functools import partial
 from pathlib import Path
 
 from . import store as store_module
-from .index import AgencyReplies, Index
+from .index import AgencyReplies, CommitmentList, Index
 from .model import Key
 from .render import joined
 from .store import ReplyList, ReplyStore
@@ -190,6 +192,20 @@ class WatchedMap(Mapping):
         return self._whole().values()
 
 
+class WatchedIndex(Index):
+    """An index whose lists of commitments note the commitment counts of their replies
+    as one fact (`k`), not one per reply: a page of a year's commitments depends on them all
+    (where its rows begin), and notes the replies it shows as it reads them."""
+
+    def commitments_of(self, replies: ReplyList) -> CommitmentList:
+        if not isinstance(replies, WatchedList):
+            return super().commitments_of(replies)
+        _note(("l", replies.fact))
+        _note(("k", replies.fact))
+        with _quiet():
+            return CommitmentList(replies, self.commitment_counts)
+
+
 class WatchedCounts(Sequence):
     """The index's commitment count of each reply, by rank: each count read notes the
     reply's commitments (`c`)."""
@@ -235,6 +251,7 @@ class Facts:
         self._ranked: list[int] = []  # rank → store position
         self._known: dict[int, str] = {}  # id() of the run's renderer and index → their names
         self._digests: dict[str, bytes | None] = {}
+        self._tokens: list[bytes] | None = None  # store position → its id and date (`_ranks_digest`)
 
     # --- watching -------------------------------------------------------------------
 
@@ -254,8 +271,10 @@ class Facts:
         it holds is static (see `static_digest`) or watched."""
         self._known[id(value)] = name
 
-    def watch(self, index: Index) -> Index:
-        """Watch `index` in place: its lists and tables note what a unit reads of them."""
+    def watch(self, index: Index) -> WatchedIndex:
+        """`index` watched: its lists and tables note what a unit reads of them (the lists
+        and tables of `index` are replaced: use the index returned)."""
+        index = WatchedIndex(**{f.name: getattr(index, f.name) for f in fields(index)})
         self._ranked = _store_positions(index.ranked if index.ranked is not None else index.replies)
         lists = self.list
         index.agencies = self._table("agencies", {
@@ -289,7 +308,7 @@ class Facts:
                 out.append(f"{kind}{SEP}{ids(fact[1])}")
             elif kind in ("n", "p"):
                 out.append(f"{kind}{SEP}{fact[1]}{SEP}{fact[2]!r}")
-            else:  # l, t
+            else:  # l, k, t
                 out.append(f"{kind}{SEP}{fact[1]}")
         return sorted(set(out))
 
@@ -315,13 +334,18 @@ class Facts:
             if kind == "c":
                 return store.commitments_digest(position)
             return _digest((store._key(position) or "").encode())
-        if kind == "l":
+        if kind in ("l", "k"):
             replies = self._lists.get(rest)
-            return None if replies is None else self._ranks_digest(_store_positions(replies))
+            if replies is None:
+                return None
+            positions = _store_positions(replies)
+            if kind == "k":  # the commitment counts of the list's replies, in order
+                return _digest(array("I", map(store._counts.__getitem__, positions)).tobytes())
+            return self._ranks_digest(positions)
         if kind == "p":
             _, _, token = rest.partition(SEP)
             ranks = self._postings.get(token)
-            return ABSENT if ranks is None else self._ranks_digest([self._ranked[r] for r in ranks])
+            return ABSENT if ranks is None else self._ranks_digest(map(self._ranked.__getitem__, ranks))
         if kind == "n":
             table, _, token = rest.partition(SEP)
             if table not in self._tables:
@@ -343,8 +367,10 @@ class Facts:
     def _ranks_digest(self, positions: list[int]) -> bytes:
         """A list of replies by store position: its ids and dates, in order (the dates
         order the candidates of related replies across lists)."""
-        ids, dates = self.store.id, self.store.date_ordinal
-        return _digest("\n".join(f"{ids(p)} {dates(p)}" for p in positions).encode())
+        if self._tokens is None:  # each reply's, made once
+            store = self.store
+            self._tokens = [f"{store.id(p)} {store.date_ordinal(p)}\n".encode() for p in range(len(store))]
+        return _digest(b"".join(map(self._tokens.__getitem__, positions)))
 
     def signature(self, static: str, unit: str, names: list[str]) -> bytes | None:
         """The signature of unit `unit` having read the facts `names` (sorted); None when
@@ -367,17 +393,39 @@ class Facts:
         their repr, dataclasses and the package's plain objects field by field, functions by
         their code's place and closure, the run's renderer and index by name, a watched
         list by its fact (added to `facts`). Raises Undescribable for anything else."""
+        found: set = set()
+        text = self._describe(value, found, None)
+        if facts is not None:
+            facts |= found
+        return text
+
+    def _describe(self, value, facts: set, memo: dict | None) -> str:
+        """`describe`; with `memo` (id → text and facts), each object described once: a
+        batch of tasks shares its lists, keys and settings (every object described is alive
+        as long as the tasks are, so its id is its own)."""
         if value is None or isinstance(value, (bool, int, float, str, bytes, Date)):
             return repr(value)
+        if memo is None:
+            return self._describe_object(value, facts, memo)
+        hit = memo.get(id(value))
+        if hit is None:
+            own: set = set()
+            hit = memo[id(value)] = (self._describe_object(value, own, memo), frozenset(own))
+        facts |= hit[1]
+        return hit[0]
+
+    def _describe_object(self, value, facts: set, memo: dict | None) -> str:
         if id(value) in self._known:
             return f"<{self._known[id(value)]}>"
         if isinstance(value, Key):  # frozen, its fields plain values: its repr says all
             return repr(value)
         if isinstance(value, WatchedList):
-            if facts is not None:
-                facts.add(f"l{SEP}{value.fact}")
+            facts.add(f"l{SEP}{value.fact}")
             return f"L({value.fact!r})"
-        d = partial(self.describe, facts=facts)
+
+        def d(item) -> str:
+            return self._describe(item, facts, memo)
+
         if isinstance(value, (tuple, list)):
             return ("(" if isinstance(value, tuple) else "[") + ",".join(map(d, value)) + ")"
         if isinstance(value, (dict, frozenset, set)) and type(value).__module__ in ("builtins", "collections"):
@@ -393,11 +441,11 @@ class Facts:
         if isinstance(value, types.FunctionType):
             code = value.__code__
             try:
-                cells = tuple(cell.cell_contents for cell in value.__closure__ or ())
+                cells = ",".join(d(cell.cell_contents) for cell in value.__closure__ or ())
             except ValueError:  # a cell not yet bound
                 raise Undescribable(f"{value.__qualname__}: an empty closure cell") from None
             return (f"{value.__module__}.{value.__qualname__}@{code.co_firstlineno}"
-                    f"({d(cells)};{d(value.__defaults__)};{d(value.__kwdefaults__)})")
+                    f"(({cells});{d(value.__defaults__)};{d(value.__kwdefaults__)})")
         kind = type(value)
         if is_dataclass(value) and not isinstance(value, type):
             return f"{kind.__module__}.{kind.__qualname__}(" + ",".join(
@@ -407,15 +455,23 @@ class Facts:
             return f"{kind.__module__}.{kind.__qualname__}({d(vars(value))})"
         raise Undescribable(f"cannot describe a {kind.__module__}.{kind.__qualname__}")
 
+    def unit_names(self, tasks: list) -> list[tuple[str | None, frozenset]]:
+        """The name of the unit running each of `tasks` (None: it cannot be cached) and
+        the facts its description holds."""
+        memo: dict = {}
+        out = []
+        for task in tasks:
+            facts: set = set()
+            try:
+                text = self._describe(task, facts, memo)
+            except Undescribable:
+                out.append((None, frozenset()))
+                continue
+            out.append(("task" + SEP + hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), frozenset(facts)))
+        return out
+
     def unit_name(self, task) -> tuple[str | None, frozenset]:
-        """The name of the unit running `task` (None: it cannot be cached) and the facts
-        its description holds."""
-        facts: set = set()
-        try:
-            text = self.describe(task, facts)
-        except Undescribable:
-            return None, frozenset()
-        return "task" + SEP + hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), frozenset(facts)
+        return self.unit_names([task])[0]
 
 
 class Splice:
