@@ -52,7 +52,6 @@ from .store import ReplyList, ReplyStore
 PACKAGE = Path(__file__).resolve().parent
 DB_NAME = "renders.sqlite3"
 SEP = "\x1f"  # between the parts of a fact's name (ids and slugs never hold it)
-RS = "\x1e"  # between the names of a piece's facts
 # The libraries whose versions can change the bytes of a generated file.
 LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "pypinyin", "feedgen", "lxml", "python-dateutil", "opencc", "jieba")
 
@@ -71,6 +70,14 @@ def _digest(*parts: bytes) -> bytes:
 
 DIGEST = 16  # bytes of every fact's digest (so that digests laid end to end never run together)
 ABSENT = _digest(b"absent")  # a lookup that found nothing: a fact like any other
+GONE = b""  # what `RenderCache` keeps for a fact that is gone (no digest is empty)
+COMPACT_FROM = 10000  # names in the table of facts before unread ones are counted
+
+
+def signature(static: str, unit: str, digests: list[bytes]) -> bytes:
+    """A unit's signature: its static digest, its name and the digests of the facts it
+    read (every digest is DIGEST bytes: laid end to end they cannot run together)."""
+    return _digest(static.encode(), unit.encode(), b"".join(digests))
 
 
 def static_digest(templates: Path, data_dir: Path | None, options: str, site) -> str:
@@ -239,6 +246,11 @@ def _store_positions(replies) -> list[int]:
     return positions
 
 
+# Described anew wherever they stand: cheap, or made afresh for each task (a task's
+# arguments, a bound method), so that keeping them would cost more than it saves.
+_UNSHARED = (tuple, list, partial, types.MethodType, Key, WatchedList)
+
+
 class Facts:
     """The facts of one run: what a recorded read is called (`names`), what it is worth
     (`digest`, made once per fact and kept), and what a task is (`describe`)."""
@@ -372,9 +384,10 @@ class Facts:
             self._tokens = [f"{store.id(p)} {store.date_ordinal(p)}\n".encode() for p in range(len(store))]
         return _digest(b"".join(map(self._tokens.__getitem__, positions)))
 
-    def signature(self, static: str, unit: str, names: list[str]) -> bytes | None:
-        """The signature of unit `unit` having read the facts `names` (sorted); None when
-        one of them is gone."""
+    def signature(self, static: str, unit: str, names: Iterable[str]) -> bytes | None:
+        """The signature of unit `unit` having read the facts `names` (in the order kept);
+        None when one of them is gone. The names themselves are kept with the signature, so
+        their digests alone are hashed."""
         known, values = self._digests, []
         for name in names:
             value = known.get(name)
@@ -383,8 +396,7 @@ class Facts:
                 if value is None:
                     return None
             values.append(value)
-        # Names hold no line break and every digest is DIGEST bytes: the parts cannot run together.
-        return _digest(static.encode(), unit.encode(), "\n".join(names).encode(), b"".join(values))
+        return signature(static, unit, values)
 
     # --- tasks ----------------------------------------------------------------------
 
@@ -400,17 +412,19 @@ class Facts:
         return text
 
     def _describe(self, value, facts: set, memo: dict | None) -> str:
-        """`describe`; with `memo` (id → text and facts), each object described once: a
-        batch of tasks shares its lists, keys and settings (every object described is alive
+        """`describe`; with `memo` (id → digest and facts), each object described once and
+        standing for it in the description of what holds it by the digest of its own (a
+        batch of tasks shares its lists, keys and settings; every object described is alive
         as long as the tasks are, so its id is its own)."""
         if value is None or isinstance(value, (bool, int, float, str, bytes, Date)):
             return repr(value)
-        if memo is None:
+        if memo is None or isinstance(value, _UNSHARED):
             return self._describe_object(value, facts, memo)
         hit = memo.get(id(value))
         if hit is None:
             own: set = set()
-            hit = memo[id(value)] = (self._describe_object(value, own, memo), frozenset(own))
+            text = self._describe_object(value, own, memo)
+            hit = memo[id(value)] = ("#" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), frozenset(own))
         facts |= hit[1]
         return hit[0]
 
@@ -463,7 +477,7 @@ class Facts:
         for task in tasks:
             facts: set = set()
             try:
-                text = self._describe(task, facts, memo)
+                text = self._describe_object(task, facts, memo)  # the task itself: not kept in `memo`
             except Undescribable:
                 out.append((None, frozenset()))
                 continue
@@ -483,64 +497,64 @@ class Splice:
 
     def __init__(self, cache: RenderCache, name: str, facts: Facts, path: str):
         self.cache, self.name, self.facts, self.path = cache, name, facts, path
-        self.old: dict[str, tuple[str, int, int, list[str]]] = {}  # id → (signature, offset, length, facts)
-        self.table: list[str] = []  # this run's pieces, as `old` is kept (see `RenderCache.save`)
-        entry = cache._entries.get(name)
-        if entry is not None and cache._pieces.get(name) is not None and cache._unchanged(entry[2]):
-            for line in cache._pieces[name].split("\n") if cache._pieces[name] else []:
-                reply_id, signature, offset, length, names = line.split("\t")
-                self.old[reply_id] = (signature, int(offset), int(length), names.split(RS) if names else [])
+        self.old: dict[str, tuple[bytes, int, int, array]] = {}  # id → (signature, offset, length, fact ids)
+        self.table: list[tuple[str, bytes, int, int, list[str]]] = []  # this run's pieces (see `RenderCache.save`)
+        entry, pieces = cache._entries.get(name), cache._pieces.get(name)
+        if entry is not None and pieces and cache._unchanged(entry[2]) is not None:
+            for line in pieces.split("\n"):
+                reply_id, signature, offset, length, ids = line.split("\t")
+                self.old[reply_id] = (bytes.fromhex(signature), int(offset), int(length),
+                                      array("I", map(int, ids.split(","))) if ids else array("I"))
 
     def join(self, file, replies: ReplyList) -> Iterator[str]:
         """The text of `file` for `replies` (in id order), in pieces (`render.joined`)."""
         return joined(file, self._pieces(file, replies))
 
     def _pieces(self, file, replies: ReplyList) -> Iterator[str]:
-        facts, static, ids = self.facts, self.cache.static, replies.source
-        positions = _store_positions(replies)
+        facts, cache = self.facts, self.cache
         handle = None
         if self.old:
             try:
-                handle = open(self.cache._root + self.path, "rb")
+                handle = open(cache._root + self.path, "rb")
             except OSError:
                 self.old = {}
         offset = 0  # in the new file, in bytes
         first = True
         try:
-            for n, position in enumerate(positions):
+            for n, position in enumerate(_store_positions(replies)):
                 reply_id = facts.store.id(position)
                 part = f"{self.name}{SEP}{reply_id}"
                 old = self.old.get(reply_id)
-                if old is not None and facts.signature(static, part, old[3]) == bytes.fromhex(old[0]):
-                    signature, start, length, names = old
+                if old is not None and cache._signature(part, old[3], facts) == old[0]:
+                    signature, start, length, ids = old
                     handle.seek(start)
                     data = handle.read(length)
                     piece = data.decode("utf-8")
+                    names = [cache._names[i] for i in ids]
                     if store_module.reads is not None:
                         store_module.reads.update(names)  # the unit read them as surely
                 else:
                     with recording() as reads:
                         piece = file.piece(replies, n)
                     names = facts.names(reads)
-                    signature = (facts.signature(static, part, names) or b"").hex()  # b"": never matches
-                    data = piece.encode("utf-8")
-                    length = len(data)
+                    signature = facts.signature(cache.static, part, names) or b""  # b"": never matches
+                    length = len(piece.encode("utf-8"))
                 if piece:
-                    offset += len(((file.head if first else file.separator)).encode("utf-8"))
+                    offset += len((file.head if first else file.separator).encode("utf-8"))
                     first = False
-                self.table.append(f"{reply_id}\t{signature}\t{offset}\t{length}\t{RS.join(names)}")
+                self.table.append((reply_id, signature, offset, length, names))
                 offset += length
                 yield piece
         finally:
             if handle is not None:
                 handle.close()
-        self.cache._spliced[self.name] = "\n".join(self.table)
+        cache._spliced[self.name] = self.table
 
 
 class RenderCache:
-    """What each unit of the last run read (its facts and signature) and wrote (its files
-    with their size, mtime and inode), in one SQLite file; read whole when opened, written
-    once, when the run's files are in place (`save`)."""
+    """What each unit of the last run read (its facts, by number in a table of names, and
+    its signature) and wrote (its files with their size, mtime and inode), in one SQLite
+    file; read whole when opened, written once, when the run's files are in place (`save`)."""
 
     def __init__(self, root: Path | None, static: str, docs: Path):
         self.static = static
@@ -548,11 +562,14 @@ class RenderCache:
         self._root = str(self.docs) + os.sep
         self.path = None if root is None else root / DB_NAME
         self.notices: list[str] = []
-        self._entries: dict[str, tuple[bytes, str, str]] = {}  # name → (signature, facts, outputs)
+        self._names: list[str] = []  # fact number → name
+        self._numbers: dict[str, int] | None = None  # name → number, made when saving
+        self._values: list = []  # fact number → its digest in this run (made on demand; GONE: none)
+        self._entries: dict[str, tuple[bytes, bytes, str]] = {}  # name → (signature, fact numbers, outputs)
         self._ran: dict[str, tuple[bytes, str, list[str]]] = {}  # this run's: name → (signature, facts, files)
         self._kept: set[str] = set()  # units skipped: their entries stand
         self._pieces: dict[str, str] = {}  # an open-data unit's pieces (see `Splice`), as the last run left them
-        self._spliced: dict[str, str] = {}  # this run's
+        self._spliced: dict[str, list] = {}  # this run's
         if self.path is not None:
             self._load()
 
@@ -560,8 +577,10 @@ class RenderCache:
         db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA cache_size=-1024")  # read once, whole: 1 MB of pages is enough
+        db.execute("CREATE TABLE IF NOT EXISTS facts (number INTEGER PRIMARY KEY, name TEXT NOT NULL)")
         db.execute("CREATE TABLE IF NOT EXISTS units (name TEXT PRIMARY KEY, signature BLOB NOT NULL, "
-                    "facts TEXT NOT NULL, outputs TEXT NOT NULL)")
+                    "facts BLOB NOT NULL, outputs TEXT NOT NULL)")
         db.execute("CREATE TABLE IF NOT EXISTS pieces (name TEXT PRIMARY KEY, pieces TEXT NOT NULL)")
         db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         return db
@@ -573,12 +592,17 @@ class RenderCache:
             with _closing(self._open()) as db:
                 meta = dict(db.execute("SELECT name, value FROM meta"))
                 if meta.get("static") == self.static and meta.get("docs") == str(self.docs):
+                    names = db.execute("SELECT number, name FROM facts ORDER BY number").fetchall()
+                    if any(number != n for n, (number, _) in enumerate(names)):
+                        raise sqlite3.DatabaseError("the table of facts has gaps")
+                    self._names = [name for _, name in names]
                     self._entries = {name: (signature, facts, outputs) for name, signature, facts, outputs
                                      in db.execute("SELECT name, signature, facts, outputs FROM units")}
                     self._pieces = dict(db.execute("SELECT name, pieces FROM pieces"))
         except (sqlite3.DatabaseError, OSError) as exc:
-            self._entries = {}
+            self._names, self._entries, self._pieces = [], {}, {}
             self._start_again(exc)
+        self._values = [None] * len(self._names)
 
     def _start_again(self, exc: Exception) -> None:
         """A damaged file is removed (nothing in it is worth keeping): the run renders all."""
@@ -589,6 +613,22 @@ class RenderCache:
             except OSError:
                 pass
 
+    def _signature(self, unit: str, numbers, facts: Facts) -> bytes | None:
+        """The signature of `unit` having read the facts `numbers` (of the table of names),
+        as they are in this run; None when one is gone."""
+        values, out = self._values, []
+        try:
+            for number in numbers:
+                value = values[number]
+                if value is None:
+                    value = values[number] = facts.digest(self._names[number]) or GONE
+                if value is GONE:
+                    return None
+                out.append(value)
+        except IndexError:  # a number the table does not have: a damaged entry
+            return None
+        return signature(self.static, unit, out)
+
     def fresh(self, name: str | None, facts: Facts) -> list[str] | None:
         """The files of unit `name` if the last run's are what it would write now; else None."""
         if name is None:
@@ -596,10 +636,11 @@ class RenderCache:
         entry = self._entries.get(name)
         if entry is None:
             return None
-        signature, names, outputs = entry
-        if facts.signature(self.static, name, names.split("\n") if names else []) != signature:
+        numbers = array("I")
+        numbers.frombytes(entry[1])
+        if self._signature(name, numbers, facts) != entry[0]:
             return None
-        files = self._unchanged(outputs)
+        files = self._unchanged(entry[2])
         if files is not None:
             self._kept.add(name)
         return files
@@ -628,11 +669,38 @@ class RenderCache:
         if name is not None and signature is not None:
             self._ran[name] = (signature, names, files)
 
+    def _number(self, name: str) -> int:
+        if self._numbers is None:
+            self._numbers = {name: number for number, name in enumerate(self._names)}
+        number = self._numbers.get(name)
+        if number is None:
+            number = self._numbers[name] = len(self._names)
+            self._names.append(name)
+        return number
+
+    def _mostly_unread(self, rows: list[tuple], pieces: list[tuple]) -> bool:
+        """Whether most names of the table are read by no unit kept (replies removed
+        and renamed leave theirs behind): then the cache is better started again."""
+        if len(self._names) < COMPACT_FROM:
+            return False
+        read: set[int] = set()
+        for blob in [self._entries[name][1] for name in self._kept] + [row[2] for row in rows]:
+            numbers = array("I")
+            numbers.frombytes(blob)
+            read.update(numbers)
+        for text in [self._pieces.get(name, "") for name in self._kept] + [text for _, text in pieces]:
+            for line in text.split("\n") if text else []:
+                numbers = line.rpartition("\t")[2]
+                if numbers:
+                    read.update(map(int, numbers.split(",")))
+        return len(self._names) > 2 * len(read)
+
     def save(self) -> None:
         """Keep this run's units (their files as they are now in docs/) and forget the units
         that did not come up; call once the run's files are in place."""
         if self.path is None:
             return
+        known = len(self._names)
         rows = []
         for name, (signature, names, files) in self._ran.items():
             outputs = []
@@ -642,18 +710,28 @@ class RenderCache:
                     outputs.append(f"{rel}\t{stat.st_size}\t{stat.st_mtime_ns}\t{stat.st_ino}")
             except OSError:
                 continue  # not written after all: the next run renders it
-            rows.append((name, signature, names, "\n".join(outputs)))
+            numbers = array("I", (self._number(fact) for fact in names.split("\n") if fact))
+            rows.append((name, signature, numbers.tobytes(), "\n".join(outputs)))
+        pieces = [(name, "\n".join(
+            f"{reply_id}\t{signature.hex()}\t{offset}\t{length}\t{','.join(str(self._number(f)) for f in names)}"
+            for reply_id, signature, offset, length, names in self._spliced[name]))
+            for name in self._ran if name in self._spliced]
         gone = [(name,) for name in self._entries if name not in self._kept and name not in self._ran]
-        pieces = [(name, self._spliced[name]) for name in self._ran if name in self._spliced]
+        again = len(self._names) > known and self._mostly_unread(rows, pieces)
+        if again:  # the table of names is mostly of facts no unit reads: started again, empty
+            rows, pieces, self._names = [], [], []
         try:
             with _closing(self._open()) as db:
                 db.execute("BEGIN")
                 meta = dict(db.execute("SELECT name, value FROM meta"))
-                if meta.get("static") != self.static or meta.get("docs") != str(self.docs):
-                    db.execute("DELETE FROM units")
-                    db.execute("DELETE FROM pieces")
+                if again or meta.get("static") != self.static or meta.get("docs") != str(self.docs):
+                    for table in ("units", "pieces", "facts"):
+                        db.execute(f"DELETE FROM {table}")
                     db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                    [("static", self.static), ("docs", str(self.docs))])
+                    known = 0
+                db.executemany("INSERT INTO facts VALUES (?, ?)",
+                               ((number, self._names[number]) for number in range(known, len(self._names))))
                 db.executemany("DELETE FROM units WHERE name = ?", gone)
                 db.executemany("DELETE FROM pieces WHERE name = ?", gone)
                 db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?)", rows)
