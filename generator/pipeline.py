@@ -38,7 +38,7 @@ from .privacy import public_name, redact, redact_fields
 from .read import ReadError, ReadOptions, read_bytes
 from .readers import is_reply_file, max_bytes, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
-from .rendercache import SEP, Facts, RenderCache, Splice, recording, static_digest
+from .rendercache import RenderCache, Splice, recording, reply_unit, static_digest
 from .render import (OPEN_DATA, SITE_SETTINGS, USER_DICT, OpenDataFile, Renderer, jieba_user_dict,
                      open_data_pieces, original_path, reply_commitments, reply_files, reply_id_of_file,
                      reply_record_path)
@@ -259,8 +259,7 @@ class _Worker:
     folders: dict | None = None  # the run's resolved folders (`read.read_bytes`)
     units: list | None = None  # the rendering work (`_Unit`s), inherited by forked workers
     writer: Writer | None = None
-    facts: Facts | None = None  # the render cache's facts, when the run has one
-    static: str = ""  # its static digest
+    renders: RenderCache | None = None  # the run's render cache, if it has one
 
 
 _WORKER = _Worker()
@@ -438,7 +437,7 @@ def _reply_files(result: RunResult, renderer: Renderer, replies: Iterable[Reply]
         yield reply_record_path(reply.id), renderer.reply_record(reply)
 
 
-def _reply_unit(result: RunResult, renderer: Renderer, position: int) -> Iterator[tuple[str, str]]:
+def _reply_files_at(result: RunResult, renderer: Renderer, position: int) -> Iterator[tuple[str, str]]:
     """The files of the reply at `position` in the store (read here, in the worker)."""
     return _reply_files(result, renderer, [result.store[position]])
 
@@ -557,22 +556,22 @@ class _Done:
     signature: bytes | None = None
 
 
-def _run_unit(number: int, unit: _Unit, writer: Writer, facts: Facts | None, static: str) -> _Done:
-    """Render and stage the files of `unit`, noting what it reads when there are facts."""
+def _run_unit(number: int, unit: _Unit, writer: Writer, renders: RenderCache | None) -> _Done:
+    """Render and stage the files of `unit`, noting what it reads for the render cache."""
     staged, produced, refused = [], [], []
-    if facts is None or unit.name is None:
+    if renders is None or unit.name is None:
         _stage(writer, unit.task(), staged, produced, refused)
         return _Done(number, "\n".join(staged), "\n".join(produced), "\n".join(refused))
     with recording() as reads:
         _stage(writer, unit.task(), staged, produced, refused)
-    names = sorted(set(facts.names(reads)) | unit.declared)
-    signature = None if refused else facts.signature(static, unit.name, names)
-    return _Done(number, "\n".join(staged), "\n".join(produced), "\n".join(refused), "\n".join(names), signature)
+    names, signature = renders.read(unit.name, reads, unit.declared)
+    return _Done(number, "\n".join(staged), "\n".join(produced), "\n".join(refused), names,
+                 None if refused else signature)  # a hand-written file in its way: run it each time
 
 
 def _run_units(numbers: list[int]) -> list[_Done]:
     """Run the units `numbers` of the run's work list (in a worker, or here)."""
-    return [_run_unit(n, _WORKER.units[n], _WORKER.writer, _WORKER.facts, _WORKER.static) for n in numbers]
+    return [_run_unit(n, _WORKER.units[n], _WORKER.writer, _WORKER.renders) for n in numbers]
 
 
 def _stage(writer: Writer, files: Iterable[tuple[str, str | bytes | Iterable[str]]], staged: list[str],
@@ -596,14 +595,14 @@ REPLY_JOB = 256  # reply units per task sent to a render worker
 SITE_JOB = 32  # other units per task
 
 
-def _units(result: RunResult, renderer: Renderer, facts: Facts | None) -> list[_Unit]:
+def _units(result: RunResult, renderer: Renderer, renders: RenderCache | None) -> list[_Unit]:
     """The render work of the reply pages and the site's pages, in the order of the
     manifest: a unit per published reply, then one per task of `Renderer.site_page_tasks`."""
     store = result.store
-    units = [_Unit(partial(_reply_unit, result, renderer, position), f"reply{SEP}{store.id(position)}", listed=False)
+    units = [_Unit(partial(_reply_files_at, result, renderer, position), reply_unit(store.id(position)), listed=False)
              for position in result.replies.positions]
     tasks = renderer.site_page_tasks()
-    names = facts.unit_names(tasks) if facts is not None else [(None, frozenset())] * len(tasks)
+    names = renders.names(tasks) if renders is not None else [(None, frozenset())] * len(tasks)
     units += [_Unit(task, name, declared) for task, (name, declared) in zip(tasks, names)]
     return units
 
@@ -620,26 +619,22 @@ def _jobs(numbers: list[int], units: list[_Unit]) -> list[list[int]]:
 
 
 def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Writer, jobs: int,
-                 progress=None, renders: RenderCache | None = None,
-                 facts: Facts | None = None) -> tuple[PathList, _Owned]:
+                 progress=None, renders: RenderCache | None = None) -> tuple[PathList, _Owned]:
     """Render and stage every page, reply pages and key pages on `jobs` forked workers
-    (which inherit the index), the other files meanwhile here. With a render cache
-    (`renders` and the run's `facts`), a unit whose files would come out the same is not
+    (which inherit the index), the other files meanwhile here. With the run's render cache
+    (`renders`, watching the index), a unit whose files would come out the same is not
     run: its files stand. Returns (paths staged, every path produced); refuses to produce
     one path twice. A hand-written file at a generated path is left alone: a problem, and
     not owned."""
-    if renders is None:
-        facts = None
     replies = result.replies
-    published = facts.list(replies, "published") if facts is not None else replies
-    parent = [_Unit(partial(_open_data_file, file, published),
-                    *(facts.unit_name(partial(_open_data_file, file, published)) if facts is not None
-                      else (None, frozenset()))) for file in OPEN_DATA]
-    units = _units(result, renderer, facts)
+    published = renders.watched(replies, "published") if renders is not None else replies
+    tasks = [partial(_open_data_file, file, published) for file in OPEN_DATA]
+    names = renders.names(tasks) if renders is not None else [(None, frozenset())] * len(tasks)
+    parent = [_Unit(task, name, declared) for task, (name, declared) in zip(tasks, names)]
+    units = _units(result, renderer, renders)
     kept = {n: files for n, unit in enumerate(units)
-            if renders is not None and (files := renders.fresh(unit.name, facts)) is not None}
-    _WORKER.units, _WORKER.writer, _WORKER.facts = units, writer, facts
-    _WORKER.static = renders.static if renders is not None else ""
+            if renders is not None and (files := renders.fresh(unit.name)) is not None}
+    _WORKER.units, _WORKER.writer, _WORKER.renders = units, writer, renders
     work = _jobs([n for n in range(len(units)) if n not in kept], units)
     pool = None
     if jobs > 1 and len(work) > 1 and len(replies) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
@@ -653,14 +648,13 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
         _stage(writer, _extra_files(result, ctx, renderer), extra_staged, extra, extra_refused)
         parts = [("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused))]
         for number, (file, unit) in enumerate(zip(OPEN_DATA, parent)):  # the open data, here, as the workers render
-            files = renders.fresh(unit.name, facts) if renders is not None else None
+            files = renders.fresh(unit.name) if renders is not None else None
             if files is not None:
                 parts.append(("", "\n".join(files), ""))
                 continue
             if renders is not None:  # its pieces of replies that did not change: read from the last run's
-                unit = replace(unit, task=partial(_open_data_file, file, published,
-                                                  renders.splice(unit.name, facts, file.path)))
-            done = _run_unit(number, unit, writer, facts, _WORKER.static)
+                unit = replace(unit, task=partial(_open_data_file, file, published, renders.splice(unit.name, file.path)))
+            done = _run_unit(number, unit, writer, renders)
             if renders is not None:
                 renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))
             parts.append((done.staged, done.produced, done.refused))
@@ -671,7 +665,7 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
     finally:
         if pool:
             pool.shutdown()
-        _WORKER.units = _WORKER.writer = _WORKER.facts = None
+        _WORKER.units = _WORKER.writer = _WORKER.renders = None
     listed = []  # the paths produced by listed units, in the units' order
     for number, unit in enumerate(units):
         done = finished.get(number)
@@ -719,18 +713,15 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     cache = DiskCache(cache_dir or default_cache_dir(docs_dir), fingerprint(data_dir, keep_contacts, ocr))
     result = collect(data_dir, ctx, progress, jobs, cache)
     renderer = _renderer(result, ctx, TEMPLATES)
-    # The render cache: the units of render work whose files would come out the same are skipped.
-    facts = Facts(result.store)
-    renderer.index = result.index = facts.watch(result.index)
-    facts.known(renderer, "renderer")
-    facts.known(ctx.site, "site")
-    renders = RenderCache(None if cache.unusable else cache.root,
-                          static_digest(TEMPLATES, data_dir, f"{keep_contacts} {ocr}", ctx.site), docs_dir)
     with DocsLock(docs_dir, say=progress):
+        # The render cache: the units of render work whose files would come out the same are skipped.
+        renders = RenderCache(None if cache.unusable else cache.root,
+                              static_digest(TEMPLATES, data_dir, f"{keep_contacts} {ocr}", ctx.site), docs_dir)
+        renderer.index = result.index = renders.watch(result.store, result.index, renderer, ctx.site)
         writer = Writer(docs_dir)
         try:
             writer.remove_staged()
-            result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress, renders, facts)
+            result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress, renders)
         except OSError as exc:  # nothing replaced yet: docs/ is as the last run left it
             writer.abort()
             raise WriteError(describe(exc, docs_dir)) from None

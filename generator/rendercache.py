@@ -31,17 +31,19 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-from array import array
 import os
 import sqlite3
 import sys
 import types
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from datetime import date as Date
 from functools import partial
 from pathlib import Path
+
+import yaml
 
 from . import store as store_module
 from .index import AgencyReplies, CommitmentList, Index
@@ -60,6 +62,9 @@ class Undescribable(TypeError):
     """A task holds something whose state `describe` cannot tell: it always runs."""
 
 
+DIGEST = 16  # bytes of every fact's digest (so that digests laid end to end never run together)
+
+
 def _digest(*parts: bytes) -> bytes:
     h = hashlib.blake2b(digest_size=DIGEST)
     for part in parts:
@@ -68,7 +73,6 @@ def _digest(*parts: bytes) -> bytes:
     return h.digest()
 
 
-DIGEST = 16  # bytes of every fact's digest (so that digests laid end to end never run together)
 ABSENT = _digest(b"absent")  # a lookup that found nothing: a fact like any other
 GONE = b""  # what `RenderCache` keeps for a fact that is gone (no digest is empty)
 COMPACT_FROM = 10000  # names in the table of facts before unread ones are counted
@@ -81,12 +85,12 @@ def signature(static: str, unit: str, digests: list[bytes]) -> bytes:
 
 
 def static_digest(templates: Path, data_dir: Path | None, options: str, site) -> str:
-    """Everything every unit depends on that is not a fact: the whole package's code (a
-    change anywhere renders everything again: never wrong), the templates, the library
-    versions, the data dir's settings, the run's options and its site settings."""
+    """Everything every unit depends on that is not a fact: the whole package (its code
+    and data: a change anywhere renders everything again, never wrong), the templates, the
+    library versions, the data dir's settings, the run's options and its site settings."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{sys.version} {options}".encode())
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         h.update(_digest(path.relative_to(PACKAGE).as_posix().encode(), path.read_bytes()))
     for path in sorted(p for p in templates.rglob("*") if p.is_file()):
         h.update(_digest(path.relative_to(templates).as_posix().encode(), path.read_bytes()))
@@ -96,16 +100,19 @@ def static_digest(templates: Path, data_dir: Path | None, options: str, site) ->
         except importlib.metadata.PackageNotFoundError:
             version = "-"
         h.update(f"{library} {version};".encode())
-    import yaml  # its C dumper or the Python one: the same YAML, but said anyway
-
     h.update(f"libyaml {getattr(yaml, '__with_libyaml__', False)};".encode())
     for name in ("agencies.yml", "themes.yml", "site.yml"):
         path = None if data_dir is None else data_dir / name
         h.update(_digest(name.encode(), path.read_bytes() if path is not None and path.is_file() else b""))
     h.update(repr(site).encode())
-    for image in getattr(site, "images", lambda: [])():
+    for image in site.images():
         h.update(_digest(image.key.encode(), image.data))
     return h.hexdigest()
+
+
+def reply_unit(reply_id: str) -> str:
+    """The name of the unit of a reply's own files (its page and record)."""
+    return f"reply{SEP}{reply_id}"
 
 
 def _note(fact: tuple) -> None:
@@ -484,9 +491,6 @@ class Facts:
             out.append(("task" + SEP + hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), frozenset(facts)))
         return out
 
-    def unit_name(self, task) -> tuple[str | None, frozenset]:
-        return self.unit_names([task])[0]
-
 
 class Splice:
     """An open-data file (`render.OpenDataFile`) made again from the file the last run
@@ -562,6 +566,7 @@ class RenderCache:
         self._root = str(self.docs) + os.sep
         self.path = None if root is None else root / DB_NAME
         self.notices: list[str] = []
+        self.facts: Facts | None = None  # the run's (`watch`)
         self._names: list[str] = []  # fact number → name
         self._numbers: dict[str, int] | None = None  # name → number, made when saving
         self._values: list = []  # fact number → its digest in this run (made on demand; GONE: none)
@@ -613,6 +618,32 @@ class RenderCache:
             except OSError:
                 pass
 
+    # --- the run's side: what its units are and what they read --------------------------
+
+    def watch(self, store: ReplyStore, index: Index, *known) -> WatchedIndex:
+        """Start the run's facts: `index` watched (use the index returned), `known` the
+        run's objects that hold only what is static or watched (its renderer, its site
+        settings), which a task's description names rather than describes."""
+        self.facts = Facts(store)
+        watched = self.facts.watch(index)
+        for number, value in enumerate(known):
+            self.facts.known(value, f"{type(value).__name__}{number}")
+        return watched
+
+    def names(self, tasks: list) -> list[tuple[str | None, frozenset]]:
+        """The unit name of each of `tasks` and the facts it holds (`Facts.unit_names`)."""
+        return self.facts.unit_names(tasks)
+
+    def watched(self, replies: ReplyList, fact: str) -> WatchedList:
+        """`replies` (the run's published replies, say) watched as the list named `fact`."""
+        return self.facts.list(replies, fact)
+
+    def read(self, unit: str, reads: set, declared: frozenset) -> tuple[str, bytes | None]:
+        """What unit `unit` read (recorded `reads` and the facts its name holds), one name
+        per line, and the signature they make."""
+        names = sorted(set(self.facts.names(reads)) | declared)
+        return "\n".join(names), self.facts.signature(self.static, unit, names)
+
     def _signature(self, unit: str, numbers, facts: Facts) -> bytes | None:
         """The signature of `unit` having read the facts `numbers` (of the table of names),
         as they are in this run; None when one is gone."""
@@ -629,7 +660,7 @@ class RenderCache:
             return None
         return signature(self.static, unit, out)
 
-    def fresh(self, name: str | None, facts: Facts) -> list[str] | None:
+    def fresh(self, name: str | None) -> list[str] | None:
         """The files of unit `name` if the last run's are what it would write now; else None."""
         if name is None:
             return None
@@ -638,7 +669,7 @@ class RenderCache:
             return None
         numbers = array("I")
         numbers.frombytes(entry[1])
-        if self._signature(name, numbers, facts) != entry[0]:
+        if self._signature(name, numbers, self.facts) != entry[0]:
             return None
         files = self._unchanged(entry[2])
         if files is not None:
@@ -660,9 +691,9 @@ class RenderCache:
             files.append(rel)
         return files
 
-    def splice(self, name: str | None, facts: Facts, path: str) -> Splice | None:
+    def splice(self, name: str | None, path: str) -> Splice | None:
         """How unit `name`, the open-data file `path`, reuses the pieces of the last run's."""
-        return None if name is None else Splice(self, name, facts, path)
+        return None if name is None else Splice(self, name, self.facts, path)
 
     def ran(self, name: str | None, signature: bytes | None, names: str, files: list[str]) -> None:
         """Unit `name` ran, read the facts `names` (one per line) and produced `files`."""
