@@ -545,14 +545,14 @@ class _Unit:
 @dataclass
 class _Done:
     """What running a unit gave: the paths staged, produced and refused (hand-written
-    files), one per line each, and what it read (fact names, one per line) with the
-    signature they make (None: not to be cached)."""
+    files), one per line each, and what it read (`RenderCache.read`) with the signature
+    it makes (None: not to be cached)."""
 
     number: int
     staged: str = ""
     produced: str = ""
     refused: str = ""
-    facts: str = ""
+    facts: bytes = b""
     signature: bytes | None = None
 
 
@@ -658,27 +658,27 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
             if renders is not None:
                 renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))
             parts.append((done.staged, done.produced, done.refused))
-        finished: dict[int, _Done] = {}
-        for job in ([future.result() for future in pending] if pool else [_run_units(job) for job in work]):
+        finished: dict[int, tuple[str, str, str]] = {}  # unit → paths staged, produced, refused
+        for job in (future.result() for future in pending) if pool else map(_run_units, work):
             for done in job:
-                finished[done.number] = done
+                unit = units[done.number]
+                if renders is not None:
+                    renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))
+                finished[done.number] = (done.staged, done.produced, done.refused)
     finally:
         if pool:
             pool.shutdown()
         _WORKER.units = _WORKER.writer = _WORKER.renders = None
     listed = []  # the paths produced by listed units, in the units' order
     for number, unit in enumerate(units):
-        done = finished.get(number)
-        if done is None:
-            files = kept[number]
+        if number not in finished:
             if unit.listed:
-                listed.append("\n".join(files))
+                listed.append("\n".join(kept[number]))
             continue
-        if renders is not None:
-            renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))
+        staged, produced, refused = finished[number]
         if unit.listed:
-            listed.append(done.produced)
-        parts.append((done.staged, "", done.refused))
+            listed.append(produced)
+        parts.append((staged, "", refused))
     parts.append(("", "\n".join(p for p in listed if p), ""))
     produced = [rel for _, part, _ in parts for rel in _lines(part)]
     refused = frozenset(rel for _, _, part in parts for rel in _lines(part))

@@ -35,6 +35,7 @@ import os
 import sqlite3
 import sys
 import types
+import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -502,7 +503,7 @@ class Splice:
     def __init__(self, cache: RenderCache, name: str, facts: Facts, path: str):
         self.cache, self.name, self.facts, self.path = cache, name, facts, path
         self.old: dict[str, tuple[bytes, int, int, array]] = {}  # id → (signature, offset, length, fact ids)
-        self.table: list[tuple[str, bytes, int, int, list[str]]] = []  # this run's pieces (see `RenderCache.save`)
+        self.table: list[str] = []  # this run's pieces, as `RenderCache.save` keeps them
         entry, pieces = cache._entries.get(name), cache._pieces.get(name)
         if entry is not None and pieces and cache._unchanged(entry[2]) is not None:
             for line in pieces.split("\n"):
@@ -534,25 +535,25 @@ class Splice:
                     handle.seek(start)
                     data = handle.read(length)
                     piece = data.decode("utf-8")
-                    names = [cache._names[i] for i in ids]
-                    if store_module.reads is not None:
-                        store_module.reads.update(names)  # the unit read them as surely
+                    if store_module.reads is not None:  # the unit read them as surely
+                        store_module.reads.update(cache._names[i] for i in ids)
                 else:
                     with recording() as reads:
                         piece = file.piece(replies, n)
                     names = facts.names(reads)
                     signature = facts.signature(cache.static, part, names) or b""  # b"": never matches
+                    ids = cache._numbers_of(names)
                     length = len(piece.encode("utf-8"))
                 if piece:
                     offset += len((file.head if first else file.separator).encode("utf-8"))
                     first = False
-                self.table.append((reply_id, signature, offset, length, names))
+                self.table.append(f"{reply_id}\t{signature.hex()}\t{offset}\t{length}\t{','.join(map(str, ids))}")
                 offset += length
                 yield piece
         finally:
             if handle is not None:
                 handle.close()
-        cache._spliced[self.name] = self.table
+        cache._spliced[self.name] = "\n".join(self.table)
 
 
 class RenderCache:
@@ -568,13 +569,14 @@ class RenderCache:
         self.notices: list[str] = []
         self.facts: Facts | None = None  # the run's (`watch`)
         self._names: list[str] = []  # fact number → name
-        self._numbers: dict[str, int] | None = None  # name → number, made when saving
+        self._numbers: dict[str, int] | None = None  # name → number, made when a unit has run
+        self._known = 0  # names of the table when `_numbers` was made: those after it are new
         self._values: list = []  # fact number → its digest in this run (made on demand; GONE: none)
         self._entries: dict[str, tuple[bytes, bytes, str]] = {}  # name → (signature, fact numbers, outputs)
-        self._ran: dict[str, tuple[bytes, str, list[str]]] = {}  # this run's: name → (signature, facts, files)
+        self._ran: dict[str, tuple[bytes, array, list[str]]] = {}  # this run's: name → (signature, facts, files)
         self._kept: set[str] = set()  # units skipped: their entries stand
         self._pieces: dict[str, str] = {}  # an open-data unit's pieces (see `Splice`), as the last run left them
-        self._spliced: dict[str, list] = {}  # this run's
+        self._spliced: dict[str, str] = {}  # this run's
         if self.path is not None:
             self._load()
 
@@ -638,11 +640,12 @@ class RenderCache:
         """`replies` (the run's published replies, say) watched as the list named `fact`."""
         return self.facts.list(replies, fact)
 
-    def read(self, unit: str, reads: set, declared: frozenset) -> tuple[str, bytes | None]:
-        """What unit `unit` read (recorded `reads` and the facts its name holds), one name
-        per line, and the signature they make."""
+    def read(self, unit: str, reads: set, declared: frozenset) -> tuple[bytes, bytes | None]:
+        """What unit `unit` read (recorded `reads` and the facts its name holds), packed to
+        travel from a worker (a run's units read half a million facts, their names repeating
+        much), and the signature they make."""
         names = sorted(set(self.facts.names(reads)) | declared)
-        return "\n".join(names), self.facts.signature(self.static, unit, names)
+        return zlib.compress("\n".join(names).encode(), 1), self.facts.signature(self.static, unit, names)
 
     def _signature(self, unit: str, numbers, facts: Facts) -> bytes | None:
         """The signature of `unit` having read the facts `numbers` (of the table of names),
@@ -695,19 +698,25 @@ class RenderCache:
         """How unit `name`, the open-data file `path`, reuses the pieces of the last run's."""
         return None if name is None else Splice(self, name, self.facts, path)
 
-    def ran(self, name: str | None, signature: bytes | None, names: str, files: list[str]) -> None:
-        """Unit `name` ran, read the facts `names` (one per line) and produced `files`."""
+    def ran(self, name: str | None, signature: bytes | None, facts: bytes, files: list[str]) -> None:
+        """Unit `name` ran, read `facts` (as `read` packed them) and produced `files`."""
         if name is not None and signature is not None:
-            self._ran[name] = (signature, names, files)
+            names = zlib.decompress(facts).decode()
+            self._ran[name] = (signature, self._numbers_of(names.split("\n") if names else []), files)
 
-    def _number(self, name: str) -> int:
+    def _numbers_of(self, names: Iterable[str]) -> array:
+        """The numbers of `names` in the table of names (new names added to it)."""
         if self._numbers is None:
             self._numbers = {name: number for number, name in enumerate(self._names)}
-        number = self._numbers.get(name)
-        if number is None:
-            number = self._numbers[name] = len(self._names)
-            self._names.append(name)
-        return number
+            self._known = len(self._names)
+        numbers = array("I")
+        for name in names:
+            number = self._numbers.get(name)
+            if number is None:
+                number = self._numbers[name] = len(self._names)
+                self._names.append(name)
+            numbers.append(number)
+        return numbers
 
     def _mostly_unread(self, rows: list[tuple], pieces: list[tuple]) -> bool:
         """Whether most names of the table are read by no unit kept (replies removed
@@ -731,9 +740,9 @@ class RenderCache:
         that did not come up; call once the run's files are in place."""
         if self.path is None:
             return
-        known = len(self._names)
+        known = self._known if self._numbers is not None else len(self._names)
         rows = []
-        for name, (signature, names, files) in self._ran.items():
+        for name, (signature, numbers, files) in self._ran.items():
             outputs = []
             try:
                 for rel in files:
@@ -741,12 +750,8 @@ class RenderCache:
                     outputs.append(f"{rel}\t{stat.st_size}\t{stat.st_mtime_ns}\t{stat.st_ino}")
             except OSError:
                 continue  # not written after all: the next run renders it
-            numbers = array("I", (self._number(fact) for fact in names.split("\n") if fact))
             rows.append((name, signature, numbers.tobytes(), "\n".join(outputs)))
-        pieces = [(name, "\n".join(
-            f"{reply_id}\t{signature.hex()}\t{offset}\t{length}\t{','.join(str(self._number(f)) for f in names)}"
-            for reply_id, signature, offset, length, names in self._spliced[name]))
-            for name in self._ran if name in self._spliced]
+        pieces = [(name, self._spliced[name]) for name in self._ran if name in self._spliced]
         gone = [(name,) for name in self._entries if name not in self._kept and name not in self._ran]
         again = len(self._names) > known and self._mostly_unread(rows, pieces)
         if again:  # the table of names is mostly of facts no unit reads: started again, empty
