@@ -385,17 +385,21 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     return result
 
 
-def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | bytes | Iterator[str]]]:
-    """The generated files that are not pages of replies or keys: the quality report,
-    the search dictionary, the about page, the site's settings and pictures, and the open
-    data (in pieces: it grows with the archive)."""
+def _quality_tasks(result: RunResult, renderer: Renderer) -> list[Callable[[], Iterator[tuple[str, str]]]]:
+    """The pages of the quality report, a task each (their rows made here: a task holds
+    what its page shows)."""
     # Withheld replies are not even named (nor are files whose problems say they were to
     # be withheld); so an entry's reply is published.
     hidden = {r.source for r in result.withheld} | {p.source for p in result.problems if not p.public}
     entries = [e for e in report(result, everything=False) if e.source not in hidden]
-    yield from renderer.quality_pages(entries, {
+    return renderer.quality_page_tasks(entries, {
         "files": result.sources, "errors": len(result.errors), "warnings": len(result.warnings),
         "missing": sum(1 for e in entries if e.missing)})
+
+
+def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | bytes | Iterator[str]]]:
+    """The generated files that are neither pages of replies, keys or the quality report
+    nor open data: the search dictionary, the about page, the site's settings and pictures."""
     # Search: agency names and short forms, themes and proposers stay single tokens.
     agencies = [form for a in ctx.registry.agencies for form in (a.name, *a.aliases)]
     agencies += [a.name for a in result.index.agencies]
@@ -453,7 +457,8 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     `generate` writes them as they are rendered)."""
     renderer = _renderer(result, ctx, templates)
     replies = result.replies.by_id()
-    files = chain(_extra_files(result, ctx, renderer),
+    files = chain(chain.from_iterable(task() for task in _quality_tasks(result, renderer)),
+                  _extra_files(result, ctx, renderer),
                   chain.from_iterable(_open_data_file(file, result.replies) for file in OPEN_DATA))
     extra = ((rel, content if isinstance(content, (str, bytes)) else "".join(content)) for rel, content in files)
     return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(), extra))
@@ -628,12 +633,16 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
     not owned."""
     replies = result.replies
     published = renders.watched(replies, "published") if renders is not None else replies
-    tasks = [partial(_open_data_file, file, published) for file in OPEN_DATA]
+    # Here, as the workers render: the quality report, the other extra files, the open data.
+    tasks = _quality_tasks(result, renderer)
+    made = [None] * len(tasks) + list(OPEN_DATA)  # the open-data file each task makes, if one
+    tasks += [partial(_open_data_file, file, published) for file in OPEN_DATA]
     names = renders.names(tasks) if renders is not None else [(None, frozenset())] * len(tasks)
     parent = [_Unit(task, name, declared) for task, (name, declared) in zip(tasks, names)]
     units = _units(result, renderer, renders)
-    kept = {n: files for n, unit in enumerate(units)
-            if renders is not None and (files := renders.fresh(unit.name)) is not None}
+    fresh = renders.fresh if renders is not None else lambda name: None
+    kept = {n: found for n, unit in enumerate(units) if (found := fresh(unit.name)) is not None}
+    kept_here = {n: found for n, unit in enumerate(parent) if (found := fresh(unit.name)) is not None}
     _WORKER.units, _WORKER.writer, _WORKER.renders = units, writer, renders
     work = _jobs([n for n in range(len(units)) if n not in kept], units)
     pool = None
@@ -643,16 +652,18 @@ def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Wr
     try:
         pending = [pool.submit(_run_units, job) for job in work] if pool else []
         if progress:
-            progress(f"rendering {len(units) - len(kept)} of {len(units)} units: reply pages and the index pages")
-        extra_staged, extra, extra_refused = [], [], []
-        _stage(writer, _extra_files(result, ctx, renderer), extra_staged, extra, extra_refused)
-        parts = [("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused))]
-        for number, (file, unit) in enumerate(zip(OPEN_DATA, parent)):  # the open data, here, as the workers render
-            files = renders.fresh(unit.name) if renders is not None else None
-            if files is not None:
-                parts.append(("", "\n".join(files), ""))
+            progress(f"rendering {len(units) + len(parent) - len(kept) - len(kept_here)} of "
+                     f"{len(units) + len(parent)} units: reply pages, the index pages and the open data")
+        parts = []
+        for number, (file, unit) in enumerate(zip(made, parent)):
+            if file is not None and file is OPEN_DATA[0]:  # after the quality report, as ever
+                extra_staged, extra, extra_refused = [], [], []
+                _stage(writer, _extra_files(result, ctx, renderer), extra_staged, extra, extra_refused)
+                parts.append(("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused)))
+            if number in kept_here:
+                parts.append(("", "\n".join(kept_here[number]), ""))
                 continue
-            if renders is not None:  # its pieces of replies that did not change: read from the last run's
+            if renders is not None and file is not None:  # the pieces of replies that did not change: from the last run's
                 unit = replace(unit, task=partial(_open_data_file, file, published, renders.splice(unit.name, file.path)))
             done = _run_unit(number, unit, writer, renders)
             if renders is not None:

@@ -457,8 +457,12 @@ class Renderer:
 
     def quality_pages(self, entries, totals: dict) -> Pages:
         """The 数据质量 report, paginated: the files with something to report."""
+        return chain.from_iterable(task() for task in self.quality_page_tasks(entries, totals))
+
+    def quality_page_tasks(self, entries, totals: dict) -> list[Callable[[], Pages]]:
+        """The work of `quality_pages`, a task per page."""
         rows = [e for e in entries if e.level != "ok" or e.missing]
-        return self._paginated("quality.md.j2", rows, "quality/index.md", "quality", totals=totals)
+        return self._page_tasks("quality.md.j2", rows, "quality/index.md", "quality", totals=totals)
 
     def site_pages(self) -> dict[str, str]:
         """Every page but the reply pages: home, listings, the page of each key, and the

@@ -255,8 +255,9 @@ def _store_positions(replies) -> list[int]:
 
 
 # Described anew wherever they stand: cheap, or made afresh for each task (a task's
-# arguments, a bound method), so that keeping them would cost more than it saves.
-_UNSHARED = (tuple, list, partial, types.MethodType, Key, WatchedList)
+# arguments, a bound method), so that keeping them would cost more than it saves (a
+# short tuple or list too; a long one, the rows of a report, is kept).
+_UNSHARED = (partial, types.MethodType, Key, WatchedList)
 
 
 class Facts:
@@ -426,7 +427,7 @@ class Facts:
         as long as the tasks are, so its id is its own)."""
         if value is None or isinstance(value, (bool, int, float, str, bytes, Date)):
             return repr(value)
-        if memo is None or isinstance(value, _UNSHARED):
+        if memo is None or isinstance(value, _UNSHARED) or (isinstance(value, (tuple, list)) and len(value) < 32):
             return self._describe_object(value, facts, memo)
         hit = memo.get(id(value))
         if hit is None:

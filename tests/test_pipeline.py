@@ -605,6 +605,10 @@ def _add(data):
     (data / "replies" / "r999.txt").write_bytes(seed("001").read_bytes())
 
 
+def _broken(data):
+    (data / "replies" / "r998.txt").write_bytes(b"")  # an error on the quality report
+
+
 def _publisher(data):
     site = data / "site.yml"
     site.write_text(site.read_text(encoding="utf-8").replace("publisher: ", "publisher: 新的"), encoding="utf-8")
@@ -628,6 +632,7 @@ INCREMENTAL_CHANGES = {
     "deleted": _delete,
     "renamed": _rename,
     "added": _add,
+    "empty file added": _broken,
     "site settings": _publisher,
 }
 
