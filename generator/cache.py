@@ -7,6 +7,9 @@ with a fingerprint of the code, the registries and the options of the run.
 Two uses: a regenerate after one reply changed does the work of one reply, not of all;
 and the reply bodies wait here (on disk) until their page is rendered, so memory does not
 grow with the bodies of the corpus (their metadata waits in the run's `ReplyStore`).
+Beside each entry, its *head*: what a run keeps of it before rendering (the reply
+without its body, its problems, its commitments; see `pipeline._head`), a few KB that
+a regenerate reads instead of the whole entry.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ _INHERITED: list = []  # connections a forked process got from its parent (see D
 # Modules of the later stages (index, render, site) and the command line: what an
 # extraction result cannot depend on. Every other module counts, new ones included.
 NOT_EXTRACTION = frozenset({"__main__.py", "archive.py", "charts.py", "check.py", "cli.py", "index.py",
-                            "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "site.py", "store.py"})
+                            "mkdocs_hooks.py", "pagefind_shards.py", "render.py", "rendercache.py", "site.py",
+                            "store.py"})
 
 
 def fingerprint(data_dir: Path, keep_contacts: bool, ocr: bool = False) -> str:
@@ -52,6 +56,7 @@ class MemoryCache:
     def __init__(self, fingerprint: str = ""):
         self._fingerprint = fingerprint.encode()
         self._items: dict[str, bytes] = {}
+        self._heads: dict[str, bytes] = {}
 
     def key(self, name: str, data: bytes) -> str:
         return hashlib.sha256(self._fingerprint + name.encode() + b"\0" + data).hexdigest()[:40]
@@ -63,6 +68,14 @@ class MemoryCache:
     def store(self, key: str, blob: bytes) -> None:
         """Keep `blob`, a value pickled by `dumps`."""
         self._items[key] = blob
+
+    def load_head(self, key: str):
+        blob = self._heads.get(key)
+        return None if blob is None else pickle.loads(blob)
+
+    def store_head(self, key: str, blob: bytes) -> None:
+        """Keep `blob` (pickled by `dumps`) as the head of entry `key`."""
+        self._heads[key] = blob
 
     def flush(self) -> None:
         """Make every stored entry visible to processes forked from now on."""
@@ -98,6 +111,11 @@ class DiskCache(MemoryCache):
         self.notices: list[str] = []  # what went wrong with the cache, for the run's output
         self._start()
 
+    @property
+    def unusable(self) -> bool:
+        """The file could not be used: the run keeps its entries in memory."""
+        return self._memory
+
     def __getstate__(self):  # sent to a spawned worker: without the connection
         return {**self.__dict__, "_db": None, "_pid": 0}
 
@@ -107,6 +125,7 @@ class DiskCache(MemoryCache):
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
         db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        db.execute("CREATE TABLE IF NOT EXISTS heads (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
         db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         return db
 
@@ -200,10 +219,14 @@ class DiskCache(MemoryCache):
         return self._db
 
     def load(self, key: str):
-        if self._memory:
-            return super().load(key)
+        return super().load(key) if self._memory else self._load("entries", key)
+
+    def load_head(self, key: str):
+        return super().load_head(key) if self._memory else self._load("heads", key)
+
+    def _load(self, table: str, key: str):
         try:
-            row = self._connection().execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            row = self._connection().execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
             return None if row is None else pickle.loads(row[0])
         except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
                 TypeError, ValueError, IndexError):
@@ -212,14 +235,22 @@ class DiskCache(MemoryCache):
     def store(self, key: str, blob: bytes) -> None:
         if self._memory:
             return super().store(key, blob)
+        self._store("entries", key, blob)
+
+    def store_head(self, key: str, blob: bytes) -> None:
+        if self._memory:
+            return super().store_head(key, blob)
+        self._store("heads", key, blob)
+
+    def _store(self, table: str, key: str, blob: bytes) -> None:
         try:
             db = self._connection()
             if not db.in_transaction:
                 db.execute("BEGIN")
-            db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (key, blob))
+            db.execute(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", (key, blob))
         except sqlite3.DatabaseError as exc:
             self._recover(exc)
-            return self.store(key, blob)
+            return (self.store if table == "entries" else self.store_head)(key, blob)
         self._pending += 1
         if self._pending >= self.COMMIT_EVERY:
             self.flush()
@@ -256,6 +287,7 @@ class DiskCache(MemoryCache):
         db.execute("DELETE FROM used")
         db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used))
         removed = db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)").rowcount
+        db.execute("DELETE FROM heads WHERE key NOT IN (SELECT key FROM entries)")
         db.execute("COMMIT")
         free, pages = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("freelist_count", "page_count"))
         if free > pages // 2:  # mostly removed entries: give the space back

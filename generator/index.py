@@ -133,6 +133,9 @@ class Index:
     # How many commitments each reply has, by position in `replies`: an agency's or a
     # year's commitments are counted and cut into pages without reading a reply.
     commitment_counts: array = field(default_factory=partial(array, "I"), repr=False)
+    # `replies` again, read by rank where the rank came from the postings (`related`): the
+    # render cache watches `replies` (whose order every rank depends on), not this one.
+    ranked: ReplyList | None = field(default=None, repr=False)
 
     def commitments_of(self, replies: ReplyList) -> CommitmentList:
         """The commitments of `replies` (a list of this index: an agency's lead replies, a
@@ -178,7 +181,8 @@ class Index:
         # Best score first, then the newest: one integer per candidate, compared in C.
         # One more than shown, for the reply itself is among them when it is a candidate.
         best = heapq.nlargest(RELATED + 1, [(score << 32) - position for position, score in scores.items()])
-        found = (self.replies[-packed % (1 << 32)] for packed in best)
+        ranked = self.replies if self.ranked is None else self.ranked
+        found = (ranked[-packed % (1 << 32)] for packed in best)
         return [other for other in found if other.id != reply.id][:RELATED]
 
 
@@ -250,7 +254,7 @@ def build_index(replies: Sequence[Reply], registry: AgencyRegistry, themes: list
         proposers={proposer_by_name[n]: newest(p) for n, p in proposers.items()},
         years={y: newest(p) for y, p in years.items()},
         agency_by_name=agency_by_name, theme_by_name=theme_by_name, proposer_by_name=proposer_by_name,
-        undated=newest(undated), commitment_counts=commitment_counts,
+        undated=newest(undated), commitment_counts=commitment_counts, ranked=ordered,
     )
     # Postings, newest first: the newest CANDIDATES_PER_KEY of each key.
     postings: dict[tuple, array] = {}

@@ -10,13 +10,15 @@ This module orchestrates: it owns no file (the writer owns docs/, the cache its 
 from __future__ import annotations
 
 import ctypes
+import functools
+import hashlib
 import multiprocessing
 import os
 import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -24,6 +26,7 @@ from itertools import chain
 from pathlib import Path
 
 from .cache import DiskCache, MemoryCache, dumps, fingerprint
+from . import render
 from .check import report
 from .classify import Classifier
 from .clean import clean_document
@@ -35,9 +38,10 @@ from .privacy import public_name, redact, redact_fields
 from .read import ReadError, ReadOptions, read_bytes
 from .readers import is_reply_file, max_bytes, read_document
 from .registry import AgencyRegistry, RegistryError, load_themes
-from .render import (COMMITMENT_FIELDS, SITE_SETTINGS, USER_DICT, Renderer, commitment_records, csv_pieces,
-                     jieba_user_dict, json_list_pieces, open_data_csv_pieces, open_data_json_pieces, original_path,
-                     reply_commitments, reply_files, reply_id_of_file, reply_record_path)
+from .rendercache import RenderCache, Splice, recording, reply_unit, static_digest
+from .render import (OPEN_DATA, SITE_SETTINGS, USER_DICT, OpenDataFile, Renderer, jieba_user_dict,
+                     open_data_pieces, original_path, reply_commitments, reply_files, reply_id_of_file,
+                     reply_record_path)
 from .store import ReplyList, ReplyStore
 from .sidecar import load_sidecar
 from .text import id_from_stem
@@ -137,44 +141,85 @@ def _stages(data: bytes, source: str, ctx: Context, name: str | None = None) -> 
     return reply, problems
 
 
-def _process(path: Path, ctx: Context, cache: MemoryCache) -> tuple[Reply | None, list[Problem], str | None, bytes | None]:
-    """`process`, with the cache key of the file (None when it could not be read) and,
-    when the stages ran (the cache did not have it), their result pickled for the cache."""
+@functools.lru_cache(maxsize=1)
+def commitment_rules() -> str:
+    """A digest of the rules that find a reply's commitments (`render.reply_commitments`):
+    render code, which the extraction cache's fingerprint leaves out, so a head (`_head`)
+    says which rules found its commitments."""
+    return hashlib.sha256(Path(render.__file__).read_bytes()).hexdigest()[:16]
+
+
+def _head(cached: tuple[Reply | None, list[Problem]]) -> tuple:
+    """What a run keeps of an extraction (reply, problems) before rendering: the rules
+    (`commitment_rules`), the reply without its body, its problems, and the texts of its
+    commitments as its page would number them were it published in full (a sidecar may
+    say otherwise: applied after)."""
+    reply, problems = cached
+    if reply is None:
+        return commitment_rules(), None, problems, ()
+    return (commitment_rules(), replace(reply, blocks=()), problems,
+            reply_commitments(replace(reply, publish="full")))
+
+
+def _process(path: Path, ctx: Context, cache: MemoryCache, body: bool = True, folders: dict | None = None):
+    """`process`, with the cache key of the file (None when it could not be read) and what
+    the cache is to keep: the stages' result pickled when they ran (the cache did not have
+    it), and its head (`_head`) when the cache had none. Without `body`, the reply comes
+    without its body and with its commitments, from the head where the cache has one
+    (a few KB: the whole entry is ten times that). `folders`: the run's memo of resolved
+    folders (`read.read_bytes`). Returns (reply, problems, key, fresh, head)."""
     source = path.name if ctx.keep_contacts else public_name(path.name)
-    key = fresh = None
+    key = fresh = head = None
+    promised: tuple[str, ...] = ()
     try:
-        data = read_bytes(path, max_bytes(path.name), root=ctx.data_dir)
+        data = read_bytes(path, max_bytes(path.name), root=ctx.data_dir, folders=folders)
     except ReadError as exc:
         reply, problems = None, [_unreadable(source, exc)]
     else:
         key = cache.key(source, data)
-        cached = cache.load(key)
-        if cached is None:
-            cached = _stages(data, source, ctx, path.name)
-            fresh = dumps(cached)
-        reply, problems = cached
+        found = None if body else cache.load_head(key)
+        if not (isinstance(found, tuple) and len(found) == 4 and found[0] == commitment_rules()):
+            cached = cache.load(key)
+            if cached is None:
+                cached = _stages(data, source, ctx, path.name)
+                fresh = dumps(cached)
+            reply, problems = cached
+            if not body:
+                found = _head(cached)
+                head = dumps(found)
+        if not body:
+            _, reply, problems, promised = found
+    reply, problems = _with_sidecar(path, source, reply, problems, ctx)
+    if not body and reply is not None:
+        reply = replace(reply, commitments=promised if reply.publish == "full" else ())
+    return reply, problems, key, fresh, head
+
+
+def _with_sidecar(path: Path, source: str, reply: Reply | None, problems: list[Problem],
+                  ctx: Context) -> tuple[Reply | None, list[Problem]]:
+    """The reply and problems with its sidecar's overrides, if it has one."""
     sidecar = path.with_suffix(".yml")
     if not os.path.lexists(sidecar):
-        return reply, _original_warning(reply, problems, ctx), key, fresh
+        return reply, _original_warning(reply, problems, ctx)
     themes = {theme.name for theme in ctx.classifier.themes}
     try:
         overrides = load_sidecar(sidecar, themes, ctx.data_dir)  # read every run: cheap, and not in the cache key
     except ValueError as exc:
         # Whether it asked to withhold the reply cannot be known: so it is named on no page.
-        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=False)], key, fresh
+        return None, [Problem(source, str(exc), zh=f"附属设置文件有误（{exc}）", public=False)]
     if not ctx.keep_contacts:  # an editor's value as much as an extracted one
         redact_fields(overrides)
         for name in ("id", "source_url"):  # web addresses: never redacted (a link would break), refused
             if redact(overrides.get(name) or "")[1]:
                 message = f"sidecar {sidecar.name}: {name}: holds contact data; choose another"
-                return None, [Problem(source, message, zh="附属设置文件有误（编号或网址含联系方式）")], key, fresh
+                return None, [Problem(source, message, zh="附属设置文件有误（编号或网址含联系方式）")]
     if overrides.get("publish") == "none":  # nothing about it on a page, its problems included
         problems = [replace(p, public=False) for p in problems]
     if reply is None:
-        return None, problems, key, fresh
+        return None, problems
     settled = [p for p in problems if not (p.field and p.field in overrides)]  # the sidecar gives the value
     reply = replace(reply, **overrides)
-    return reply, _original_warning(reply, settled, ctx), key, fresh
+    return reply, _original_warning(reply, settled, ctx)
 
 
 def _original_warning(reply: Reply | None, problems: list[Problem], ctx: Context) -> list[Problem]:
@@ -188,18 +233,15 @@ def _original_warning(reply: Reply | None, problems: list[Problem], ctx: Context
         zh=f"原件随页面公开（originals: true），其中含有页面已隐去的 {reply.redactions} 处联系方式")]
 
 
-def _process_kept(path: Path, ctx: Context, cache: MemoryCache):
-    """`_process`, the reply carrying its commitments: all the run keeps of its body (read
-    here anyway), so that the pages listing them need not read it again."""
-    reply, problems, key, fresh = _process(path, ctx, cache)
-    if reply is not None:
-        reply = replace(reply, commitments=reply_commitments(reply))
-    return reply, problems, key, fresh
+def _process_kept(path: Path, ctx: Context, cache: MemoryCache, folders: dict):
+    """`_process` as a run keeps a reply: its metadata and the texts of its commitments,
+    all the run keeps of its body, so that the pages listing them need not read it."""
+    return _process(path, ctx, cache, body=False, folders=folders)
 
 
 def process(path: Path, ctx: Context, cache: MemoryCache | None = None) -> tuple[Reply | None, list[Problem]]:
     """One source file → its Reply (or None) and its problems. Never raises for bad input."""
-    reply, problems, _, _ = _process(path, ctx, cache or MemoryCache())
+    reply, problems, *_ = _process(path, ctx, cache or MemoryCache())
     return reply, problems
 
 
@@ -214,9 +256,10 @@ class _Worker:
     ctx: Context | None = None
     cache: MemoryCache | None = None
     folder: Path | None = None  # replies/
-    tasks: list | None = None  # the rendering work, inherited by forked workers
-    reply_tasks: int = 0  # how many of `tasks` render reply pages (they come first)
+    folders: dict | None = None  # the run's resolved folders (`read.read_bytes`)
+    units: list | None = None  # the rendering work (`_Unit`s), inherited by forked workers
     writer: Writer | None = None
+    renders: RenderCache | None = None  # the run's render cache, if it has one
 
 
 _WORKER = _Worker()
@@ -241,24 +284,38 @@ def _init_worker(data_dir: Path, keep_contacts: bool, ocr: bool, cache: MemoryCa
     _WORKER.ctx = load_context(data_dir, keep_contacts, ocr)  # once per worker, not per reply
     _WORKER.cache = cache
     _WORKER.folder = data_dir / "replies"
+    _WORKER.folders = {}
 
 
 def _process_in_worker(name: str):
-    reply, problems, key, fresh = _process_kept(_WORKER.folder / name, _WORKER.ctx, _WORKER.cache)
-    if reply is not None:
-        reply = replace(reply, blocks=())  # the body travels pickled in `fresh`, or waits in the cache
-    return reply, problems, key, fresh
+    # The reply without its body: that travels pickled in `fresh`, or waits in the cache.
+    return _process_kept(_WORKER.folder / name, _WORKER.ctx, _WORKER.cache, _WORKER.folders)
+
+
+EXTRACTING_HERE = 0.25  # seconds of extraction done here before the rest goes to worker processes
 
 
 def _processed(names: list[str], data_dir: Path, ctx: Context, cache: MemoryCache, jobs: int):
-    """(reply, problems, key, fresh) for each file of replies/ named in `names`, in that
-    order, on `jobs` processes."""
-    if jobs <= 1 or len(names) < PARALLEL_FROM:
-        yield from (_process_kept(data_dir / "replies" / name, ctx, cache) for name in names)
+    """(reply, problems, key, fresh, head) for each file of replies/ named in `names`, in
+    that order, on `jobs` processes. Files are read here as long as the cache has them (a
+    fraction of a millisecond each: workers would cost more to start and feed than they
+    save) and few are extracted; once extracting has taken EXTRACTING_HERE seconds, the
+    rest go to the workers."""
+    folders: dict = {}
+    parallel, extracting = jobs > 1 and len(names) >= PARALLEL_FROM, 0.0
+    for number, name in enumerate(names):
+        if parallel and extracting >= EXTRACTING_HERE:
+            break
+        started = time.perf_counter()
+        processed = _process_kept(data_dir / "replies" / name, ctx, cache, folders)
+        if processed[3] is not None:  # not in the cache: extracted
+            extracting += time.perf_counter() - started
+        yield processed
+    else:
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(data_dir, ctx.keep_contacts, ctx.ocr, cache)) as pool:
-        yield from pool.map(_process_in_worker, names, chunksize=CHUNK)
+        yield from pool.map(_process_in_worker, names[number:], chunksize=CHUNK)
 
 
 def source_names(data_dir: Path) -> list[str]:
@@ -298,10 +355,12 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     processed = _processed(names, data_dir, ctx, cache, jobs)
     # Ids differing only in case are one id: their pages would be one file on Windows and macOS.
     taken: dict[str, int] = {}  # folded id → position, for ids with capitals
-    for number, (reply, problems, key, fresh) in enumerate(processed, 1):
+    for number, (reply, problems, key, fresh, head) in enumerate(processed, 1):
         result.problems.extend(problems)
         if fresh is not None:
             cache.store(key, fresh)  # here, not in the workers: one process writes the cache
+        if head is not None:
+            cache.store_head(key, head)
         if progress and (number % 1000 == 0 or number == len(names)):
             progress(f"read {number}/{len(names)} replies")
         if reply is not None:
@@ -326,17 +385,21 @@ def collect(data_dir: Path, ctx: Context, progress=None, jobs: int | None = None
     return result
 
 
-def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | bytes | Iterator[str]]]:
-    """The generated files that are not pages of replies or keys: the quality report,
-    the search dictionary, the about page, the site's settings and pictures, and the open
-    data (in pieces: it grows with the archive)."""
+def _quality_tasks(result: RunResult, renderer: Renderer) -> list[Callable[[], Iterator[tuple[str, str]]]]:
+    """The pages of the quality report, a task each (their rows made here: a task holds
+    what its page shows)."""
     # Withheld replies are not even named (nor are files whose problems say they were to
     # be withheld); so an entry's reply is published.
     hidden = {r.source for r in result.withheld} | {p.source for p in result.problems if not p.public}
     entries = [e for e in report(result, everything=False) if e.source not in hidden]
-    yield from renderer.quality_pages(entries, {
+    return renderer.quality_page_tasks(entries, {
         "files": result.sources, "errors": len(result.errors), "warnings": len(result.warnings),
         "missing": sum(1 for e in entries if e.missing)})
+
+
+def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterator[tuple[str, str | bytes | Iterator[str]]]:
+    """The generated files that are neither pages of replies, keys or the quality report
+    nor open data: the search dictionary, the about page, the site's settings and pictures."""
     # Search: agency names and short forms, themes and proposers stay single tokens.
     agencies = [form for a in ctx.registry.agencies for form in (a.name, *a.aliases)]
     agencies += [a.name for a in result.index.agencies]
@@ -347,12 +410,12 @@ def _extra_files(result: RunResult, ctx: Context, renderer: Renderer) -> Iterato
     for image in ctx.site.images():  # the publisher's logo and icon, named by site.yml
         yield image.path, image.data
     yield from _originals(result, ctx)
-    # Open data is metadata only, so summary-only replies are in it too; withheld ones are not.
-    yield "data/replies.json", open_data_json_pieces(result.replies)
-    yield "data/replies.csv", open_data_csv_pieces(result.replies)
-    # The commitments of the replies published in full (the others have none).
-    yield "data/commitments.json", json_list_pieces(commitment_records(result.replies))
-    yield "data/commitments.csv", csv_pieces(COMMITMENT_FIELDS, commitment_records(result.replies))
+
+
+def _open_data_file(file: OpenDataFile, replies: ReplyList, splice: Splice | None = None) -> Iterator[tuple[str, Iterator[str]]]:
+    """The open-data file `file` of the published `replies`, in pieces; with `splice`,
+    reusing the pieces of the last run's file whose replies did not change."""
+    yield file.path, (open_data_pieces(file, replies) if splice is None else splice.join(file, replies.by_id()))
 
 
 def _originals(result: RunResult, ctx: Context) -> Iterator[tuple[str, bytes]]:
@@ -378,9 +441,9 @@ def _reply_files(result: RunResult, renderer: Renderer, replies: Iterable[Reply]
         yield reply_record_path(reply.id), renderer.reply_record(reply)
 
 
-def _reply_chunk(result: RunResult, renderer: Renderer, start: int) -> Iterator[tuple[str, str]]:
-    """The pages of the published replies start…start+CHUNK (read here, in the worker)."""
-    return _reply_files(result, renderer, result.replies[start:start + CHUNK])
+def _reply_files_at(result: RunResult, renderer: Renderer, position: int) -> Iterator[tuple[str, str]]:
+    """The files of the reply at `position` in the store (read here, in the worker)."""
+    return _reply_files(result, renderer, [result.store[position]])
 
 
 def _renderer(result: RunResult, ctx: Context, templates: Path) -> Renderer:
@@ -394,8 +457,10 @@ def render_all(result: RunResult, ctx: Context, templates: Path = TEMPLATES) -> 
     `generate` writes them as they are rendered)."""
     renderer = _renderer(result, ctx, templates)
     replies = result.replies.by_id()
-    extra = ((rel, content if isinstance(content, str) else "".join(content))
-             for rel, content in _extra_files(result, ctx, renderer))
+    files = chain(chain.from_iterable(task() for task in _quality_tasks(result, renderer)),
+                  _extra_files(result, ctx, renderer),
+                  chain.from_iterable(_open_data_file(file, result.replies) for file in OPEN_DATA))
+    extra = ((rel, content if isinstance(content, (str, bytes)) else "".join(content)) for rel, content in files)
     return dict(chain(_reply_files(result, renderer, replies), renderer.site_pages().items(), extra))
 
 
@@ -469,15 +534,49 @@ class _Owned:
         yield from (rel for rel in files if rel not in self.refused) if self.refused else files
 
 
-def _write_chunk(bounds: tuple[int, int]) -> tuple[str, str, str]:
-    """Render and stage a slice of the run's work list (reply chunks, then site tasks);
-    returns the paths staged, the paths produced by site tasks and the paths refused
-    (hand-written files), one per line each."""
+@dataclass
+class _Unit:
+    """One piece of render work: `task()` yields its files (path, content). `name`: what
+    the render cache knows it by (None: it always runs), `declared`: the facts its name
+    holds. `listed`: its paths go into the manifest's list (a reply's files are derived
+    from its id)."""
+
+    task: Callable[[], Iterable[tuple[str, str | bytes | Iterable[str]]]]
+    name: str | None = None
+    declared: frozenset = frozenset()
+    listed: bool = True
+
+
+@dataclass
+class _Done:
+    """What running a unit gave: the paths staged, produced and refused (hand-written
+    files), one per line each, and what it read (`RenderCache.read`) with the signature
+    it makes (None: not to be cached)."""
+
+    number: int
+    staged: str = ""
+    produced: str = ""
+    refused: str = ""
+    facts: bytes = b""
+    signature: bytes | None = None
+
+
+def _run_unit(number: int, unit: _Unit, writer: Writer, renders: RenderCache | None) -> _Done:
+    """Render and stage the files of `unit`, noting what it reads for the render cache."""
     staged, produced, refused = [], [], []
-    for number in range(*bounds):
-        listed = number >= _WORKER.reply_tasks  # a reply's files' paths are its id's: not listed
-        _stage(_WORKER.writer, _WORKER.tasks[number](), staged, produced if listed else None, refused)
-    return "\n".join(staged), "\n".join(produced), "\n".join(refused)
+    if renders is None or unit.name is None:
+        _stage(writer, unit.task(), staged, produced, refused)
+        return _Done(number, "\n".join(staged), "\n".join(produced), "\n".join(refused))
+    with recording() as reads:
+        _stage(writer, unit.task(), staged, produced, refused)
+    names, signature = renders.read(unit.name, reads, unit.declared)
+    return _Done(number, "\n".join(staged), "\n".join(produced), "\n".join(refused), names,
+                 None if refused else signature)  # a hand-written file in its way: run it each time
+
+
+def _run_units(numbers: list[int]) -> list[_Done]:
+    """Run the units `numbers` of the run's work list (in a worker, or here)."""
+    return [_run_unit(n, _WORKER.units[n], _WORKER.writer, _WORKER.renders) for n in numbers]
 
 
 def _stage(writer: Writer, files: Iterable[tuple[str, str | bytes | Iterable[str]]], staged: list[str],
@@ -497,34 +596,101 @@ def _lines(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
+REPLY_JOB = 256  # reply units per task sent to a render worker
+SITE_JOB = 32  # other units per task
+
+
+def _units(result: RunResult, renderer: Renderer, renders: RenderCache | None) -> list[_Unit]:
+    """The render work of the reply pages and the site's pages, in the order of the
+    manifest: a unit per published reply, then one per task of `Renderer.site_page_tasks`."""
+    store = result.store
+    units = [_Unit(partial(_reply_files_at, result, renderer, position), reply_unit(store.id(position)), listed=False)
+             for position in result.replies.positions]
+    tasks = renderer.site_page_tasks()
+    names = renders.names(tasks) if renders is not None else [(None, frozenset())] * len(tasks)
+    units += [_Unit(task, name, declared) for task, (name, declared) in zip(tasks, names)]
+    return units
+
+
+def _jobs(numbers: list[int], units: list[_Unit]) -> list[list[int]]:
+    """`numbers` cut into the tasks sent to workers: replies by REPLY_JOB, others by SITE_JOB."""
+    jobs: list[list[int]] = []
+    for number in numbers:
+        size = SITE_JOB if units[number].listed else REPLY_JOB
+        if not jobs or len(jobs[-1]) >= size or units[jobs[-1][-1]].listed != units[number].listed:
+            jobs.append([])
+        jobs[-1].append(number)
+    return jobs
+
+
 def _write_pages(result: RunResult, ctx: Context, renderer: Renderer, writer: Writer, jobs: int,
-                 progress=None) -> tuple[PathList, _Owned]:
+                 progress=None, renders: RenderCache | None = None) -> tuple[PathList, _Owned]:
     """Render and stage every page, reply pages and key pages on `jobs` forked workers
-    (which inherit the index), the other files meanwhile here. Returns (paths staged,
-    every path produced); refuses to produce one path twice. A hand-written file at a
-    generated path is left alone: a problem, and not owned."""
+    (which inherit the index), the other files meanwhile here. With the run's render cache
+    (`renders`, watching the index), a unit whose files would come out the same is not
+    run: its files stand. Returns (paths staged, every path produced); refuses to produce
+    one path twice. A hand-written file at a generated path is left alone: a problem, and
+    not owned."""
     replies = result.replies
-    tasks = [partial(_reply_chunk, result, renderer, n) for n in range(0, len(replies), CHUNK)]
-    _WORKER.reply_tasks = len(tasks)
-    tasks += renderer.site_page_tasks()
-    _WORKER.tasks, _WORKER.writer = tasks, writer
-    chunks = [(n, min(n + CHUNK, len(tasks))) for n in range(0, len(tasks), CHUNK)]
+    published = renders.watched(replies, "published") if renders is not None else replies
+    # Here, as the workers render: the quality report, the other extra files, the open data.
+    tasks = _quality_tasks(result, renderer)
+    made = [None] * len(tasks) + list(OPEN_DATA)  # the open-data file each task makes, if one
+    tasks += [partial(_open_data_file, file, published) for file in OPEN_DATA]
+    names = renders.names(tasks) if renders is not None else [(None, frozenset())] * len(tasks)
+    parent = [_Unit(task, name, declared) for task, (name, declared) in zip(tasks, names)]
+    units = _units(result, renderer, renders)
+    fresh = renders.fresh if renders is not None else lambda name: None
+    kept = {n: found for n, unit in enumerate(units) if (found := fresh(unit.name)) is not None}
+    kept_here = {n: found for n, unit in enumerate(parent) if (found := fresh(unit.name)) is not None}
+    _WORKER.units, _WORKER.writer, _WORKER.renders = units, writer, renders
+    work = _jobs([n for n in range(len(units)) if n not in kept], units)
     pool = None
-    if jobs > 1 and len(replies) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and len(work) > 1 and len(replies) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                    initializer=die_with_parent)
     try:
-        pending = [pool.submit(_write_chunk, chunk) for chunk in chunks] if pool else []
+        pending = [pool.submit(_run_units, job) for job in work] if pool else []
         if progress:
-            progress(f"rendering {len(replies)} reply pages and the index pages")
-        extra_staged, extra, extra_refused = [], [], []
-        _stage(writer, _extra_files(result, ctx, renderer), extra_staged, extra, extra_refused)
-        parts = [("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused))]
-        parts += [future.result() for future in pending] if pool else [_write_chunk(c) for c in chunks]
+            progress(f"rendering {len(units) + len(parent) - len(kept) - len(kept_here)} of "
+                     f"{len(units) + len(parent)} units: reply pages, the index pages and the open data")
+        parts = []
+        for number, (file, unit) in enumerate(zip(made, parent)):
+            if file is not None and file is OPEN_DATA[0]:  # after the quality report, as ever
+                extra_staged, extra, extra_refused = [], [], []
+                _stage(writer, _extra_files(result, ctx, renderer), extra_staged, extra, extra_refused)
+                parts.append(("\n".join(extra_staged), "\n".join(extra), "\n".join(extra_refused)))
+            if number in kept_here:
+                parts.append(("", "\n".join(kept_here[number]), ""))
+                continue
+            if renders is not None and file is not None:  # the pieces of replies that did not change: from the last run's
+                unit = replace(unit, task=partial(_open_data_file, file, published, renders.splice(unit.name, file.path)))
+            done = _run_unit(number, unit, writer, renders)
+            if renders is not None:
+                renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))
+            parts.append((done.staged, done.produced, done.refused))
+        finished: dict[int, tuple[str, str, str]] = {}  # unit → paths staged, produced, refused
+        for job in (future.result() for future in pending) if pool else map(_run_units, work):
+            for done in job:
+                unit = units[done.number]
+                if renders is not None:
+                    renders.ran(unit.name, done.signature, done.facts, _lines(done.produced))
+                finished[done.number] = (done.staged, done.produced, done.refused)
     finally:
         if pool:
             pool.shutdown()
-        _WORKER.tasks = _WORKER.writer = None
+        _WORKER.units = _WORKER.writer = _WORKER.renders = None
+    listed = []  # the paths produced by listed units, in the units' order
+    for number, unit in enumerate(units):
+        if number not in finished:
+            if unit.listed:
+                listed.append("\n".join(kept[number]))
+            continue
+        staged, produced, refused = finished[number]
+        if unit.listed:
+            listed.append(produced)
+        parts.append((staged, "", refused))
+    parts.append(("", "\n".join(p for p in listed if p), ""))
     produced = [rel for _, part, _ in parts for rel in _lines(part)]
     refused = frozenset(rel for _, _, part in parts for rel in _lines(part))
     owned = _Owned(set(produced) - refused, [rel for rel in produced if rel not in refused], replies,
@@ -559,10 +725,14 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
     result = collect(data_dir, ctx, progress, jobs, cache)
     renderer = _renderer(result, ctx, TEMPLATES)
     with DocsLock(docs_dir, say=progress):
+        # The render cache: the units of render work whose files would come out the same are skipped.
+        renders = RenderCache(None if cache.unusable else cache.root,
+                              static_digest(TEMPLATES, data_dir, f"{keep_contacts} {ocr}", ctx.site), docs_dir)
+        renderer.index = result.index = renders.watch(result.store, result.index, renderer, ctx.site)
         writer = Writer(docs_dir)
         try:
             writer.remove_staged()
-            result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress)
+            result.written, owned = _write_pages(result, ctx, renderer, writer, jobs, progress, renders)
         except OSError as exc:  # nothing replaced yet: docs/ is as the last run left it
             writer.abort()
             raise WriteError(describe(exc, docs_dir)) from None
@@ -574,9 +744,10 @@ def generate(data_dir: Path, docs_dir: Path, keep_contacts: bool = False, progre
             result.removed = writer.finish(owned)
         except OSError as exc:
             raise WriteError(describe(exc, docs_dir, staged=False)) from None
+        renders.save()  # the files are in place: what they are now is what the next run finds
     cache.prune(result.cache_keys())
     cache.close()
-    result.notices += cache.notices
+    result.notices += cache.notices + renders.notices
     result.seconds = time.perf_counter() - started
     return result
 

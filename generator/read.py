@@ -117,17 +117,28 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_I
           (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
-def read_bytes(path: Path, max_bytes: int = MAX_BYTES, root: Path | None = None) -> bytes:
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES, root: Path | None = None,
+               folders: dict | None = None) -> bytes:
     """The bytes of one file, refused when it is not a regular file (a pipe would hang
     the run, a device never end), when it resolves outside `root` (a symlink out of the
     data dir would publish a file of the machine), or when larger than `max_bytes`
     (read at most one byte more: a size the file system reports is not trusted), or
-    when its name is not UTF-8 (the name is published as the reply's `source`)."""
+    when its name is not UTF-8 (the name is published as the reply's `source`).
+    `folders`: a run's memo of resolved folders (a run reads thousands of files from one
+    folder), kept by the caller for that run only."""
     if re.search("[\ud800-\udfff]", path.name):  # the OS's undecodable bytes, as surrogates
         raise ReadError("file name is not UTF-8: rename the file")
     try:
-        real = path.resolve()
-        if root is not None and root.resolve() not in real.parents:
+        if folders is None:
+            real, inside = path.resolve(), None if root is None else root.resolve()
+        else:
+            for folder in (path.parent, root):
+                if folder is not None and folder not in folders:
+                    folders[folder] = folder.resolve()
+            # The file itself: resolved whole when it is a link, else in its resolved folder.
+            real = path.resolve() if os.path.islink(path) else folders[path.parent] / path.name
+            inside = None if root is None else folders[root]
+        if inside is not None and inside not in real.parents:
             raise ReadError("a link to a file outside the data dir; not read")
     except RuntimeError:  # Path.resolve on a loop of links
         raise ReadError("a loop of symbolic links; not read") from None

@@ -216,28 +216,37 @@ class Page:
     window: list = field(default_factory=list)
 
 
+def page_count(rows: int) -> int:
+    """How many pages `rows` rows take (one at least, empty)."""
+    return max(1, -(-rows // PAGE_SIZE))
+
+
 def paginate(rows: Sequence, first: str, folder: str) -> Iterator[Page]:
     """Cut `rows` into pages: the first at `first`, the others at `folder/page/N.md`.
     One page at a time, its rows sliced as it comes (a `ReplyList` reads only those)."""
-    count = max(1, -(-len(rows) // PAGE_SIZE))
+    count = page_count(len(rows))
+    return (page_of(rows, first, folder, here, count) for here in range(1, count + 1))
+
+
+def page_of(rows: Sequence, first: str, folder: str, here: int, count: int) -> Page:
+    """Page `here` of the `count` pages of `rows` (see `paginate`)."""
 
     def path(number: int) -> str:
         return first if number == 1 else f"{folder}/page/{number}.md"
 
-    for here in range(1, count + 1):
-        start = (here - 1) * PAGE_SIZE
-        page = Page(path(here), here, count, rows[start:start + PAGE_SIZE],
-                    previous=path(here - 1) if here > 1 else None,
-                    next=path(here + 1) if here < count else None)
-        near = range(max(1, here - PAGER_REACH - 1), min(count, here + PAGER_REACH + 1) + 1)
-        for number in sorted({1, count, *near}):
-            if number == here:
-                page.window.append((number, None))
-            elif number in (1, count) or abs(number - here) <= PAGER_REACH:
-                page.window.append((number, path(number)))
-            else:
-                page.window.append((None, None))
-        yield page
+    start = (here - 1) * PAGE_SIZE
+    page = Page(path(here), here, count, rows[start:start + PAGE_SIZE],
+                previous=path(here - 1) if here > 1 else None,
+                next=path(here + 1) if here < count else None)
+    near = range(max(1, here - PAGER_REACH - 1), min(count, here + PAGER_REACH + 1) + 1)
+    for number in sorted({1, count, *near}):
+        if number == here:
+            page.window.append((number, None))
+        elif number in (1, count) or abs(number - here) <= PAGER_REACH:
+            page.window.append((number, path(number)))
+        else:
+            page.window.append((None, None))
+    return page
 
 
 ORIGINAL_SUFFIXES = (".pdf", ".docx")  # a web page is linked (sidecar source_url), never copied: it runs scripts
@@ -412,15 +421,33 @@ class Renderer:
         """`rows` cut into pages (see `paginate`), each rendered with `template` as it is
         asked for: a listing of the whole archive is never in memory whole. `view(rows,
         here)`: what the template shows of a page's rows, if not the rows themselves."""
-        for page in paginate(rows, first, folder):
-            yield page.path, self._index_page(template, page=page, here=page.path, total=len(rows),
-                                              rows=view(page.rows, page.path) if view else page.rows, **context)
+        return chain.from_iterable(task() for task in self._page_tasks(template, rows, first, folder, view, **context))
+
+    def _page_tasks(self, template: str, rows: Sequence | Callable[[], Sequence], first: str, folder: str,
+                    view: Callable | None = None, **context) -> list[Callable[[], Pages]]:
+        """The work of `_paginated`, a task per page: each page is rendered (and, by the
+        render cache, rendered again) apart. `rows`: the rows, or what makes them (for
+        rows that are not a list of the index, such as its commitments)."""
+        count = page_count(len(rows() if callable(rows) else rows))
+        return [partial(self._page, template, rows, first, folder, number, count, view, context)
+                for number in range(1, count + 1)]
+
+    def _page(self, template: str, rows: Sequence | Callable[[], Sequence], first: str, folder: str, number: int,
+              count: int, view: Callable | None, context: dict) -> Pages:
+        rows = rows() if callable(rows) else rows
+        page = page_of(rows, first, folder, number, count)
+        yield page.path, self._index_page(template, page=page, here=page.path, total=len(rows),
+                                          rows=view(page.rows, page.path) if view else page.rows, **context)
 
     def listing(self, first: str, folder: str, title: str, replies: Sequence[Reply], intro: str = "",
                 feed: dict | None = None) -> Pages:
         """A paginated table of replies, newest first; `feed`: the feed of its replies."""
-        return self._paginated("listing.md.j2", replies, first, folder, title=title, intro=intro,
-                               reply_path=self.reply_path, feed=feed)
+        return chain.from_iterable(task() for task in self._listing_tasks(first, folder, title, replies, intro, feed))
+
+    def _listing_tasks(self, first: str, folder: str, title: str, replies: Sequence[Reply], intro: str = "",
+                       feed: dict | None = None) -> list[Callable[[], Pages]]:
+        return self._page_tasks("listing.md.j2", replies, first, folder, title=title, intro=intro,
+                                reply_path=self.reply_path, feed=feed)
 
     def key_list(self, section: str, title: str, intro: str, rows: Sequence[dict], see: tuple = ()) -> Pages:
         """A paginated table of the keys of one kind (agencies, themes, proposers…);
@@ -430,8 +457,12 @@ class Renderer:
 
     def quality_pages(self, entries, totals: dict) -> Pages:
         """The 数据质量 report, paginated: the files with something to report."""
+        return chain.from_iterable(task() for task in self.quality_page_tasks(entries, totals))
+
+    def quality_page_tasks(self, entries, totals: dict) -> list[Callable[[], Pages]]:
+        """The work of `quality_pages`, a task per page."""
         rows = [e for e in entries if e.level != "ok" or e.missing]
-        return self._paginated("quality.md.j2", rows, "quality/index.md", "quality", totals=totals)
+        return self._page_tasks("quality.md.j2", rows, "quality/index.md", "quality", totals=totals)
 
     def site_pages(self) -> dict[str, str]:
         """Every page but the reply pages: home, listings, the page of each key, and the
@@ -442,45 +473,46 @@ class Renderer:
         """The work of `site_pages` in independent pieces (each list, each key's pages,
         the home page), so that worker processes can share it."""
         index = self.index
-        tasks: list[Callable[[], Pages]] = [partial(
-            self.listing, "replies/index.md", "replies", "全部答复", index.replies, "按答复日期从新到旧排列。",
-            self._feed(None))]
+        # A listing is a task per page (`_page_tasks`): a page is rendered apart from the others.
+        tasks: list[Callable[[], Pages]] = self._listing_tasks(
+            "replies/index.md", "replies", "全部答复", index.replies, "按答复日期从新到旧排列。", self._feed(None))
         # Agencies: the list, then a page per agency with its lead and co-handled replies.
         agencies = sorted(index.agencies.items(), key=lambda kv: (-len(kv[1].lead), -kv[1].total, kv[0].name))
         tasks.append(partial(self.key_list, "agencies", "按部门", "各承办单位答复的件数：主办为牵头答复，会办为参与办理。", Rows(
             agencies, lambda a, r: {"key": a, "path": self.key_path(a), "cells": [len(r.lead), len(r.co)],
                                     "head": ["主办", "会办"]})))
-        tasks += [partial(self._agency_pages, agency, replies) for agency, replies in agencies]
+        tasks += [task for agency, replies in agencies for task in self._agency_tasks(agency, replies)]
         # Themes, sessions, proposers, years: a list and a paginated page per key.
         themes = sorted(index.themes.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
         tasks.append(partial(self.key_list, "themes", "按主题", "每件答复按关键词归入 1-5 个政策主题。", Rows(
             themes, lambda t, r: {"key": t, "path": self.key_path(t), "cells": [len(r)], "head": ["答复"],
                                   "note": t.description})))
-        tasks += [partial(self.listing, self.key_path(theme), f"themes/{theme.slug}", f"主题：{theme.name}",
-                          replies, theme.description, self._feed(theme)) for theme, replies in themes]
+        tasks += [task for theme, replies in themes for task in self._listing_tasks(
+            self.key_path(theme), f"themes/{theme.slug}", f"主题：{theme.name}", replies, theme.description,
+            self._feed(theme))]
         sessions = sorted(index.sessions.items(), key=lambda kv: (kv[0].place, kv[0].body, -kv[0].term, -kv[0].meeting))
         tasks.append(lambda: [("sessions/index.md", self._index_page(
             "sessions.md.j2", here="sessions/index.md", groups=self._session_groups(sessions),
             key_path=self.key_path))])
-        tasks += [partial(self.listing, self.key_path(session), f"sessions/{session.slug}", session.name, replies)
-                  for session, replies in sessions]
+        tasks += [task for session, replies in sessions for task in self._listing_tasks(
+            self.key_path(session), f"sessions/{session.slug}", session.name, replies)]
         proposers = sorted(index.proposers.items(), key=lambda kv: (-len(kv[1]), kv[0].name))
         tasks.append(partial(self.key_list, "proposers", "按提出者", "提出建议、提案的代表、委员和党派团体，按答复件数排列。", Rows(
             proposers, lambda p, r: {"key": p, "path": self.key_path(p), "cells": [p.type, len(r)],
                                      "head": ["类别", "答复"]}), ("按姓名拼音排列 »", PINYIN_INDEX)))
         tasks.append(partial(self._pinyin_pages, proposers))
-        tasks += [partial(self.listing, self.key_path(proposer), f"proposers/{proposer.slug}",
-                          f"{proposer.name}（{proposer.type}）", replies, feed=self._feed(proposer))
-                  for proposer, replies in proposers]
+        tasks += [task for proposer, replies in proposers for task in self._listing_tasks(
+            self.key_path(proposer), f"proposers/{proposer.slug}", f"{proposer.name}（{proposer.type}）", replies,
+            feed=self._feed(proposer))]
         years = sorted(index.years.items(), reverse=True)
         tasks.append(lambda: [("years/index.md", self._index_page("years.md.j2", here="years/index.md", years=years))])
-        tasks += [partial(self.listing, f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies)
-                  for year, replies in years]
+        tasks += [task for year, replies in years
+                  for task in self._listing_tasks(f"years/{year}/index.md", f"years/{year}", f"{year} 年答复", replies)]
         # Commitments: by year (and those of undated replies), then an index of the years.
         by_year = [(str(year), f"{year} 年", replies) for year, replies in years]
         by_year.append(("undated", "年份不详", index.undated))
         tasks.append(partial(self._commitment_index, by_year))
-        tasks += [partial(self._commitment_listing, *group) for group in by_year if group[2]]
+        tasks += [task for group in by_year if group[2] for task in self._commitment_listing_tasks(*group)]
         tasks.append(lambda: [("index.md", self.home(agencies, themes, sessions))])
         tasks.append(self.find_files)
         return tasks + feed_tasks(index, self.site)
@@ -498,7 +530,27 @@ class Renderer:
         yield POSTINGS_SCRIPT, postings_script(self.index, tables)
         yield ROWS_SCRIPT, "".join(rows_script(self.index, tables))
 
-    def _agency_pages(self, agency, replies) -> Pages:
+    def _agency_tasks(self, agency, replies) -> list[Callable[[], Pages]]:
+        """An agency's pages, a task each: its page, then its full listings of lead and
+        co-handled replies and of its commitments where its page shows but the newest."""
+        base = f"agencies/{agency.slug}"
+        feed = self._feed(agency)
+        tasks = [partial(self._agency_page, agency, replies)]
+        # The agency page shows the first PAGE_SIZE of each; full listings only beyond that.
+        for role, rows, label in (("lead", replies.lead, "主办"), ("co", replies.co, "会办")):
+            if len(rows) > PAGE_SIZE:
+                tasks += self._listing_tasks(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复",
+                                             rows, feed=feed)
+        promised = partial(self.index.commitments_of, replies.lead)
+        if len(promised()) > AGENCY_COMMITMENTS:
+            tasks += self._page_tasks(
+                "commitments.md.j2", promised, f"{base}/commitments.md", f"{base}/commitments",
+                view=self._commitment_rows, title=f"{agency.name}：办理承诺",
+                intro="本单位主办答复中的下一步工作安排，按答复日期从新到旧排列。",
+                up=("返回本单位页面", self.key_path(agency)), show_agency=False)
+        return tasks
+
+    def _agency_page(self, agency, replies) -> Pages:
         base = f"agencies/{agency.slug}"
         feed = self._feed(agency)
         promised = self.index.commitments_of(replies.lead)
@@ -511,17 +563,6 @@ class Renderer:
             commitments=self._commitment_rows(promised[:AGENCY_COMMITMENTS], self.key_path(agency)),
             commitment_count=len(promised),
             all_commitments=f"{base}/commitments.md" if len(promised) > AGENCY_COMMITMENTS else None)
-        # The agency page shows the first PAGE_SIZE of each; full listings only beyond that.
-        for role, rows, label in (("lead", replies.lead, "主办"), ("co", replies.co, "会办")):
-            if len(rows) > PAGE_SIZE:
-                yield from self.listing(f"{base}/{role}.md", f"{base}/{role}", f"{agency.name}：{label}答复", rows,
-                                        feed=feed)
-        if len(promised) > AGENCY_COMMITMENTS:
-            yield from self._paginated(
-                "commitments.md.j2", promised, f"{base}/commitments.md", f"{base}/commitments",
-                view=self._commitment_rows, title=f"{agency.name}：办理承诺",
-                intro="本单位主办答复中的下一步工作安排，按答复日期从新到旧排列。",
-                up=("返回本单位页面", self.key_path(agency)), show_agency=False)
 
     def _commitment_index(self, by_year: list[tuple[str, str, ReplyList]]) -> Pages:
         """`commitments/index.md`: how many commitments each year's replies hold, linked
@@ -531,10 +572,10 @@ class Renderer:
         yield f"{COMMITMENTS}/index.md", self._index_page(
             "commitment_years.md.j2", here=f"{COMMITMENTS}/index.md", rows=rows, total=sum(r[2] for r in rows))
 
-    def _commitment_listing(self, folder: str, label: str, replies: ReplyList) -> Pages:
-        """The commitments of one year's replies, newest reply first, paginated."""
-        return self._paginated(
-            "commitments.md.j2", self.index.commitments_of(replies), f"{COMMITMENTS}/{folder}/index.md",
+    def _commitment_listing_tasks(self, folder: str, label: str, replies: ReplyList) -> list[Callable[[], Pages]]:
+        """The commitments of one year's replies, newest reply first, a task per page."""
+        return self._page_tasks(
+            "commitments.md.j2", partial(self.index.commitments_of, replies), f"{COMMITMENTS}/{folder}/index.md",
             f"{COMMITMENTS}/{folder}", view=self._commitment_rows, title=f"办理承诺：{label}",
             intro="按答复日期从新到旧排列。", up=("全部年份", f"{COMMITMENTS}/index.md"), show_agency=True)
 
@@ -648,15 +689,19 @@ def _by_id(replies: Sequence[Reply]) -> Iterable[Reply]:
     return replies.by_id() if isinstance(replies, ReplyList) else sorted(replies, key=lambda r: r.id)
 
 
+def _json_item(record: dict) -> str:
+    """`record` as an item of a JSON list with `indent=1`: one level deeper (JSON strings
+    hold no raw line break)."""
+    return json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n ")
+
+
 def json_list_pieces(records: Iterable[dict]) -> Iterator[str]:
     """A JSON list of `records` in pieces of one record: the same text as `json.dumps` of
     the list with `indent=1`, without ever holding it whole (it grows with the archive)."""
     yield "["
     empty = True
     for record in records:
-        text = json.dumps(record, ensure_ascii=False, indent=1)
-        # One level deeper inside the list; JSON strings hold no raw line break.
-        yield ("\n " if empty else ",\n ") + text.replace("\n", "\n ")
+        yield ("\n " if empty else ",\n ") + _json_item(record)
         empty = False
     yield "]\n" if empty else "\n]\n"
 
@@ -677,13 +722,18 @@ def commitment_records(replies: Sequence[Reply]) -> Iterator[dict]:
     are read."""
     ordered = (replies if isinstance(replies, ReplyList) else ReplyList(replies, range(len(replies)))).by_id()
     for n in range(len(ordered)):
-        if not ordered.commitment_count(n):
-            continue
-        reply = ordered[n]
-        for number, text in enumerate(ordered.commitments(n), 1):
-            yield {"reply_id": reply.id, "number": number, "agency": reply.agency, "year": reply.year,
-                   "date": reply.date.isoformat() if reply.date else None,
-                   "classification": reply.classification, "text": text}
+        yield from _reply_commitment_records(ordered, n)
+
+
+def _reply_commitment_records(replies: ReplyList, n: int) -> list[dict]:
+    """The commitment records of reply n of `replies` (read only when it has any)."""
+    if not replies.commitment_count(n):
+        return []
+    reply = replies[n]
+    return [{"reply_id": reply.id, "number": number, "agency": reply.agency, "year": reply.year,
+             "date": reply.date.isoformat() if reply.date else None,
+             "classification": reply.classification, "text": text}
+            for number, text in enumerate(replies.commitments(n), 1)]
 
 
 # A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): it begins with one
@@ -722,6 +772,79 @@ def csv_pieces(fields: Sequence[str], records: Iterable[dict], rows_per_piece: i
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+def _csv_text(rows: Iterable[Sequence]) -> str:
+    """`rows` as CSV lines, as `csv_pieces` writes them."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class OpenDataFile:
+    """An open-data file as a head, one piece per published reply in id order (empty
+    for a reply with nothing in it), the non-empty pieces parted by `separator`, and a
+    tail; `empty` is the whole file when no reply gives a piece. A piece is made from its
+    reply alone (`piece(replies, n)`, n its place in `replies`): so a run may reuse the
+    piece of a reply that did not change (`rendercache.Splice`)."""
+
+    path: str
+    head: str
+    separator: str
+    tail: str
+    empty: str
+    piece: Callable[[ReplyList, int], str]
+
+
+def _reply_json(replies: ReplyList, n: int) -> str:
+    return _json_item(replies[n].record())
+
+
+def _reply_csv(replies: ReplyList, n: int) -> str:
+    record = replies[n].record()
+    return _csv_text([[csv_cell(record[name]) for name in Reply.FIELDS]])
+
+
+def _commitments_json(replies: ReplyList, n: int) -> str:
+    return ",\n ".join(_json_item(record) for record in _reply_commitment_records(replies, n))
+
+
+def _commitments_csv(replies: ReplyList, n: int) -> str:
+    return _csv_text([csv_cell(record[name]) for name in COMMITMENT_FIELDS]
+                     for record in _reply_commitment_records(replies, n))
+
+
+def _csv_head(fields: Sequence[str]) -> str:
+    return "\ufeff" + _csv_text([fields])  # as `csv_pieces` begins
+
+
+# The open data: the replies' records (metadata only, so summary-only replies are in it
+# too) and the commitments of the replies published in full (the others have none), as
+# JSON (the text of `json.dumps(…, indent=1)` of the list) and CSV (as `csv_pieces`).
+OPEN_DATA = (
+    OpenDataFile("data/replies.json", "[\n ", ",\n ", "\n]\n", "[]\n", _reply_json),
+    OpenDataFile("data/replies.csv", _csv_head(Reply.FIELDS), "", "", _csv_head(Reply.FIELDS), _reply_csv),
+    OpenDataFile("data/commitments.json", "[\n ", ",\n ", "\n]\n", "[]\n", _commitments_json),
+    OpenDataFile("data/commitments.csv", _csv_head(COMMITMENT_FIELDS), "", "", _csv_head(COMMITMENT_FIELDS),
+                 _commitments_csv),
+)
+
+
+def joined(file: OpenDataFile, pieces: Iterable[str]) -> Iterator[str]:
+    """The text of `file` made of `pieces` (its replies', in order), in pieces."""
+    first = True
+    for piece in pieces:
+        if piece:
+            yield (file.head if first else file.separator) + piece
+            first = False
+    yield file.empty if first else file.tail
+
+
+def open_data_pieces(file: OpenDataFile, replies: Sequence[Reply]) -> Iterator[str]:
+    """The text of `file` for the published `replies`, in pieces."""
+    ordered = (replies if isinstance(replies, ReplyList) else ReplyList(replies, range(len(replies)))).by_id()
+    return joined(file, (file.piece(ordered, n) for n in range(len(ordered))))
 
 
 def open_data_json(replies: list[Reply]) -> str:

@@ -11,10 +11,16 @@ memory holds 16 bytes per reply (offsets, commitment count), an id → position 
 the index's positions (4 bytes per entry): reading a reply back costs a few microseconds.
 A reply's commitments (the texts of a few paragraphs, three times its metadata) follow
 it in the file and are read only when asked for (`commitments`), not with the reply.
+
+For the render cache (`rendercache`), the store also keeps per reply a digest of its
+metadata and one of its commitments (16 bytes each, made from the pickles written
+anyway) and its date, and says what was read: while `reads` is a set, each read adds
+(kind, position) to it — "r" the metadata, "c" the commitments, "b" the body's cache key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -28,6 +34,14 @@ from .model import Reply
 # kept apart. (The last two fields: the others are Reply's first arguments, in order.)
 STORED = tuple(f.name for f in fields(Reply) if f.name not in ("commitments", "blocks"))
 BUFFER = 1 << 20  # bytes written at once
+DIGEST = 16  # bytes of each digest (blake2b)
+
+# What the running unit of render work read (see the module's docstring); None: not recording.
+reads: set | None = None
+
+
+def digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=DIGEST).digest()
 
 
 class ReplyStore(Sequence):
@@ -40,8 +54,11 @@ class ReplyStore(Sequence):
         self._file = tempfile.TemporaryFile(prefix="generator-replies-")
         self._fd = self._file.fileno()
         self._ends = array("Q", [0])  # reply n is bytes _ends[n]:_ends[n + 1]
-        self._sizes = array("I")  # of which its metadata are the first _sizes[n], its commitments the rest
+        self._sizes = array("I")  # of which its metadata are the first _sizes[n], then its key, its commitments
+        self._key_sizes = array("H")  # the bytes of reply n's cache key (UTF-8; 0: none), after its metadata
         self._counts = array("I")  # how many commitments reply n has
+        self._digests = bytearray()  # reply n's metadata digest, then its commitments' (2*DIGEST bytes)
+        self._dates = array("i")  # reply n's date as an ordinal, 0 when undated
         self._buffer = bytearray()
         self._written = 0  # bytes of the file already written (the buffer follows)
         self._positions: dict[str, int] = {}
@@ -52,12 +69,18 @@ class ReplyStore(Sequence):
         cache; its position. Raises KeyError if its id is taken."""
         if reply.id in self._positions:
             raise KeyError(reply.id)
-        blob = pickle.dumps((*(getattr(reply, name) for name in STORED), key), pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps(tuple(getattr(reply, name) for name in STORED), pickle.HIGHEST_PROTOCOL)
+        packed = b"" if key is None else key.encode()
+        if key is not None and not packed:
+            raise ValueError("an empty cache key")
         promised = pickle.dumps(reply.commitments, pickle.HIGHEST_PROTOCOL) if reply.commitments else b""
-        self._buffer += blob + promised
-        self._ends.append(self._ends[-1] + len(blob) + len(promised))
+        self._buffer += blob + packed + promised
+        self._ends.append(self._ends[-1] + len(blob) + len(packed) + len(promised))
         self._sizes.append(len(blob))
+        self._key_sizes.append(len(packed))
         self._counts.append(len(reply.commitments))
+        self._digests += digest(blob) + digest(promised)
+        self._dates.append(reply.date.toordinal() if reply.date else 0)
         if len(self._buffer) >= BUFFER:
             self.flush()
         position = len(self._ids)
@@ -73,17 +96,27 @@ class ReplyStore(Sequence):
             self._written += len(self._buffer)
             self._buffer.clear()
 
-    def _read(self, position: int, commitments: bool = False):
-        """The metadata of reply `position` (its fields and key), or its commitments."""
+    def _at(self, position: int) -> int:
+        """`position` from 0 (a negative one counts from the end), checked."""
         if position < 0:
             position += len(self._ids)
         if not 0 <= position < len(self._ids):
             raise IndexError(position)
+        return position
+
+    def _bytes(self, position: int, part: int) -> bytes:
+        """Part 0 (metadata), 1 (cache key) or 2 (commitments) of reply `position`."""
         start, end = self._ends[position], self._ends[position + 1]
         if end > self._written:
             self.flush()
-        start, end = (start + self._sizes[position], end) if commitments else (start, start + self._sizes[position])
-        return pickle.loads(os.pread(self._fd, end - start, start)) if end > start else ()
+        bounds = (start, start + self._sizes[position], start + self._sizes[position] + self._key_sizes[position], end)
+        start, end = bounds[part], bounds[part + 1]
+        return os.pread(self._fd, end - start, start) if end > start else b""
+
+    def _read(self, position: int, commitments: bool = False):
+        """The metadata of reply `position` (from 0, checked), or its commitments."""
+        data = self._bytes(position, 2 if commitments else 0)
+        return pickle.loads(data) if data else ()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -91,7 +124,10 @@ class ReplyStore(Sequence):
     def __getitem__(self, position):
         if isinstance(position, slice):
             return [self[n] for n in range(*position.indices(len(self)))]
-        return Reply(*self._read(position)[:-1])
+        position = self._at(position)
+        if reads is not None:
+            reads.add(("r", position))
+        return Reply(*self._read(position))
 
     def __iter__(self) -> Iterator[Reply]:
         return (self[n] for n in range(len(self)))
@@ -105,18 +141,41 @@ class ReplyStore(Sequence):
 
     def commitments(self, position: int) -> tuple[str, ...]:
         """The commitments of reply `position` (not read with the reply)."""
+        position = self._at(position)
+        if reads is not None:
+            reads.add(("c", position))
         return self._read(position, commitments=True) if self._counts[position] else ()
 
     def commitment_count(self, position: int) -> int:
+        position = self._at(position)
+        if reads is not None:
+            reads.add(("c", position))
         return self._counts[position]
 
     def key(self, position: int) -> str | None:
         """The cache key of the extraction of reply `position`."""
-        return self._read(position)[-1]
+        position = self._at(position)
+        if reads is not None:
+            reads.add(("b", position))
+        return self._key(position)
+
+    def _key(self, position: int) -> str | None:
+        return self._bytes(position, 1).decode() if self._key_sizes[position] else None
 
     def keys(self) -> Iterator[str]:
         """The cache keys of every reply, in order."""
-        return (key for n in range(len(self)) if (key := self.key(n)) is not None)
+        return (key for n in range(len(self)) if (key := self._key(n)) is not None)
+
+    def metadata_digest(self, position: int) -> bytes:
+        """A digest of reply `position`'s metadata: equal digests, equal metadata."""
+        return bytes(self._digests[2 * DIGEST * position:2 * DIGEST * position + DIGEST])
+
+    def commitments_digest(self, position: int) -> bytes:
+        return bytes(self._digests[2 * DIGEST * position + DIGEST:2 * DIGEST * (position + 1)])
+
+    def date_ordinal(self, position: int) -> int:
+        """Reply `position`'s date as an ordinal, 0 when it has none (read without the reply)."""
+        return self._dates[position]
 
     def view(self, positions: Iterable[int] = ()) -> ReplyList:
         return ReplyList(self, positions)

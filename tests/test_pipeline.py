@@ -574,3 +574,163 @@ def test_generate_reply_id_kept_by_edit_or_sidecar_id(data_dir, tmp_path, change
     assert record["source"] == ("科技厅答复2024.txt" if change != "edit text" else source.name)
     page = (docs / "replies" / f"{reply_id}.md").read_text(encoding="utf-8")
     assert ("持续推进全省教育和科技" in page) == (change == "edit text")
+
+
+# --- The render cache: an incremental run writes what a cold run writes --------------------
+
+def _edit(name, old, new):
+    def change(data):
+        path = data / "replies" / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return change
+
+
+def _sidecar(name, text):
+    def change(data):
+        (data / "replies" / name).write_text(text, encoding="utf-8")
+    return change
+
+
+def _delete(data):
+    (data / "replies" / "r003.txt").unlink()
+
+
+def _rename(data):
+    (data / "replies" / "r003.txt").rename(data / "replies" / "r003_moved.txt")
+
+
+def _add(data):
+    (data / "replies" / "r999.txt").write_bytes(seed("001").read_bytes())
+
+
+def _broken(data):
+    (data / "replies" / "r998.txt").write_bytes(b"")  # an error on the quality report
+
+
+def _publisher(data):
+    site = data / "site.yml"
+    site.write_text(site.read_text(encoding="utf-8").replace("publisher: ", "publisher: 新的"), encoding="utf-8")
+
+
+# r003 is a copy of the sample 003; its copies r008 and r013 stay as they were.
+INCREMENTAL_CHANGES = {
+    "body text": _edit("r003.txt", "二是推动校企合作", "二是大力推动校企合作"),
+    "commitment text": _edit("r003.txt", "培育壮大新兴产业工作", "培育壮大战略性新兴产业工作"),
+    "section heading": _edit("r003.txt", "一、关于“加强教育与产业的深度融合”的建议", "一、关于“加强教育和产业深度融合”的建议"),
+    "title": _sidecar("r003.yml", "title: 关于一个新标题的答复\n"),
+    "agency": _sidecar("r003.yml", "agency: 吉林省工业和信息化厅\n"),
+    "co-agencies": _sidecar("r003.yml", "co_agencies: [吉林省教育厅]\n"),
+    "date": _sidecar("r003.yml", "date: 2025-06-30\n"),
+    "undated": _sidecar("r003.yml", "date: null\n"),
+    "themes": _sidecar("r003.yml", "themes: [金融, 教育]\n"),
+    "proposer": _sidecar("r003.yml", "proposer: 王新\nproposer_type: 委员\n"),
+    "outcome": _sidecar("r003.yml", "classification: C\n"),
+    "withheld": _sidecar("r003.yml", "publish: none\n"),
+    "summary only": _sidecar("r003.yml", "publish: summary\n"),
+    "deleted": _delete,
+    "renamed": _rename,
+    "added": _add,
+    "empty file added": _broken,
+    "site settings": _publisher,
+}
+
+
+def _units_rendered(lines):
+    """(units rendered, units) from a run's progress lines."""
+    line = next(line for line in lines if line.startswith("rendering "))
+    rendered, _, rest = line.removeprefix("rendering ").partition(" of ")
+    return int(rendered), int(rest.split()[0])
+
+
+def _incremental_equals_cold(tmp_path, change, count=14, jobs=1):
+    """Generate, `change` the data dir, generate again (incremental: the render cache of the
+    first run), and generate the same data cold (new docs, new caches): the two docs trees
+    must be the same bytes. Returns the units rendered and the units of the second run."""
+    data = copies_data_dir(tmp_path / "data", count)
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    generate(data, docs, cache_dir=cache, jobs=jobs)
+    change(data)
+    lines = []
+    generate(data, docs, cache_dir=cache, jobs=jobs, progress=lines.append)
+    generate(data, tmp_path / "cold" / "docs", cache_dir=tmp_path / "cold" / "cache", jobs=jobs)
+    incremental, cold = _tree(docs), _tree(tmp_path / "cold" / "docs")
+    assert sorted(incremental) == sorted(cold)
+    assert [rel for rel in incremental if incremental[rel] != cold[rel]] == []
+    return _units_rendered(lines)
+
+
+@pytest.mark.parametrize("change", INCREMENTAL_CHANGES.values(), ids=INCREMENTAL_CHANGES.keys())
+def test_render_cache_incremental_run_equals_cold_run(tmp_path, change):
+    rendered, units = _incremental_equals_cold(tmp_path, change)
+    if change is not _publisher:  # a setting every page may show: all rendered again
+        assert 0 < rendered < units
+
+
+def test_render_cache_body_edit_renders_its_reply_alone(tmp_path):
+    """A paragraph that promises nothing: only the reply's own page is rendered again."""
+    rendered, units = _incremental_equals_cold(tmp_path, INCREMENTAL_CHANGES["body text"])
+    assert rendered == 1 and units > 80
+
+
+def test_render_cache_unchanged_data_renders_nothing(tmp_path):
+    rendered, units = _incremental_equals_cold(tmp_path, lambda data: None)
+    assert rendered == 0 and units > 20
+
+
+def test_render_cache_incremental_run_on_workers_equals_cold_run(tmp_path):
+    """Rendered on two forked workers (enough replies for them), each noting what it read."""
+    from generator.pipeline import PARALLEL_FROM
+
+    rendered, units = _incremental_equals_cold(
+        tmp_path, _edit("r003.txt", "培育壮大新兴产业工作", "培育壮大战略性新兴产业工作"), PARALLEL_FROM + 10, jobs=2)
+    assert 0 < rendered < units / 10
+
+
+def test_render_cache_template_change_renders_again(tmp_path, monkeypatch):
+    import shutil
+
+    from generator import pipeline
+
+    templates = tmp_path / "templates"
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    monkeypatch.setattr(pipeline, "TEMPLATES", templates)
+
+    def change(data):
+        listing = templates / "listing.md.j2"
+        listing.write_text(listing.read_text(encoding="utf-8").replace("共 {{ total }} 件答复。", "本页共 {{ total }} 件。"),
+                           encoding="utf-8")
+
+    rendered, units = _incremental_equals_cold(tmp_path, change)
+    assert rendered == units
+    assert "本页共" in (tmp_path / "docs" / "replies" / "index.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", ["edited", "deleted", "touched"])
+@pytest.mark.parametrize("rel", ["replies/r003.md", "replies/index.md", "data/replies.json", "data/commitments.csv"])
+def test_render_cache_generated_file_changed_on_disk_is_written_again(tmp_path, damage, rel):
+    """A generated file changed, removed or touched since the last run is not taken for
+    the last run's: it is rendered again (an open-data file is made whole again)."""
+    def change(data):
+        path = tmp_path / "docs" / rel
+        if damage == "deleted":
+            path.unlink()
+        elif damage == "edited":
+            path.write_text(path.read_text(encoding="utf-8")[:-40] + "手工改动\n", encoding="utf-8")
+        else:
+            os.utime(path, ns=(10**18, 10**18))
+
+    _incremental_equals_cold(tmp_path, change)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a database at all" * 100])
+def test_render_cache_damaged_file_is_started_again(tmp_path, damage):
+    from generator.rendercache import DB_NAME
+
+    def change(data):
+        _edit("r003.txt", "二是推动校企合作", "二是大力推动校企合作")(data)
+        (tmp_path / "cache" / DB_NAME).write_bytes(damage)
+
+    rendered, units = _incremental_equals_cold(tmp_path, change)
+    assert rendered == units  # nothing known: everything rendered, and right
