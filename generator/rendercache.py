@@ -37,6 +37,7 @@ import sys
 import types
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
@@ -322,10 +323,11 @@ class Facts:
         ids = self.store.id
         out = []
         for fact in reads:
-            kind = fact[0]
             if isinstance(fact, str):
                 out.append(fact)
-            elif kind in ("r", "c", "b"):
+                continue
+            kind = fact[0]
+            if kind in ("r", "c", "b"):
                 out.append(f"{kind}{SEP}{ids(fact[1])}")
             elif kind in ("n", "p"):
                 out.append(f"{kind}{SEP}{fact[1]}{SEP}{fact[2]!r}")
@@ -354,14 +356,14 @@ class Facts:
                 return store.metadata_digest(position)
             if kind == "c":
                 return store.commitments_digest(position)
-            return _digest((store._key(position) or "").encode())
+            return _digest((store.key(position) or "").encode())
         if kind in ("l", "k"):
             replies = self._lists.get(rest)
             if replies is None:
                 return None
             positions = _store_positions(replies)
             if kind == "k":  # the commitment counts of the list's replies, in order
-                return _digest(array("I", map(store._counts.__getitem__, positions)).tobytes())
+                return _digest(array("I", map(store.commitment_count, positions)).tobytes())
             return self._ranks_digest(positions)
         if kind == "p":
             _, _, token = rest.partition(SEP)
@@ -451,7 +453,7 @@ class Facts:
 
         if isinstance(value, (tuple, list)):
             return ("(" if isinstance(value, tuple) else "[") + ",".join(map(d, value)) + ")"
-        if isinstance(value, (dict, frozenset, set)) and type(value).__module__ in ("builtins", "collections"):
+        if type(value) in (dict, Counter, set, frozenset):  # not a defaultdict: its factory is state too
             if isinstance(value, dict):
                 inner = ",".join(f"{d(k)}:{d(v)}" for k, v in value.items())
             else:
