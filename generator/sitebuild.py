@@ -44,7 +44,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_e
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
-from .buildcache import BuildCache, PageRecord, StaticRecord, digest, file_digest, fingerprint, stat_key
+from .buildcache import BuildCache, PageRecord, StaticRecord, file_digest, fingerprint, stat_key
+from .mkdocs_hooks import plugin
 from .pipeline import die_with_parent
 
 log = logging.getLogger("mkdocs.sitebuild")
@@ -70,16 +71,12 @@ def supported(config) -> str | None:
     return None
 
 
-def _hooks(config):
-    return next((p for key, p in config.plugins.items() if key.endswith("mkdocs_hooks.py")), None)
-
-
 def _search(config):
     """Material's search plugin, whose index keeps its entries in a list (`entries`)."""
-    found = next((p for key, p in config.plugins.items() if key.rsplit("/", 1)[-1] == "search"), None)
+    found = plugin(config, "search")
     if found is None or not getattr(found.config, "enabled", True) or not hasattr(found, "search_index"):
         return None
-    return found if found is not None and isinstance(getattr(found.search_index, "entries", None), list) else None
+    return found if isinstance(getattr(found.search_index, "entries", None), list) else None
 
 
 # The build's state, inherited by the forked workers (set before the pool starts).
@@ -135,7 +132,7 @@ def _fingerprint(config, nav, hooks) -> str:
     """`buildcache.fingerprint`. Material's search dictionary (jieba's user dictionary, in
     the docs dir) changes whenever a name is added; the pages depend on it only when their
     text goes into Material's index."""
-    search = next((p for key, p in config.plugins.items() if key.rsplit("/", 1)[-1] == "search"), None)
+    search = plugin(config, "search")
     user_dict = Path(str(search.config.get("jieba_dict_user") or "")) if search is not None else None
     engine = hooks.search_engine(config) if hooks is not None and hasattr(hooks, "search_engine") else "material"
     extra = {}
@@ -288,8 +285,8 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
                 Page(None, file, config)
         lookup = files.get_file_from_path
         _record_lookups(files)
-        hooks, search = _hooks(config), _search(config)
-        if search is None and any(key.rsplit("/", 1)[-1] == "search" for key in config.plugins):
+        hooks, search = plugin(config, "mkdocs_hooks.py"), _search(config)
+        if search is None and plugin(config, "search") is not None:
             # A search plugin whose entries this engine cannot carry: one process, no cache.
             jobs, cache_dir = 1, None
         _RUN.update(config=config, files=files, doc_files=doc_files, nav=nav, env=env, search=search, hooks=hooks)
@@ -444,4 +441,4 @@ def _render_all(todo: list[int], jobs: int, say, meanwhile) -> dict[int, PageRec
     return done
 
 
-__all__ = ["BuildStats", "build", "supported", "digest"]
+__all__ = ["BuildStats", "build", "supported"]
