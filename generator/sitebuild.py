@@ -20,6 +20,9 @@ version is pinned), with two changes:
   The site dir keeps the pages and static files still right and loses everything else;
   Pagefind re-indexes only the shards holding a changed page.
 
+Its Markdown conversions take a shorter path through the inline patterns, with the same
+output (generator/markdown_speed.py).
+
 The engine knows what per-page state Material's search plugin and the project's hooks
 keep. A config with any other plugin is built by MkDocs' own `build`, whole and on one core.
 """
@@ -45,6 +48,7 @@ from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
 from .buildcache import BuildCache, PageRecord, StaticRecord, file_digest, fingerprint, stat_key
+from .markdown_speed import faster_inline
 from .mkdocs_hooks import plugin
 from .pipeline import die_with_parent
 
@@ -260,6 +264,11 @@ def build(config, *, jobs: int = 1, cache_dir: Path | None = None, progress=None
         log.info(f"plugin {unknown!r}: built by MkDocs alone, on one core, in full")
         mkdocs.build(config)
         return BuildStats(notice=f"plugin {unknown} not known to the engine")
+    with faster_inline():  # Python-Markdown's output, sooner (see generator/markdown_speed.py)
+        return _build(config, jobs=jobs, cache_dir=cache_dir, progress=progress)
+
+
+def _build(config, *, jobs: int, cache_dir: Path | None, progress) -> BuildStats:
     say = progress or log.info
     logger = logging.getLogger("mkdocs")
     counter = utils.CountHandler()
