@@ -24,8 +24,9 @@ from contextlib import contextmanager
 from markdown import inlinepatterns, treeprocessors, util
 
 _Inline = treeprocessors.InlineProcessor
-_apply = _Inline._InlineProcessor__applyPattern  # the private step this module wraps
-_handle = _Inline._InlineProcessor__handleInline
+# The private steps this module wraps (None in a Markdown without them: then it does nothing).
+_apply = getattr(_Inline, "_InlineProcessor__applyPattern", None)
+_handle = getattr(_Inline, "_InlineProcessor__handleInline", None)
 _run = _Inline.run
 
 # A text that lacks every string listed for a pattern cannot match it (each regular
@@ -109,8 +110,8 @@ def _handle_planned(self, data, patternIndex=0):
 def faster_inline():
     """While open, every Markdown conversion in this process (and in processes forked
     from it) takes the shorter path."""
-    if _Inline.run is _run_planned:  # already open (a build within a build)
-        yield
+    if _Inline.run is _run_planned or _apply is None or _handle is None:
+        yield  # already open (a build within a build), or a Markdown this does not know
         return
     _Inline.run = _run_planned
     _Inline._InlineProcessor__handleInline = _handle_planned

@@ -88,3 +88,11 @@ def test_faster_inline_closed_restores_markdown():
             assert TreeInline.run is not before[0]
         assert TreeInline.run is not before[0]
     assert (TreeInline.run, TreeInline._InlineProcessor__handleInline) == before
+
+
+def test_faster_inline_unknown_markdown_left_alone(monkeypatch):
+    monkeypatch.setattr(markdown_speed, "_apply", None)  # a Markdown without the private step
+    before = TreeInline.run
+    with faster_inline():
+        assert TreeInline.run is before
+        assert convert("见[附件](a.md)。", *EXTENSIONS[0]) == '<p>见<a href="a.md">附件</a>。</p>'
