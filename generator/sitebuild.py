@@ -192,41 +192,38 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, PageRecord]]:
     return [(index, _render(index)) for index in indices]
 
 
+def _still(path: str, stat: tuple[int, int] | None, digest: str | None) -> tuple[int, int] | None:
+    """`path`'s stat now, when it holds the bytes recorded (the same stat, else the same
+    digest: touched, restored from a CI cache or copied, with new times); else None."""
+    now = stat_key(path)
+    if now is None or (now != stat and file_digest(path) != digest):
+        return None
+    return now
+
+
 def _reusable(record: PageRecord | None, file: File, moved: set[str]) -> bool:
     """Whether `file`'s page in the site dir is still what rendering it would give.
     `moved`: the paths pages looked up that were found then and are not now, or the reverse."""
     if record is None or record.output_stat is None or file.abs_src_path is None:
         return False
-    now = stat_key(file.abs_src_path)
-    if now != record.source_stat:
-        if now is None or file_digest(file.abs_src_path) != record.source_digest:
-            return False
-        record.source_stat = now  # touched, not changed (a checkout, a copy)
-    if moved and not moved.isdisjoint(record.deps):
+    source = _still(file.abs_src_path, record.source_stat, record.source_digest)
+    if source is None or (moved and not moved.isdisjoint(record.deps)):
         return False
-    out = stat_key(file.abs_dest_path)
-    if out != record.output_stat:
-        # Restored from a CI cache, copied: the times differ and the bytes may not.
-        if out is None or file_digest(file.abs_dest_path) != record.output_digest:
-            return False
-        record.output_stat = out
+    out = _still(file.abs_dest_path, record.output_stat, record.output_digest)
+    if out is None:
+        return False
+    record.source_stat, record.output_stat = source, out
     return True
 
 
 def _static_reusable(record: StaticRecord | None, file: File) -> bool:
     if record is None or file.abs_src_path is None or record.copied_stat != record.final_stat:
         return False  # a copy on_post_build rewrote is copied again, then rewritten again
-    source, copy = stat_key(file.abs_src_path), stat_key(file.abs_dest_path)
-    if source is None or copy is None:
+    source = _still(file.abs_src_path, record.source_stat, record.source_digest)
+    copy = _still(file.abs_dest_path, record.final_stat, record.source_digest) if source else None
+    if copy is None:
         return False
-    if source != record.source_stat:
-        if file_digest(file.abs_src_path) != record.source_digest:
-            return False
-        record.source_stat = source
-    if copy != record.final_stat:
-        if file_digest(file.abs_dest_path) != record.source_digest:
-            return False
-        record.final_stat = record.copied_stat = copy
+    record.source_stat, record.final_stat, record.copied_stat = source, copy, copy
     return True
 
 
