@@ -193,6 +193,8 @@ BUILD = ("import sys; from pathlib import Path; from generator.site import build
 def summary(out: str) -> str:
     """The engine's last progress line: set-up, rendering and Pagefind's seconds."""
     return next((line for line in reversed(out.splitlines()) if line.startswith("site built in")), "")
+
+
 IDENTITY_MAX = 10000  # up to this N the bench builds the changed docs again in full to compare
 
 
@@ -210,19 +212,16 @@ def tree_size(root: Path) -> int:
 
 
 def known_reply(records: list[dict]) -> dict:
-    """A reply a search must find (open-data record): the newest-numbered one whose
-    proposer, a person, filed no other and has a three-character name that no other
-    proposer's contains, so that the proposer's name is the query (卢明 would also find
-    卢明华, and two characters are often a word of the text as well)."""
+    """A reply a search must find (open-data record): the newest-numbered one of the
+    person whose three-character or longer name no other proposer's contains (卢明 would
+    also find 卢明华, and two characters are often a word of the text as well) and who
+    filed the fewest — one, up to 10,000 replies; at 100,000 every name of the bench's
+    roster has filed several — so that the proposer's name is the query."""
     names = Counter(r["proposer"] for r in records)
     people = [name for name in names if name]
-
-    def alone(name: str) -> bool:
-        return len(name) >= 3 and names[name] == 1 and not any(name in other for other in people if other != name)
-
-    persons = [r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and len(r["proposer"] or "") >= 3]
-    # At 100,000 replies every name of the roster has filed several: the rarest one's newest.
-    return next((r for r in persons if alone(r["proposer"])), None) or min(persons, key=lambda r: names[r["proposer"]])
+    unique = {name for name in people if len(name) >= 3 and not any(name in other for other in people if other != name)}
+    persons = [r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and r["proposer"] in unique]
+    return min(persons, key=lambda r: names[r["proposer"]])  # the first of the fewest: the newest
 
 
 @contextmanager
