@@ -119,3 +119,44 @@ def test_scale_find_page_filters_exactly_within_2_mb(large_site, browser):
     found = bench.first_filter(site, browser)
     assert found["filter_results"] > 0 and found["filter_exact"], found
     assert found["filter_download_mb"] <= SEARCH_MB, found
+
+
+@pytest.mark.large
+def test_scale_search_person_full_name_finds_their_replies_first(large_site, browser):
+    """A member or deputy searched by full name finds their own replies, before any other's.
+    The browser cuts a name into one-character words (郝/红/明), which the index (cut by
+    jieba) may hold apart, half joined or whole. Looked up without quotes, a name the index
+    does not hold whole finds the replies of whoever shares its first characters, and a
+    word of one character every word it begins; so the worker looks a name up as a phrase,
+    once for each way its characters may be joined. Names no other contains (卢明 rightly
+    finds 卢明华 too), twenty of them, spread over the roster."""
+    from urllib.parse import urlsplit
+
+    from conftest import serve_directory
+
+    _, site, docs = large_site
+    records = json.loads((docs / "data" / "replies.json").read_text(encoding="utf-8"))
+    names = {r["proposer"] for r in records if r["proposer_type"] in ("委员", "代表") and r["proposer"]}
+    alone = sorted(n for n in names if len(n) >= 2 and not any(n in other for other in names if other != n))
+    sample = alone[::max(1, len(alone) // 20)]
+    base, stop = serve_directory(site)
+    page = browser.new_page()
+    wrong = {}
+    try:
+        for name in sample:
+            page.goto(base + "/")
+            box = page.locator("input.md-search__input")
+            box.click()
+            box.fill(name)
+            box.press("End")  # Material searches on key events
+            page.wait_for_selector(".md-search-result__item", timeout=30_000)
+            page.wait_for_timeout(300)  # the other exact forms' results
+            hrefs = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.href)")
+            ids = [urlsplit(h).path.strip("/").split("/")[-1] for h in hrefs]
+            own = {r["id"] for r in records if r["proposer"] == name}
+            if ids[0] not in own or (len(own) <= len(ids) and not own <= set(ids)):
+                wrong[name] = (sorted(own), ids[:3])
+    finally:
+        page.close()
+        stop()
+    assert len(sample) >= 15 and wrong == {}, wrong
