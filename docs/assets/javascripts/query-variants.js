@@ -100,8 +100,9 @@
   }
 
   // The forms to look `query` up in, best first, without repeats; the exact ones begin
-  // with a quote. `language`: the index's (a page's lang); none, or one written with
-  // spaces, gives the query alone.
+  // with a quote. `language`: the index's (a page's lang), which the browser cuts the
+  // query by; with none, or one written with spaces, the query is not cut (its exact
+  // forms aside).
   scope.replyQueryVariants = (query, language) => {
     if (query.includes("\""))
       return [query]
