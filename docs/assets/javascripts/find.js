@@ -93,9 +93,23 @@
 
   async function pagefindEngine() {
     const module = await import(new URL("pagefind/pagefind.js", ROOT).href)
-    // language "unknown": Pagefind then does not cut the query again (replyQueryVariants has).
-    const pagefind = module.createInstance({ basePath: new URL("pagefind/", ROOT).pathname, language: "unknown",
-                                             excerptLength: 40 })
+    // The query is cut by replyQueryVariants; Pagefind must not cut it again. Pagefind 1.5
+    // cuts a query into words when the page's <html lang> is one written without spaces,
+    // and takes that language when the instance is made (a `language` option is
+    // overridden). So the page has no lang for that one synchronous call, and nothing
+    // is drawn or announced meanwhile. Cut again, "丁东" in quotes became 丁/东, which
+    // the index (holding 丁东) does not have, and a member's name found other people's
+    // replies by its looser forms.
+    const html = document.documentElement
+    const lang = html.getAttribute("lang")
+    html.removeAttribute("lang")
+    let pagefind
+    try {
+      pagefind = module.createInstance({ basePath: new URL("pagefind/", ROOT).pathname, excerptLength: 40 })
+    } finally {
+      if (lang !== null)
+        html.setAttribute("lang", lang)
+    }
     // Pagefind counts a search's results only by the filters it has loaded, and a search
     // loads only those it filters by: all of them now, for every box's counts.
     await pagefind.filters()
