@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import pytest
 
@@ -121,6 +122,26 @@ def test_scale_find_page_filters_exactly_within_2_mb(large_site, browser):
     assert found["filter_download_mb"] <= SEARCH_MB, found
 
 
+
+@contextmanager
+def people_searched(large_site, browser, count: int):
+    """(records, about `count` members' names spread over the roster, a page, the served
+    site's base URL). Names no other contains: 卢明 rightly finds 卢明华's replies too."""
+    from conftest import serve_directory
+
+    _, site, docs = large_site
+    records = json.loads((docs / "data" / "replies.json").read_text(encoding="utf-8"))
+    names = {r["proposer"] for r in records if r["proposer_type"] in ("委员", "代表") and r["proposer"]}
+    alone = sorted(n for n in names if len(n) >= 2 and not any(n in other for other in names if other != n))
+    base, stop = serve_directory(site)
+    page = browser.new_page()
+    try:
+        yield records, alone[::max(1, len(alone) // count)], page, base
+    finally:
+        page.close()
+        stop()
+
+
 @pytest.mark.large
 def test_scale_search_person_full_name_finds_their_replies_first(large_site, browser):
     """A member or deputy searched by full name finds their own replies, before any other's.
@@ -128,21 +149,11 @@ def test_scale_search_person_full_name_finds_their_replies_first(large_site, bro
     jieba) may hold apart, half joined or whole. Looked up without quotes, a name the index
     does not hold whole finds the replies of whoever shares its first characters, and a
     word of one character every word it begins; so the worker looks a name up as a phrase,
-    once for each way its characters may be joined. Names no other contains (卢明 rightly
-    finds 卢明华 too), twenty of them, spread over the roster."""
+    once for each way its characters may be joined. Twenty names."""
     from urllib.parse import urlsplit
 
-    from conftest import serve_directory
-
-    _, site, docs = large_site
-    records = json.loads((docs / "data" / "replies.json").read_text(encoding="utf-8"))
-    names = {r["proposer"] for r in records if r["proposer_type"] in ("委员", "代表") and r["proposer"]}
-    alone = sorted(n for n in names if len(n) >= 2 and not any(n in other for other in names if other != n))
-    sample = alone[::max(1, len(alone) // 20)]
-    base, stop = serve_directory(site)
-    page = browser.new_page()
     wrong = {}
-    try:
+    with people_searched(large_site, browser, 20) as (records, sample, page, base):
         for name in sample:
             page.goto(base + "/")
             box = page.locator("input.md-search__input")
@@ -156,9 +167,6 @@ def test_scale_search_person_full_name_finds_their_replies_first(large_site, bro
             own = {r["id"] for r in records if r["proposer"] == name}
             if ids[0] not in own or (len(own) <= len(ids) and not own <= set(ids)):
                 wrong[name] = (sorted(own), ids[:3])
-    finally:
-        page.close()
-        stop()
     assert len(sample) >= 15 and wrong == {}, wrong
 
 
@@ -168,20 +176,12 @@ def test_scale_find_page_person_full_name_lists_their_replies(large_site, browse
     replies holding the name. Pagefind cuts a query into words itself on a page whose
     language is written without spaces; the page keeps it from cutting the forms of
     query-variants.js again (丁东 in quotes became 丁/东, which the index did not hold, and
-    the looser forms listed other people's replies)."""
+    the looser forms listed other people's replies). Ten names."""
     from urllib.parse import quote
 
-    from conftest import serve_directory
-
-    _, site, docs = large_site
-    records = json.loads((docs / "data" / "replies.json").read_text(encoding="utf-8"))
-    names = {r["proposer"] for r in records if r["proposer_type"] in ("委员", "代表") and r["proposer"]}
-    alone = sorted(n for n in names if len(n) >= 2 and not any(n in other for other in names if other != n))
-    sample = alone[::max(1, len(alone) // 10)]
-    base, stop = serve_directory(site)
-    page = browser.new_page()
+    docs = large_site[2]
     wrong = {}
-    try:
+    with people_searched(large_site, browser, 10) as (records, sample, page, base):
         for name in sample:
             page.goto(f"{base}/find/?query={quote(name)}")
             page.wait_for_function("document.querySelectorAll('#find-results li').length > 0", timeout=30_000)
@@ -191,7 +191,4 @@ def test_scale_find_page_person_full_name_lists_their_replies(large_site, browse
             strangers = {i for i in ids - own if name not in (docs / "replies" / f"{i}.md").read_text(encoding="utf-8")}
             if not own <= ids or strangers:
                 wrong[name] = (sorted(own), sorted(ids)[:6])
-    finally:
-        page.close()
-        stop()
     assert len(sample) >= 8 and wrong == {}, wrong
