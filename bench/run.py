@@ -211,6 +211,12 @@ def tree_size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
+def lone_names(names, shortest: int) -> set[str]:
+    """The `names` of at least `shortest` characters that no other of them contains: a
+    search for 卢明 rightly finds 卢明华 too, so only a lone name finds one person's replies."""
+    return {name for name in names if len(name) >= shortest and not any(name in other for other in names if other != name)}
+
+
 def known_reply(records: list[dict]) -> dict:
     """A reply a search must find (open-data record): the newest-numbered one of the
     person whose three-character or longer name no other proposer's contains (卢明 would
@@ -219,7 +225,7 @@ def known_reply(records: list[dict]) -> dict:
     roster has filed several — so that the proposer's name is the query."""
     names = Counter(r["proposer"] for r in records)
     people = [name for name in names if name]
-    unique = {name for name in people if len(name) >= 3 and not any(name in other for other in people if other != name)}
+    unique = lone_names(people, 3)
     persons = [r for r in reversed(records) if r["proposer_type"] in ("委员", "代表") and r["proposer"] in unique]
     return min(persons, key=lambda r: names[r["proposer"]])  # the first of the fewest: the newest
 

@@ -122,17 +122,16 @@ def test_scale_find_page_filters_exactly_within_2_mb(large_site, browser):
     assert found["filter_download_mb"] <= SEARCH_MB, found
 
 
-
 @contextmanager
 def people_searched(large_site, browser, count: int):
     """(records, about `count` members' names spread over the roster, a page, the served
-    site's base URL). Names no other contains: 卢明 rightly finds 卢明华's replies too."""
+    site's base URL). Names no other contains (bench.lone_names)."""
     from conftest import serve_directory
 
-    _, site, docs = large_site
+    bench, site, docs = large_site
     records = json.loads((docs / "data" / "replies.json").read_text(encoding="utf-8"))
     names = {r["proposer"] for r in records if r["proposer_type"] in ("委员", "代表") and r["proposer"]}
-    alone = sorted(n for n in names if len(n) >= 2 and not any(n in other for other in names if other != n))
+    alone = sorted(bench.lone_names(names, 2))
     base, stop = serve_directory(site)
     page = browser.new_page()
     try:
