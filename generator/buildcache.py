@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -120,6 +121,13 @@ class BuildCache:
                          "targets": targets},
                         handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, path)
+
+    @classmethod
+    def clear(cls, folder: Path) -> None:
+        """Forget what `folder` keeps: the records and Pagefind's bundles. The next build
+        renders every page, and keeps new records for the one after."""
+        (folder / FILE).unlink(missing_ok=True)
+        shutil.rmtree(cls(folder, "").pagefind_bundles, ignore_errors=True)
 
     def forget(self) -> None:
         """Drop the stored records (a build that fails leaves no records to trust)."""

@@ -80,9 +80,9 @@ def _build(args) -> int:
     from .site import build_site, default_build_cache
 
     def step(result):
-        cache = None if args.full else (args.build_cache or default_build_cache(args.docs, args.site))
+        cache = args.build_cache or default_build_cache(args.docs, args.site)
         warnings = build_site(args.docs, args.site, strict=args.strict, search=args.search, jobs=args.jobs,
-                              cache_dir=cache, progress=None if args.quiet else default_progress)
+                              cache_dir=cache, full=args.full, progress=None if args.quiet else default_progress)
         return f"site built in {args.site} ({len(warnings)} MkDocs warnings)"
 
     return _generate_then(args, step)
@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="search engine (default: mkdocs.yml's extra.search_engine; auto: Pagefind, "
                             "Material's in offline archives)")
     build.add_argument("--full", action="store_true",
-                       help="render every page again (default: only the pages that changed since the last build)")
+                       help="render every page again, and keep its records for the next build (default: only "
+                            "the pages that changed since the last build)")
     build.add_argument("--build-cache", type=Path, default=None,
                        help="the build cache's folder (default: .cache/site/<site dir name> beside the docs dir)")
     build.set_defaults(run=_build)

@@ -27,6 +27,11 @@
   Pagefind, it answers Material's page-load request for `search/search_index.json`, which
   is then there only for its configuration, from the script itself: a page view
   downloads nothing of the search until a query.
+- on_page_markdown sets aside the blocks of HTML the templates write whole (between
+  `render.HTML_OPEN` and `HTML_CLOSE`: listing tables, a reply's card), leaving a comment
+  with this run's token; on_page_content puts them back, each `.md` link made a URL by
+  MkDocs' own link lookup (its warnings, its anchor checks). Python-Markdown never parses
+  them: as Markdown they were most of a build's Markdown time.
 - on_page_content fills the URL slots of a reply's 引用本文 block (generator/cite.py)
   with its permanent address when `site_url` is set, so that the citation is whole
   without JavaScript but for the access date (assets/javascripts/cite.js fills the rest).
@@ -49,18 +54,20 @@ import json
 import logging
 import posixpath
 import re
+import secrets
 import shutil
 from pathlib import Path
 from urllib.parse import urljoin
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+from mkdocs.structure.pages import _RelativePathTreeprocessor  # MkDocs' link lookup (mkdocs 1.6)
 
 from generator.cite import fill_url_slots
 from generator.feeds import FEEDS_DIR
 from generator.pagefind_shards import SHARD_PAGES, PagefindError, build_index
 from generator.model import cn_date, reply_label, reply_summary
-from generator.render import SITE_SETTINGS, USER_DICT, reply_id_of_path  # the package is installed (`make .venv`)
+from generator.render import HTML_CLOSE, HTML_OPEN, SITE_SETTINGS, USER_DICT, reply_id_of_path  # the package is installed (`make .venv`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -174,7 +181,76 @@ def result_line(meta: dict) -> str:
 _SORT_MARK = re.compile(r'data-pagefind-sort="([^":]+):([^"]*)"')  # the attribute form, `name:value`
 
 
-def on_page_content(html_text, page, config, **kwargs):
+# --- blocks of HTML the templates write whole (render.HTML_OPEN) ----------------------
+# Set aside from the Markdown (on_page_markdown) and put back in the page's HTML
+# (on_page_content), where a comment holding this run's token stood for each: a page's own
+# text cannot name it.
+_HTML_BLOCK = re.compile(rf"^{re.escape(HTML_OPEN)}\n(.*?)\n{re.escape(HTML_CLOSE)}$", re.S | re.M)
+# A link the template wrote: a value's text cannot hold `<` (render.html_text escapes it).
+_HREF = re.compile(r'<a href="([^"]*)"')
+_TOKEN = secrets.token_hex(8)
+_aside: dict[str, list[str]] = {}  # page (src_uri) -> its blocks, from one event to the next
+
+
+def _stand_in(number: int) -> str:
+    return f"<!-- html {_TOKEN} {number} -->"
+
+
+def set_aside_html(markdown: str, page) -> str:
+    blocks: list[str] = []
+
+    def stand_in(match) -> str:
+        blocks.append(match[1])
+        return f"\n\n{_stand_in(len(blocks) - 1)}\n\n"
+
+    markdown = _HTML_BLOCK.sub(stand_in, markdown)
+    if blocks:
+        _aside[page.file.src_uri] = blocks
+    else:
+        _aside.pop(page.file.src_uri, None)
+    return markdown
+
+
+def _attribute(value: str) -> str:
+    """`value` escaped in an attribute as Python-Markdown escapes a link's address."""
+    return html.escape(value, quote=False).replace('"', "&quot;")
+
+
+def put_back_html(html_text: str, page, config, files) -> str:
+    """The page's blocks in place of their comments, each `href` made a URL by MkDocs' own
+    link lookup: its warnings for a missing target, and the anchors it links to checked
+    after the build, as for a link written in Markdown."""
+    blocks = _aside.pop(page.file.src_uri, None)
+    if not blocks:
+        return html_text
+    links = _RelativePathTreeprocessor(page.file, files, config)
+    urls: dict[str, str] = {}
+
+    def url(match) -> str:
+        href = match[1]
+        if href not in urls:  # a commitments table links each reply once per commitment
+            urls[href] = _attribute(links.path_to_url(html.unescape(href)))
+        return f'<a href="{urls[href]}"'
+
+    for number, block in enumerate(blocks):
+        stand_in = _stand_in(number)
+        if stand_in + "\n\n" in html_text:  # Python-Markdown ends a comment's block with a blank line
+            stand_in += "\n"
+        elif stand_in not in html_text:
+            raise PluginError(f"{page.file.src_uri}: a block of HTML was lost in the Markdown")
+        html_text = html_text.replace(stand_in, _HREF.sub(url, block), 1)
+    if links.links_to_anchors:
+        if page.links_to_anchors is None:
+            page.links_to_anchors = {}
+        for target, anchors in links.links_to_anchors.items():
+            known = page.links_to_anchors.setdefault(target, {})
+            for anchor, link in anchors.items():
+                known.setdefault(anchor, link)
+    return html_text
+
+
+def on_page_content(html_text, page, config, files=None, **kwargs):
+    html_text = put_back_html(html_text, page, config, files)
     if is_reply(page) and (url := permanent_url(page, config)):
         html_text = fill_url_slots(html_text, url)
     if is_reply(page) and (line := result_line(page.meta)):
@@ -303,7 +379,7 @@ def on_page_markdown(markdown, page, **kwargs):
         feed = meta["feed"]
         meta["feed"] = {key: html.escape(str(feed.get(key) or "")) for key in ("path", "title")} \
             if isinstance(feed, dict) else None
-    return markdown
+    return set_aside_html(markdown, page)
 
 
 def on_page_context(context, page, config, **kwargs):

@@ -89,6 +89,22 @@ EXCERPT_MIN = 10
 _CLAUSE = re.compile(r"[^，,；;。：:！!？?]*[，,；;。：:！!？?]?")
 
 
+# A block of HTML a template writes whole, between these two lines: a listing's table. The
+# MkDocs hooks take it out of the Markdown before Python-Markdown parses it, and put it back
+# after, its `.md` links made into URLs and checked as MkDocs does a Markdown link's
+# (generator/mkdocs_hooks.py). As Markdown, a listing's table of 50 rows and 100 links was
+# most of the build's Markdown work; as HTML only its links cost anything.
+HTML_OPEN, HTML_CLOSE = "<!-- html -->", "<!-- /html -->"
+
+
+@lru_cache(maxsize=1 << 16)  # a reply's title is escaped once for all its listings
+def html_text(text) -> str:
+    """Show `text` literally in HTML: what Python-Markdown makes of `md_escape(text)`."""
+    text = "" if text is None else str(text)
+    text = _UNWRITABLE.sub(lambda m: "\ufffd" if m[0] >= "\ud800" else "", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
 @lru_cache(maxsize=1 << 16)  # a reply's title is escaped once for all its listings
 def md_escape(text) -> str:
     """Show `text` literally in Markdown: HTML is escaped, Markdown syntax backslashed."""
@@ -331,6 +347,8 @@ class Renderer:
             autoescape=False,  # Markdown output: values are escaped with `md` explicitly
         )
         self.env.filters["md"] = md_escape
+        self.env.filters["text"] = html_text  # in a block of HTML (HTML_OPEN)
+        self.env.globals["HTML_OPEN"], self.env.globals["HTML_CLOSE"] = HTML_OPEN, HTML_CLOSE
         self.env.filters["cn_date"] = cn_date
         self.env.filters["excerpt"] = commitment_excerpt
         self.env.globals["rel"] = rel

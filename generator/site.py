@@ -14,6 +14,7 @@ from pathlib import Path
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from .buildcache import BuildCache
 from .mkdocs_hooks import plugin
 from .pipeline import ROOT
 from .sitebuild import build as engine_build
@@ -55,13 +56,18 @@ def _enable_offline(config) -> None:
 
 def build_site(docs_dir: Path, site_dir: Path, strict: bool = False, config_file: Path = ROOT / "mkdocs.yml",
                offline: bool = False, search: str | None = None, extra: dict | None = None,
-               jobs: int | None = None, cache_dir: Path | None = None, progress=None) -> list[str]:
+               jobs: int | None = None, cache_dir: Path | None = None, full: bool = False,
+               progress=None) -> list[str]:
     """Build the site; returns MkDocs' warnings. Under `strict` any warning fails.
     `offline` builds for opening from disk (see `_enable_offline`); `search` overrides
     mkdocs.yml's `extra.search_engine` (auto | material | pagefind); `extra` overrides
     other `extra` settings. `jobs`: processes rendering pages (default: one per core);
     `cache_dir`: the build cache, for rendering only what changed since the last build
-    into `site_dir` (None: a full build; see generator/sitebuild.py)."""
+    into `site_dir` (None: a full build; see generator/sitebuild.py); `full`: every page
+    rendered again, the cache's records replaced by this build's (so that the next build
+    is incremental)."""
+    if full and cache_dir is not None:
+        BuildCache.clear(cache_dir)
     collector = _Collector()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)

@@ -21,7 +21,8 @@ version is pinned), with two changes:
   Pagefind re-indexes only the shards holding a changed page.
 
 Its Markdown conversions take a shorter path through the inline patterns, with the same
-output (generator/markdown_speed.py).
+output (generator/markdown_speed.py), and a page outside the nav reuses the nav and tabs
+another page with the same links had (generator/nav_memo.py).
 
 The engine knows what per-page state Material's search plugin and the project's hooks
 keep. A config with any other plugin is built by MkDocs' own `build`, whole and on one core.
@@ -49,6 +50,7 @@ from mkdocs.structure.pages import Page
 
 from .buildcache import BuildCache, PageRecord, StaticRecord, file_digest, fingerprint, stat_key
 from .markdown_speed import faster_inline
+from .nav_memo import memoize_nav
 from .mkdocs_hooks import plugin
 from .pipeline import die_with_parent
 
@@ -303,6 +305,7 @@ def _build(config, *, jobs: int, cache_dir: Path | None, progress) -> BuildStats
         for index in nav_pages:
             mkdocs._populate_page(doc_files[index].page, config, files)
         env = _RUN["env"] = config.plugins.on_env(env, config=config, files=files)
+        memoize_nav(env, nav, config)  # the same HTML, sooner (see generator/nav_memo.py)
         site_dir = Path(config.site_dir)
         if cache_dir is not None:
             cache = BuildCache.open(Path(cache_dir), _fingerprint(config, nav, hooks))

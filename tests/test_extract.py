@@ -338,7 +338,7 @@ def test_extract_outcome_class_reaches_record_and_page(ctx, tmp_path):
     assert reply.record()["classification"] == "B"
     assert "classification: B" in front_matter(reply)
     page = Renderer(ROOT / "templates").reply_page(reply)
-    assert "| 办理结果 | B类（正在解决或已列入计划解决） |" in page
+    assert "<td>办理结果</td>\n<td>B类（正在解决或已列入计划解决）</td>" in page
 
 
 @pytest.mark.parametrize("line, expected", [

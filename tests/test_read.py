@@ -339,9 +339,9 @@ def test_originals_published_only_when_set_and_only_for_full_replies(sample_form
     assert published == sorted([f"{stems[0]}.docx", f"{stems[2]}.pdf", f"{stems[4]}.pdf"])
     assert (docs / "originals" / f"{stems[4]}.pdf").read_bytes() == (data / "replies" / f"{stems[4]}.pdf").read_bytes()
     page = (docs / "replies" / f"{stems[0]}.md").read_text(encoding="utf-8")
-    assert f"[原件下载（DOCX）](../originals/{stems[0]}.docx)" in page
+    assert f'<a href="../originals/{stems[0]}.docx">原件下载（DOCX）</a>' in page
     page = (docs / "replies" / f"{stems[4]}.md").read_text(encoding="utf-8")
-    assert "(https://example.gov.cn/art/2024/5/20/art_1%282%29.html)" in page
+    assert 'href="https://example.gov.cn/art/2024/5/20/art_1%282%29.html"' in page
     everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in docs.rglob("*") if p.is_file())
     assert stems[3] not in everything  # the withheld reply: no page, no original, no link
     # The sample with a phone number withheld from its page: its original holds it.

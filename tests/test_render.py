@@ -109,6 +109,23 @@ def test_md_escape_shows_text_literally(text):
     assert unescape(re.sub(r"<[^>]+>", "", html)) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["<script>window.pwned=1</script>", "a *b* _c_ `d` [e](javascript:alert(1)) | f | {: .x }",
+     "&lt; stays &amp; literal", "&#61; &copy; & a&b", "\\ back\\slash", "# 一、 not a heading", "1. 二",
+     "!!! danger", 'say "hi" \'there\'', "两行\n文字", "红\x1b[31m色", "半\ud800个", "<!-- html -->", "《题目》（第1号）"],
+)
+def test_html_text_is_what_markdown_makes_of_md_escape(text):
+    """A value in a template's block of HTML reads as the same value in Markdown did: the
+    tables moved from Markdown to HTML show the same bytes."""
+    from generator.render import html_text
+
+    converted = Markdown(extensions=["tables", "attr_list", "md_in_html"]).convert(
+        f"| a |\n|---|\n| x{md_escape(text)}x |")
+    cell = re.search(r"<td>x(.*)x</td>", converted, re.S)[1]
+    assert html_text(text) == cell
+
+
 def test_render_hostile_values_keep_front_matter_valid():
     hostile = 'a: b\n"quoted" \'single\' --- {{ x }} <script>'
     reply = make_reply(title=hostile, proposer=hostile, sections=(hostile,),
@@ -232,7 +249,7 @@ def test_render_lists_name_replies_by_label_with_number(ctx):
     pages = renderer.site_pages()
     listing = pages["replies/index.md"]
     for n in range(1, 4):
-        assert f"[关于第{n}件事的提案](r{n}.md) <span class=\"reply-ref\">提案第{n:03d}号</span>" in listing
+        assert f'<a href="r{n}.md">关于第{n}件事的提案</a> <span class="reply-ref">提案第{n:03d}号</span>' in listing
     assert "市政协八届一次会议第001号" not in listing
 
 
@@ -427,7 +444,7 @@ def _newest_first(records: list[dict], replies: list[dict]) -> list[tuple[str, i
     return [(c["reply_id"], c["number"]) for c in order]
 
 
-_LINK = re.compile(r"replies/([^/)#]+)\.md#commitment-(\d+)\)")
+_LINK = re.compile(r'replies/([^/)#"]+)\.md#commitment-(\d+)"')  # a commitments table's link (HTML)
 
 
 def _listed(pages: list[str]) -> list[tuple[str, int]]:

@@ -376,3 +376,70 @@ def test_site_citation_url_filled_at_build_with_site_url(built, tmp_path, monkey
         assert text.endswith(f"({reply.date.isoformat()}). {url}.") and reply.agency in text
         assert parse_bibtex(tree.xpath('//*[@data-cite-form="bibtex"]')[0].text_content())[2]["url"] == url
         assert json.loads(tree.xpath('//*[@data-cite-form="csl"]')[0].text_content())[0]["URL"] == url
+
+
+# --- blocks of HTML the templates write whole (render.HTML_OPEN) ----------------------
+
+def _one_page_site(tmp_path):
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.pages import Page
+
+    docs, site = tmp_path / "docs", tmp_path / "site"
+    docs.mkdir()
+    config = MkDocsConfig()
+    config.load_dict({"site_name": "t", "docs_dir": str(docs), "site_dir": str(site)})
+    assert not config.validate()[0]
+    files = Files([File(path, str(docs), str(site), True) for path in ("index.md", "a/b.md", "a/c.md")])
+    return config, files, Page(None, files.get_file_from_path("a/b.md"), config)
+
+
+def _through_markdown(text, page, config, files):
+    """What the hooks and Python-Markdown make of a page's Markdown `text`."""
+    from markdown import Markdown
+
+    from generator.mkdocs_hooks import put_back_html, set_aside_html
+
+    aside = set_aside_html(text, page)
+    return aside, put_back_html(Markdown(extensions=["md_in_html"]).convert(aside), page, config, files)
+
+
+def test_html_block_links_made_urls_as_markdown_links(tmp_path, caplog):
+    """A block's `.md` links become the URLs MkDocs gives a Markdown link; its anchors are
+    checked after the build like theirs; a missing target is MkDocs' own warning."""
+    from generator.render import HTML_CLOSE, HTML_OPEN, html_text
+
+    config, files, page = _one_page_site(tmp_path)
+    page.links_to_anchors = {}
+    typed = html_text('标题 href="../typed.md" <a href="../typed.md">')  # a value that reads like a link
+    text = (f"# 标题\n\n{HTML_OPEN}\n<p><a href=\"../index.md\">首页</a> <a href=\"c.md#part-2\">丙</a> "
+            f"<a href=\"c.md#part-2\">再</a> <a href=\"https://example.org/x.md\">外</a> "
+            f"<a href=\"../missing.md\">无</a> <a href=\"#self\">本页</a></p>\n"
+            f"<p>{typed}</p>\n{HTML_CLOSE}\n\n正文\n")
+    with caplog.at_level("WARNING"):
+        aside, out = _through_markdown(text, page, config, files)
+    assert "<a href" not in aside and HTML_OPEN not in aside  # Python-Markdown never saw it
+    assert ('<p><a href="../../">首页</a> <a href="../c/#part-2">丙</a> <a href="../c/#part-2">再</a> '
+            '<a href="https://example.org/x.md">外</a> <a href="../missing.md">无</a> <a href="#self">本页</a></p>') in out
+    assert out.index("<h1") < out.index("首页") < out.index("<p>正文</p>") and "<!--" not in out
+    assert "contains a link '../missing.md'" in caplog.text
+    # A value that reads like a link is text, shown as written.
+    assert '<p>标题 href="../typed.md" &lt;a href="../typed.md"&gt;</p>' in out and "typed.md" not in caplog.text
+    anchors = {target.src_uri: links for target, links in page.links_to_anchors.items()}
+    assert anchors == {"a/c.md": {"part-2": "c.md#part-2"}, "a/b.md": {"self": "#self"}}
+
+
+def test_html_block_stand_in_cannot_be_typed(tmp_path):
+    """Only the templates' markers make a block: a page's own comment that looks like the
+    stand-in stays as written, and a block lost on the way is an error, not a gap."""
+    from mkdocs.exceptions import PluginError
+
+    from generator.mkdocs_hooks import put_back_html, set_aside_html
+    from generator.render import HTML_CLOSE, HTML_OPEN
+
+    config, files, page = _one_page_site(tmp_path)
+    _, out = _through_markdown("<!-- html 0 -->\n\n文字\n", page, config, files)
+    assert "<!-- html 0 -->" in out
+    set_aside_html(f"{HTML_OPEN}\n<p>块</p>\n{HTML_CLOSE}\n", page)
+    with pytest.raises(PluginError, match="a/b.md"):
+        put_back_html("<p>别的</p>", page, config, files)

@@ -10,6 +10,7 @@ from mkdocs.commands import build as mkdocs_build
 import generator.site as site_module
 import generator.sitebuild as sitebuild
 from generator.pipeline import generate
+from generator.render import HTML_CLOSE, HTML_OPEN
 from tests.conftest import copies_data_dir, copy_hand_written_docs
 
 
@@ -133,6 +134,20 @@ def test_build_incremental_unchanged_renders_only_the_nav(corpus, tmp_path, stat
     assert tree(site) == before
 
 
+def test_build_full_keeps_records_for_the_next(corpus, tmp_path, stats):
+    """A full build (`build --full`) renders every page again, whatever the cache holds,
+    and records them: the build after it is incremental."""
+    _, _, docs = corpus
+    site, cache = tmp_path / "site", tmp_path / "build-cache"
+    site_module.build_site(docs, site, strict=True, cache_dir=cache)
+    before = tree(site)
+    site_module.build_site(docs, site, strict=True, cache_dir=cache, full=True)
+    assert stats[-1].full and stats[-1].rendered == stats[-1].pages
+    site_module.build_site(docs, site, strict=True, cache_dir=cache)
+    assert not stats[-1].full and stats[-1].rendered < 20
+    assert tree(site) == before
+
+
 def test_build_incremental_after_a_restore(corpus, tmp_path, stats):
     """CI restores the site and the cache elsewhere, with new file times, and generates
     the docs anew: the pages are reused by their contents."""
@@ -178,14 +193,17 @@ def test_build_incremental_full_when_the_build_changes(corpus, tmp_path, stats, 
     assert stats[-1].notice
 
 
-def test_build_incremental_replays_warnings(corpus, tmp_path, stats):
+@pytest.mark.parametrize("link", ["[断链](../no-such-page.md)",
+                                  f'{HTML_OPEN}\n<p><a href="../no-such-page.md">断链</a></p>\n{HTML_CLOSE}'])
+def test_build_incremental_replays_warnings(corpus, tmp_path, stats, link):
     """A page's warnings come from its record when it is not rendered again: a strict
-    build fails the same way whether the page was rendered or not."""
+    build fails the same way whether the page was rendered or not. A link in a template's
+    block of HTML (render.HTML_OPEN) is checked, and followed, like one in Markdown."""
     _, _, source = corpus
     docs = tmp_path / "docs"
     shutil.copytree(source, docs)
     page = sorted((docs / "replies").glob("r*.md"))[0]  # not in the nav: reused when unchanged
-    page.write_text(page.read_text(encoding="utf-8") + "\n\n[断链](../no-such-page.md)\n", encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8") + f"\n\n{link}\n", encoding="utf-8")
     site, cache = tmp_path / "site", tmp_path / "build-cache"
     written = []
     for _ in range(2):
