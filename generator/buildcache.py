@@ -126,8 +126,9 @@ class BuildCache:
     def clear(cls, folder: Path) -> None:
         """Forget what `folder` keeps: the records and Pagefind's bundles. The next build
         renders every page, and keeps new records for the one after."""
-        (folder / FILE).unlink(missing_ok=True)
-        shutil.rmtree(cls(folder, "").pagefind_bundles, ignore_errors=True)
+        cache = cls(folder, "")
+        cache.forget()
+        shutil.rmtree(cache.pagefind_bundles, ignore_errors=True)
 
     def forget(self) -> None:
         """Drop the stored records (a build that fails leaves no records to trust)."""

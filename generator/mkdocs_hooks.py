@@ -224,6 +224,10 @@ def put_back_html(html_text: str, page, config, files) -> str:
     if not blocks:
         return html_text
     links = _RelativePathTreeprocessor(page.file, files, config)
+    # The anchors it links to join the page's own, which MkDocs checks after the build.
+    if page.links_to_anchors is None:
+        page.links_to_anchors = {}
+    links.links_to_anchors = page.links_to_anchors
     urls: dict[str, str] = {}
 
     def url(match) -> str:
@@ -239,13 +243,6 @@ def put_back_html(html_text: str, page, config, files) -> str:
         elif stand_in not in html_text:
             raise PluginError(f"{page.file.src_uri}: a block of HTML was lost in the Markdown")
         html_text = html_text.replace(stand_in, _HREF.sub(url, block), 1)
-    if links.links_to_anchors:
-        if page.links_to_anchors is None:
-            page.links_to_anchors = {}
-        for target, anchors in links.links_to_anchors.items():
-            known = page.links_to_anchors.setdefault(target, {})
-            for anchor, link in anchors.items():
-                known.setdefault(anchor, link)
     return html_text
 
 

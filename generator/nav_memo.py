@@ -20,6 +20,7 @@ sites with MkDocs' own, byte for byte.
 
 from __future__ import annotations
 
+from jinja2 import TemplateNotFound
 from mkdocs.utils.templates import url_filter
 
 PARTIALS = ("partials/nav.html", "partials/tabs.html")
@@ -43,7 +44,7 @@ def memoize_nav(env, nav, config) -> None:
     for name in PARTIALS:
         try:
             template = env.get_template(name)
-        except Exception:  # a theme without this partial: nothing to memoize
+        except TemplateNotFound:  # a theme without this partial: nothing to memoize
             continue
         template.root_render_func = _memoized(template.root_render_func, targets, in_nav)
 
@@ -53,7 +54,7 @@ def _memoized(render, targets: list[str], in_nav: set[int]):
 
     def root_render_func(context):
         page = context.get("page")
-        if page is None or id(page) in in_nav or getattr(page, "parent", None) is not None:
+        if page is None or id(page) in in_nav:
             yield from render(context)
             return
         key = tuple(url_filter(context, target) for target in targets)

@@ -89,31 +89,34 @@ EXCERPT_MIN = 10
 _CLAUSE = re.compile(r"[^，,；;。：:！!？?]*[，,；;。：:！!？?]?")
 
 
-# A block of HTML a template writes whole, between these two lines: a listing's table. The
-# MkDocs hooks take it out of the Markdown before Python-Markdown parses it, and put it back
-# after, its `.md` links made into URLs and checked as MkDocs does a Markdown link's
-# (generator/mkdocs_hooks.py). As Markdown, a listing's table of 50 rows and 100 links was
-# most of the build's Markdown work; as HTML only its links cost anything.
+# A block of HTML a template writes whole, between these two lines: a listing's table, a
+# reply's card. The MkDocs hooks take it out of the Markdown before Python-Markdown parses
+# it, and put it back after, its `.md` links made into URLs and checked as MkDocs does a
+# Markdown link's (generator/mkdocs_hooks.py). As Markdown, a listing's table of 50 rows
+# and 100 links was most of the build's Markdown work; as HTML only its links cost anything.
 HTML_OPEN, HTML_CLOSE = "<!-- html -->", "<!-- /html -->"
+
+
+def _html_escaped(text) -> str:
+    """`text` as a page can hold it, HTML escaped: the common part of `md_escape` and
+    `html_text`."""
+    text = "" if text is None else str(text)
+    # A lone surrogate (a file name that is not UTF-8) cannot be written to a page; a control
+    # character (ESC, BEL, left in a reply's text) is nothing a reader can see.
+    text = _UNWRITABLE.sub(lambda m: "\ufffd" if m[0] >= "\ud800" else "", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @lru_cache(maxsize=1 << 16)  # a reply's title is escaped once for all its listings
 def html_text(text) -> str:
     """Show `text` literally in HTML: what Python-Markdown makes of `md_escape(text)`."""
-    text = "" if text is None else str(text)
-    text = _UNWRITABLE.sub(lambda m: "\ufffd" if m[0] >= "\ud800" else "", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    return _html_escaped(text).replace("\n", " ")
 
 
 @lru_cache(maxsize=1 << 16)  # a reply's title is escaped once for all its listings
 def md_escape(text) -> str:
     """Show `text` literally in Markdown: HTML is escaped, Markdown syntax backslashed."""
-    text = "" if text is None else str(text)
-    # A lone surrogate (a file name that is not UTF-8) cannot be written to a page; a control
-    # character (ESC, BEL, left in a reply's text) is nothing a reader can see.
-    text = _UNWRITABLE.sub(lambda m: "\ufffd" if m[0] >= "\ud800" else "", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _INLINE.sub(r"\\\1", text)
+    text = _INLINE.sub(r"\\\1", _html_escaped(text))
     text = _LIST_NUMBER.sub(r"\1\2\\\3", text)
     text = _LINE_MARK.sub(lambda m: m[1] + _MARK_ESCAPES.get(m[2], "\\" + m[2]), text)
     return text.replace("\n", " ")
